@@ -1,0 +1,1 @@
+"""Home Energy Bridges custom integrations (this file lets tests import them)."""

@@ -1,0 +1,1 @@
+"""Protocol helpers with no Home Assistant imports, as a published library would be."""

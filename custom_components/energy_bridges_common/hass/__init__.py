@@ -1,0 +1,1 @@
+"""Home Assistant helpers shared by the Home Energy Bridges integrations."""

@@ -1,0 +1,202 @@
+"""
+Coordinators shared by the integrations.
+
+``BridgeCoordinator`` is the local one: a fast interval, the last good data served through a
+short run of failures (a Wi-Fi hiccup, a gateway's nightly restart) before entities go
+unavailable, exponential backoff while the device stays unreachable, and a refresh right
+after a write. ``BudgetedCoordinator`` adds an account's cloud call budget: its interval is
+whatever the budget can afford, and it never polls into the reserve kept for commands.
+
+Integrations using them need these keys under ``exceptions`` in their translations:
+``communication_error``, ``rate_limited``, ``budget_exhausted`` and ``authentication_failed``.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from datetime import datetime, timedelta
+import logging
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from ..client.budget import BudgetConsumer, CallBudget
+from ..client.errors import (
+    AuthenticationError,
+    BridgeApiError,
+    BudgetExhaustedError,
+    RateLimitedError,
+)
+
+
+class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """Poll a device; ride out short failures; back off while it is away."""
+
+    config_entry: ConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        logger: logging.Logger,
+        *,
+        config_entry: ConfigEntry,
+        name: str,
+        update_interval: timedelta,
+        stale_after: timedelta | None = None,
+        max_backoff: timedelta = timedelta(minutes=5),
+        always_update: bool = False,
+    ) -> None:
+        """Set the interval, how long stale data may be served, and the longest backoff."""
+        super().__init__(
+            hass,
+            logger,
+            config_entry=config_entry,
+            name=name,
+            update_interval=update_interval,
+            always_update=always_update,
+        )
+        self.base_interval = update_interval
+        self.stale_after = stale_after if stale_after is not None else update_interval * 3
+        self.max_backoff = max(max_backoff, update_interval)
+        self.consecutive_failures = 0
+        self.last_success: datetime | None = None
+        self.last_error: str | None = None
+
+    @abstractmethod
+    async def _async_fetch(self) -> DataT:
+        """Fetch fresh data from the device; raise a ``BridgeApiError`` on failure."""
+
+    def set_base_interval(self, interval: timedelta) -> None:
+        """Change the normal interval (from the options)."""
+        self.base_interval = interval
+        self.update_interval = interval
+        self.max_backoff = max(self.max_backoff, interval)
+
+    async def _async_update_data(self) -> DataT:
+        try:
+            data = await self._async_fetch()
+        except AuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=self.config_entry.domain,
+                translation_key="authentication_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except BridgeApiError as err:
+            return self._failed(err)
+        self.consecutive_failures = 0
+        self.last_success = dt_util.utcnow()
+        self.last_error = None
+        self.update_interval = self.next_interval()
+        return data
+
+    def next_interval(self) -> timedelta:
+        """Return the interval after a success (subclasses pace it differently)."""
+        return self.base_interval
+
+    def _failed(self, err: BridgeApiError) -> DataT:
+        self.consecutive_failures += 1
+        self.last_error = str(err)
+        backoff = min(self.base_interval * 2 ** (self.consecutive_failures - 1), self.max_backoff)
+        if isinstance(err, RateLimitedError) and err.retry_after:
+            backoff = max(backoff, timedelta(seconds=err.retry_after))
+        self.update_interval = backoff
+        if (
+            self.data is not None
+            and self.last_success is not None
+            and dt_util.utcnow() - self.last_success < self.stale_after
+        ):
+            self.logger.debug(
+                "%s: update failed (%s), serving the data from %s",
+                self.name,
+                err,
+                self.last_success.isoformat(),
+            )
+            return self.data
+        if isinstance(err, BudgetExhaustedError):
+            key = "budget_exhausted"
+        elif isinstance(err, RateLimitedError):
+            key = "rate_limited"
+        else:
+            key = "communication_error"
+        raise UpdateFailed(
+            translation_domain=self.config_entry.domain,
+            translation_key=key,
+            translation_placeholders={"error": str(err)},
+            retry_after=backoff.total_seconds() if key != "communication_error" else None,
+        ) from err
+
+    async def async_refresh_after_write(self) -> None:
+        """Read the device back right after a write so the new value shows at once."""
+        await self.async_request_refresh()
+
+
+class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
+    """
+    Poll a cloud on an account's call budget.
+
+    The interval is the budget's (spread over the account's consumers and what is left of
+    the period); an update that the budget cannot afford is skipped and the last data kept.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        logger: logging.Logger,
+        *,
+        config_entry: ConfigEntry,
+        name: str,
+        budget: CallBudget,
+        calls_per_update: float,
+        min_interval: timedelta,
+        weight: float = 1.0,
+        stale_after: timedelta | None = None,
+        always_update: bool = False,
+    ) -> None:
+        """Register with the budget as a consumer."""
+        super().__init__(
+            hass,
+            logger,
+            config_entry=config_entry,
+            name=name,
+            update_interval=min_interval,
+            stale_after=stale_after if stale_after is not None else timedelta(hours=2),
+            max_backoff=timedelta(seconds=budget.max_interval),
+            always_update=always_update,
+        )
+        self.budget = budget
+        self.consumer = BudgetConsumer(
+            name=f"{config_entry.entry_id}:{name}",
+            calls_per_update=calls_per_update,
+            min_interval=min_interval.total_seconds(),
+            weight=weight,
+        )
+        self._unregister = budget.register(self.consumer)
+        self.update_interval = self.next_interval()
+
+    def next_interval(self) -> timedelta:
+        """Return what the budget can afford for this coordinator."""
+        return timedelta(seconds=self.budget.interval_for(self.consumer.name))
+
+    async def _async_update_data(self) -> DataT:
+        if not self.budget.can_spend(self.consumer.calls_per_update):
+            wait = self.budget.retry_after() or self.budget.seconds_left
+            return self._failed(
+                BudgetExhaustedError("The cloud call budget cannot afford an update", wait)
+            )
+        return await super()._async_update_data()
+
+    def _failed(self, err: BridgeApiError) -> DataT:
+        try:
+            return super()._failed(err)
+        finally:
+            # Never poll faster than the budget allows, even while backing off.
+            if self.update_interval is not None:
+                self.update_interval = max(self.update_interval, self.next_interval())
+
+    async def async_shutdown(self) -> None:
+        """Stop spending the budget."""
+        self._unregister()
+        await super().async_shutdown()

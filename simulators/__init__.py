@@ -1,0 +1,1 @@
+"""Simulated devices and clouds for tests, benchmarks and the demo (served on loopback)."""
