@@ -63,12 +63,6 @@ def redact(
 
 def entry_diagnostics(entry: ConfigEntry, *, keys: Iterable[str] = ()) -> dict[str, Any]:
     """Return the config entry's own part of a diagnostics dump, redacted."""
-    secrets = [
-        value
-        for value in (*entry.data.values(), *entry.options.values())
-        if isinstance(value, str)
-        and any(word in str(key) for key in entry.data for word in ("key", "token", "password"))
-    ]
     result: Mapping[str, Any] = {
         "title": entry.title,
         "version": entry.version,
@@ -77,7 +71,7 @@ def entry_diagnostics(entry: ConfigEntry, *, keys: Iterable[str] = ()) -> dict[s
         "options": dict(entry.options),
         "unique_id": entry.unique_id,
     }
-    return dict(redact(result, keys=keys, secrets=_secret_values(entry) or secrets))
+    return dict(redact(result, keys=keys, secrets=_secret_values(entry)))
 
 
 def _secret_values(entry: ConfigEntry) -> list[str]:

@@ -1,0 +1,149 @@
+"""Repository-wide rules that hassfest, HACS and our layering demand."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import homeassistant
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENTS = ROOT / "custom_components"
+DOMAINS = ["powervault", "v2c_cloud", "enphase_gateway", "tesla_energy"]
+SHARED = COMPONENTS / "energy_bridges_common"
+CORE_COMPONENTS = Path(homeassistant.__file__).parent / "components"
+# What the shared coordinators raise: every integration must translate them.
+SHARED_EXCEPTION_KEYS = {
+    "communication_error",
+    "rate_limited",
+    "budget_exhausted",
+    "authentication_failed",
+}
+HACS_KEYS = {
+    "name",
+    "homeassistant",
+    "zip_release",
+    "filename",
+    "content_in_root",
+    "country",
+    "hide_default_branch",
+    "persistent_directory",
+    "hacs",
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return modules
+
+
+def python_files(directory: Path) -> list[Path]:
+    return sorted(directory.rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "directory",
+    [SHARED / "client", *(COMPONENTS / d / "api" for d in DOMAINS)],
+    ids=lambda p: str(p.relative_to(COMPONENTS)),
+)
+def test_protocol_layers_have_no_home_assistant_imports(directory: Path) -> None:
+    files = python_files(directory) if directory.is_dir() else []
+    api_file = directory.with_suffix(".py")
+    if api_file.is_file():
+        files.append(api_file)
+    assert files, f"{directory} has no code"
+    for path in files:
+        bad = {m for m in imported_modules(path) if m.split(".")[0] == "homeassistant"}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_shared_package_is_not_an_integration() -> None:
+    assert not (SHARED / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_manifest(domain: str) -> None:
+    manifest = json.loads((COMPONENTS / domain / "manifest.json").read_text())
+    assert manifest["domain"] == domain
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:]), "hassfest wants the other keys sorted"
+    for key in (
+        "codeowners",
+        "config_flow",
+        "documentation",
+        "integration_type",
+        "iot_class",
+        "issue_tracker",
+        "requirements",
+        "version",
+    ):
+        assert key in manifest, key
+    assert manifest["config_flow"] is True
+    # A custom integration with a core domain's name would replace the core one.
+    assert not (CORE_COMPONENTS / domain).exists()
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_translations(domain: str) -> None:
+    directory = COMPONENTS / domain
+    assert not (directory / "strings.json").exists()
+    strings = json.loads((directory / "translations" / "en.json").read_text())
+    assert set(strings.get("exceptions", {})) >= SHARED_EXCEPTION_KEYS, (
+        "the shared coordinators raise these translation keys"
+    )
+    services_file = directory / "services.yaml"
+    if services_file.exists():
+        services = yaml.safe_load(services_file.read_text()) or {}
+        for service, spec in services.items():
+            translated = strings["services"][service]
+            assert translated["name"] and translated["description"]
+            for field in (spec or {}).get("fields", {}):
+                assert field in translated["fields"], f"{service}.{field} is not translated"
+    icons = json.loads((directory / "icons.json").read_text())
+    for service in (
+        (yaml.safe_load(services_file.read_text()) or {}) if services_file.exists() else {}
+    ):
+        assert service in icons.get("services", {}), f"no icon for {service}"
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_quality_scale_accounts_for_every_rule(domain: str) -> None:
+    reference = yaml.safe_load((CORE_COMPONENTS / "elgato" / "quality_scale.yaml").read_text())
+    ours = yaml.safe_load((COMPONENTS / domain / "quality_scale.yaml").read_text())
+    assert set(ours["rules"]) >= set(reference["rules"])
+    for rule, status in ours["rules"].items():
+        if isinstance(status, dict):
+            assert status["status"] in ("done", "exempt"), rule
+            if status["status"] == "exempt":
+                assert status.get("comment"), f"{rule}: an exemption needs a reason"
+        else:
+            assert status == "done", f"{rule} is {status}"
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_user_docs_exist(domain: str) -> None:
+    assert (ROOT / "docs" / f"{domain}.md").is_file()
+
+
+def test_hacs_json_has_only_known_keys() -> None:
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert set(hacs) <= HACS_KEYS
+    assert hacs["name"]
+
+
+def test_no_blocking_calls_in_integrations() -> None:
+    """No time.sleep, requests or urllib in code that runs in the event loop."""
+    forbidden = {"requests", "urllib.request", "http.client"}
+    for path in python_files(COMPONENTS):
+        modules = imported_modules(path)
+        assert not modules & forbidden, f"{path.relative_to(ROOT)} imports {modules & forbidden}"
+        assert "time.sleep(" not in path.read_text(), path.relative_to(ROOT)
