@@ -1,0 +1,36 @@
+"""
+Simulated Powervault: the cloud REST API (P4/P5) and a legacy unit's local API (P3/P3X).
+
+Options (``--set powervault.KEY=VALUE``): ``host``, ``cloud_port`` (8100), ``local_port``
+(8101), ``api_key`` (``sim-powervault-key``), ``units`` (cloud units, 1), ``chart_format``
+(``records`` or ``flat``).
+"""
+
+from __future__ import annotations
+
+from ..framework import SimClock
+from ..framework.runner import Served
+from .cloud import PowervaultCloud
+from .local import PowervaultLocal
+
+DESCRIPTION = (
+    "Powervault cloud API v4 on :8100/v4 (key sim-powervault-key) and a P3X unit's local "
+    "API on :8101/api"
+)
+
+__all__ = ["DESCRIPTION", "PowervaultCloud", "PowervaultLocal", "build"]
+
+
+def build(options: dict[str, str], clock: SimClock) -> list[Served]:
+    """Return the cloud and the local unit, each on its own port."""
+    host = options.get("host", "127.0.0.1")
+    cloud = PowervaultCloud(
+        clock=clock,
+        api_key=options.get("api_key", "sim-powervault-key"),
+        units=int(options.get("units", "1")),
+    )
+    local = PowervaultLocal(clock=clock, chart_format=options.get("chart_format", "records"))
+    return [
+        Served(cloud, host, int(options.get("cloud_port", "8100"))),
+        Served(local, host, int(options.get("local_port", "8101"))),
+    ]

@@ -1,0 +1,188 @@
+"""The simulated Powervault cloud (REST API v4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from ..framework import SimClock, SimulatorApp, json_response
+from .model import (
+    BUCKET,
+    STATES,
+    BatteryModel,
+    Bucket,
+    history_start,
+    parse_time,
+    period_range,
+    utc_text,
+)
+
+# At a bucket boundary the cloud's newest bucket says null for these for a while.
+NULL_AT_BOUNDARY = (
+    "instant_grid",
+    "instant_solar",
+    "instant_demand",
+    "solarGenerated",
+    "homeConsumed",
+)
+NULL_SECONDS = 90
+
+
+class PowervaultCloud(SimulatorApp):
+    """Account, units, 5-minute data, schedules and overrides, behind an API key."""
+
+    name = "powervault-cloud"
+
+    def __init__(
+        self,
+        *,
+        clock: SimClock | None = None,
+        api_key: str = "sim-powervault-key",
+        units: int = 1,
+    ) -> None:
+        super().__init__(clock=clock)
+        self.api_key = api_key
+        self.account_id = 4242
+        start = history_start(self.clock.timestamp())
+        self.units: dict[str, BatteryModel] = {
+            f"pvsim-{1001 + index}": BatteryModel(start, soc=55.0 + 10 * index)
+            for index in range(units)
+        }
+        self.null_at_boundary = True
+
+    def setup_routes(self, app: web.Application) -> None:
+        app.router.add_get("/v4/customerAccount", self._account)
+        app.router.add_get("/v4/unit", self._units)
+        app.router.add_get("/v4/unit/{unit_id}", self._unit)
+        app.router.add_get("/v4/unit/{unit_id}/data", self._data)
+        app.router.add_get("/v4/unit/{unit_id}/schedule", self._schedule)
+        app.router.add_get("/v4/unit/{unit_id}/stateOverride", self._get_override)
+        app.router.add_post("/v4/unit/{unit_id}/stateOverride", self._post_override)
+
+    def state(self) -> dict[str, Any]:
+        now = self.clock.timestamp()
+        for unit in self.units.values():
+            unit.advance_to(now)
+        return {unit_id: unit.state() for unit_id, unit in self.units.items()}
+
+    async def update_state(self, changes: dict[str, Any]) -> dict[str, Any]:
+        if "null_at_boundary" in changes:
+            self.null_at_boundary = bool(changes.pop("null_at_boundary"))
+        for unit_id, unit_changes in changes.items():
+            if unit_id in self.units and isinstance(unit_changes, dict):
+                self.units[unit_id].update(unit_changes)
+        return self.state()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _check_key(self, request: web.Request) -> None:
+        if request.headers.get("x-api-key") != self.api_key:
+            raise web.HTTPUnauthorized(
+                text='{"message": "Unauthorized"}', content_type="application/json"
+            )
+
+    def _unit_for(self, request: web.Request) -> BatteryModel:
+        self._check_key(request)
+        unit = self.units.get(request.match_info["unit_id"])
+        if unit is None:
+            raise web.HTTPNotFound(
+                text='{"message": "Unit not found"}', content_type="application/json"
+            )
+        unit.advance_to(self.clock.timestamp())
+        return unit
+
+    def _record(self, bucket: Bucket, now: float) -> dict[str, Any]:
+        last = bucket.last
+        assert last is not None
+        averages = bucket.averages()
+        record: dict[str, Any] = {
+            "time": utc_text(bucket.start),
+            "instant_soc": last.soc,
+            "instant_battery": round(-last.battery * 1000),
+            "instant_demand": round(last.home * 1000),
+            "instant_grid": round(last.grid * 1000),
+            "instant_solar": round(last.solar * 1000),
+            **{key: round(value * 1000) for key, value in averages.items()},
+        }
+        if self.null_at_boundary and now - bucket.start < NULL_SECONDS:
+            for key in NULL_AT_BOUNDARY:
+                record[key] = None
+        return record
+
+    # -- routes ---------------------------------------------------------------------------
+
+    async def _account(self, request: web.Request) -> web.Response:
+        self._check_key(request)
+        return json_response(
+            {"customerAccount": {"id": self.account_id, "accountName": "Simulated household"}}
+        )
+
+    async def _units(self, request: web.Request) -> web.Response:
+        self._check_key(request)
+        if request.query.get("customerAccountId") != str(self.account_id):
+            return json_response({"units": []})
+        return json_response(
+            {
+                "units": [
+                    {"id": unit_id, "model": "P4", "epromId": f"E{unit_id[-4:]}"}
+                    for unit_id in self.units
+                ]
+            }
+        )
+
+    async def _unit(self, request: web.Request) -> web.Response:
+        self._unit_for(request)
+        unit_id = request.match_info["unit_id"]
+        return json_response(
+            {"unit": {"id": unit_id, "model": "P4", "epromId": f"E{unit_id[-4:]}"}}
+        )
+
+    async def _data(self, request: web.Request) -> web.Response:
+        unit = self._unit_for(request)
+        now = self.clock.timestamp()
+        period = request.query.get("period")
+        if period is None:
+            latest = now - now % BUCKET
+            window: tuple[float, float] | None = (latest, now + 1)
+        else:
+            window = period_range(period, now)
+        if window is None:
+            return json_response({"message": f"Unknown period {period}"}, status=400)
+        buckets = unit.buckets_between(*window)
+        return json_response({"data": [self._record(bucket, now) for bucket in buckets]})
+
+    async def _schedule(self, request: web.Request) -> web.Response:
+        unit = self._unit_for(request)
+        return json_response({"schedule": unit.schedule})
+
+    async def _get_override(self, request: web.Request) -> web.Response:
+        unit = self._unit_for(request)
+        return json_response(
+            {
+                "stateOverrides": [
+                    {"start": utc_text(o["start"]), "end": utc_text(o["end"]), "state": o["state"]}
+                    for o in unit.overrides
+                ]
+            }
+        )
+
+    async def _post_override(self, request: web.Request) -> web.Response:
+        unit = self._unit_for(request)
+        try:
+            body = await request.json()
+        except ValueError:
+            return json_response({"message": "Invalid JSON"}, status=400)
+        items = body.get("stateOverrides") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return json_response({"message": "stateOverrides required"}, status=400)
+        overrides = []
+        for item in items:
+            start = parse_time(item.get("start")) if isinstance(item, dict) else None
+            end = parse_time(item.get("end")) if isinstance(item, dict) else None
+            state = item.get("state") if isinstance(item, dict) else None
+            if start is None or end is None or end <= start or state not in STATES:
+                return json_response({"message": "Invalid state override"}, status=400)
+            overrides.append({"start": start, "end": end, "state": state})
+        unit.overrides = sorted(overrides, key=lambda o: o["start"])
+        return json_response({"message": "success", "stateOverrides": items})
