@@ -1,0 +1,72 @@
+"""Tesla Fleet API energy client (no Home Assistant imports: a library in all but name)."""
+
+from .client import TeslaEnergyClient, TokenProvider
+from .const import SCOPES, FleetUrls, Scope, fleet_urls
+from .errors import (
+    AuthenticationError,
+    BridgeApiError,
+    BudgetExhaustedError,
+    CommandRejectedError,
+    InvalidResponseError,
+    MissingScopeError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RequestError,
+    UnreachableError,
+    UntrustedServerError,
+    WrongRegionError,
+)
+from .models import (
+    BackupEvent,
+    ChargeSession,
+    EnergyInterval,
+    EnergySite,
+    ExportRule,
+    IslandStatus,
+    LiveStatus,
+    OperationMode,
+    Region,
+    SiteInfo,
+    WallConnectorStatus,
+)
+from .tariff import TariffError, TariffProblem, TariffRule, tariff_problems, validate_tariff
+from .token import TokenClaims, decode_access_token
+
+__all__ = [
+    "SCOPES",
+    "AuthenticationError",
+    "BackupEvent",
+    "BridgeApiError",
+    "BudgetExhaustedError",
+    "ChargeSession",
+    "CommandRejectedError",
+    "EnergyInterval",
+    "EnergySite",
+    "ExportRule",
+    "FleetUrls",
+    "InvalidResponseError",
+    "IslandStatus",
+    "LiveStatus",
+    "MissingScopeError",
+    "OperationMode",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "Region",
+    "RequestError",
+    "Scope",
+    "SiteInfo",
+    "TariffError",
+    "TariffProblem",
+    "TariffRule",
+    "TeslaEnergyClient",
+    "TokenClaims",
+    "TokenProvider",
+    "UnreachableError",
+    "UntrustedServerError",
+    "WallConnectorStatus",
+    "WrongRegionError",
+    "decode_access_token",
+    "fleet_urls",
+    "tariff_problems",
+    "validate_tariff",
+]

@@ -1,0 +1,485 @@
+"""
+Typed models of the Fleet API energy replies, parsed once here.
+
+The vendor's field names stay in this file: everything above it reads the names below.
+Values of an unexpected type are dropped (None) rather than guessed at, so a reply with a
+string where a number belongs makes one sensor unknown instead of failing the whole update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from .errors import InvalidResponseError
+
+
+class OperationMode(StrEnum):
+    """How the Powerwall uses its energy (``default_real_mode``)."""
+
+    AUTONOMOUS = "autonomous"
+    """Time-based control: charge and discharge by the tariff."""
+    SELF_CONSUMPTION = "self_consumption"
+    """Self-powered: store solar and power the home from the battery."""
+    BACKUP = "backup"
+    """Backup only: keep the battery full for outages."""
+
+
+class ExportRule(StrEnum):
+    """What may be exported to the grid (``customer_preferred_export_rule``)."""
+
+    BATTERY_OK = "battery_ok"
+    PV_ONLY = "pv_only"
+    NEVER = "never"
+
+
+class IslandStatus(StrEnum):
+    """Whether the site is connected to the grid."""
+
+    ON_GRID = "on_grid"
+    OFF_GRID = "off_grid"
+    OFF_GRID_UNINTENTIONAL = "off_grid_unintentional"
+    OFF_GRID_INTENTIONAL = "off_grid_intentional"
+    UNKNOWN = "island_status_unknown"
+
+
+# --- value helpers -------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _int(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None else int(number)
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def response_of(payload: Any) -> Mapping[str, Any]:
+    """Return the ``response`` object of a reply, or raise when there is none."""
+    if not isinstance(payload, Mapping):
+        raise InvalidResponseError(f"Reply is not an object: {type(payload).__name__}")
+    response = payload.get("response")
+    if not isinstance(response, Mapping):
+        error = payload.get("error")
+        detail = f" ({error})" if isinstance(error, str) else ""
+        raise InvalidResponseError(f"Reply has no response object{detail}")
+    return response
+
+
+# --- region and products -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """The account's region and its Fleet API server."""
+
+    region: str
+    base_url: str
+
+    @classmethod
+    def from_api(cls, payload: Any) -> Region:
+        """Parse ``/api/1/users/region``."""
+        data = response_of(payload)
+        region, base = _str(data.get("region")), _str(data.get("fleet_api_base_url"))
+        if region is None or base is None:
+            raise InvalidResponseError("Region reply lacks the region or its server")
+        return cls(region=region.lower(), base_url=base.rstrip("/"))
+
+
+@dataclass(frozen=True, slots=True)
+class EnergySite:
+    """An energy site of the account, as the product list shows it."""
+
+    site_id: int
+    name: str
+    gateway_id: str | None
+    has_battery: bool
+    has_solar: bool
+    has_grid: bool
+    wall_connectors: tuple[str, ...]
+
+    @property
+    def is_useful(self) -> bool:
+        """Return whether the site has anything to show (battery, solar or a charger)."""
+        return self.has_battery or self.has_solar or bool(self.wall_connectors)
+
+
+def parse_products(payload: Any) -> list[EnergySite]:
+    """Parse ``/api/1/products`` into the energy sites (vehicles are skipped)."""
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("response"), list):
+        raise InvalidResponseError("Product list reply has no list of products")
+    sites: list[EnergySite] = []
+    for product in payload["response"]:
+        if (
+            not isinstance(product, Mapping)
+            or (site_id := _int(product.get("energy_site_id"))) is None
+        ):
+            continue
+        components = _mapping(product.get("components"))
+        connectors = tuple(
+            din
+            for connector in _list(components.get("wall_connectors"))
+            if (din := _str(_mapping(connector).get("din")))
+        )
+        resource = _str(product.get("resource_type"))
+        sites.append(
+            EnergySite(
+                site_id=site_id,
+                name=_str(product.get("site_name")) or f"Energy site {site_id}",
+                gateway_id=_str(product.get("gateway_id")),
+                has_battery=bool(_bool(components.get("battery"))) or resource == "battery",
+                has_solar=bool(_bool(components.get("solar"))) or resource == "solar",
+                has_grid=bool(_bool(components.get("grid"))),
+                wall_connectors=connectors,
+            )
+        )
+    return sites
+
+
+# --- site_info -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WallConnectorInfo:
+    """A Wall Connector installed at the site."""
+
+    din: str
+    part_name: str | None
+    serial_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    """The site's settings and features (``site_info``)."""
+
+    site_id: int | None
+    name: str | None
+    backup_reserve: float | None
+    operation_mode: OperationMode | None
+    storm_watch_enabled: bool | None
+    allow_charge_from_grid: bool | None
+    export_rule: ExportRule | None
+    off_grid_vehicle_charging_reserve: float | None
+    version: str | None
+    battery_count: int | None
+    nameplate_power: float | None
+    nameplate_energy: float | None
+    installation_date: datetime | None
+    time_zone: str | None
+    has_battery: bool
+    has_solar: bool
+    has_grid: bool
+    storm_mode_capable: bool
+    tou_capable: bool
+    off_grid_reserve_supported: bool
+    grid_services_enabled: bool
+    wall_connectors: tuple[WallConnectorInfo, ...] = ()
+    tariff: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_api(cls, payload: Any) -> SiteInfo:
+        """Parse ``site_info``."""
+        data = response_of(payload)
+        components = _mapping(data.get("components"))
+        user_settings = _mapping(data.get("user_settings"))
+        mode = _str(data.get("default_real_mode"))
+        rule = _str(components.get("customer_preferred_export_rule"))
+        disallow = _bool(components.get("disallow_charge_from_grid_with_solar_installed"))
+        connectors = tuple(
+            WallConnectorInfo(
+                din=din,
+                part_name=_str(_mapping(item).get("part_name")),
+                serial_number=_str(_mapping(item).get("serial_number")),
+            )
+            for item in _list(components.get("wall_connectors"))
+            if (din := _str(_mapping(item).get("din")))
+        )
+        tariff = data.get("tariff_content_v2")
+        return cls(
+            site_id=_int(data.get("id")) or _int(data.get("energy_site_id")),
+            name=_str(data.get("site_name")),
+            backup_reserve=_number(data.get("backup_reserve_percent")),
+            operation_mode=OperationMode(mode)
+            if mode is not None and mode in OperationMode
+            else None,
+            storm_watch_enabled=_bool(user_settings.get("storm_mode_enabled")),
+            # The API names the opposite ("disallow"); users think of allowing it.
+            allow_charge_from_grid=None if disallow is None else not disallow,
+            export_rule=ExportRule(rule) if rule is not None and rule in ExportRule else None,
+            off_grid_vehicle_charging_reserve=_number(
+                data.get("off_grid_vehicle_charging_reserve_percent")
+            ),
+            version=_str(data.get("version")),
+            battery_count=_int(data.get("battery_count")),
+            nameplate_power=_number(data.get("nameplate_power")),
+            nameplate_energy=_number(data.get("nameplate_energy")),
+            installation_date=_datetime(data.get("installation_date")),
+            time_zone=_str(data.get("installation_time_zone")),
+            has_battery=bool(_bool(components.get("battery"))),
+            has_solar=bool(_bool(components.get("solar"))),
+            has_grid=bool(_bool(components.get("grid"))),
+            storm_mode_capable=bool(_bool(components.get("storm_mode_capable"))),
+            tou_capable=bool(_bool(components.get("tou_capable"))),
+            off_grid_reserve_supported=bool(
+                _bool(components.get("off_grid_vehicle_charging_reserve_supported"))
+            ),
+            grid_services_enabled=bool(_bool(components.get("grid_services_enabled"))),
+            wall_connectors=connectors,
+            tariff=tariff if isinstance(tariff, Mapping) else None,
+        )
+
+
+# --- live_status ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WallConnectorStatus:
+    """A Wall Connector's live state."""
+
+    din: str
+    state: int | None
+    fault_state: int | None
+    power: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStatus:
+    """The site's live power flows and states (``live_status``)."""
+
+    solar_power: float | None
+    battery_power: float | None
+    """Positive while discharging."""
+    grid_power: float | None
+    """Positive while importing."""
+    load_power: float | None
+    generator_power: float | None
+    grid_services_power: float | None
+    battery_level: float | None
+    energy_left: float | None
+    total_pack_energy: float | None
+    grid_status: str | None
+    island_status: IslandStatus | None
+    storm_active: bool | None
+    backup_capable: bool | None
+    grid_services_active: bool | None
+    timestamp: datetime | None
+    wall_connectors: dict[str, WallConnectorStatus] = field(default_factory=dict)
+
+    @property
+    def grid_connected(self) -> bool | None:
+        """Return whether the grid is up (None when the site cannot tell)."""
+        if self.grid_status is None or self.grid_status.lower() == "unknown":
+            return None
+        return self.grid_status.lower() == "active"
+
+    @classmethod
+    def from_api(cls, payload: Any) -> LiveStatus:
+        """Parse ``live_status``."""
+        data = response_of(payload)
+        connectors: dict[str, WallConnectorStatus] = {}
+        # Seen in the wild: null for sites without chargers, and even a string.
+        for raw in _list(data.get("wall_connectors")):
+            item = _mapping(raw)
+            if (din := _str(item.get("din"))) is None:
+                continue
+            connectors[din] = WallConnectorStatus(
+                din=din,
+                state=_int(item.get("wall_connector_state")),
+                fault_state=_int(item.get("wall_connector_fault_state")),
+                power=_number(item.get("wall_connector_power")),
+            )
+        island = _str(data.get("island_status"))
+        return cls(
+            solar_power=_number(data.get("solar_power")),
+            battery_power=_number(data.get("battery_power")),
+            grid_power=_number(data.get("grid_power")),
+            load_power=_number(data.get("load_power")),
+            generator_power=_number(data.get("generator_power")),
+            grid_services_power=_number(data.get("grid_services_power")),
+            battery_level=_number(data.get("percentage_charged")),
+            energy_left=_number(data.get("energy_left")),
+            total_pack_energy=_number(data.get("total_pack_energy")),
+            grid_status=_str(data.get("grid_status")),
+            island_status=(
+                IslandStatus(island) if island is not None and island in IslandStatus else None
+            ),
+            storm_active=_bool(data.get("storm_mode_active")),
+            backup_capable=_bool(data.get("backup_capable")),
+            grid_services_active=_bool(data.get("grid_services_active")),
+            timestamp=_datetime(data.get("timestamp")),
+            wall_connectors=connectors,
+        )
+
+
+# --- history -------------------------------------------------------------------------------
+
+# Our name -> the Fleet API fields it sums (Wh).
+ENERGY_FLOWS: dict[str, tuple[str, ...]] = {
+    "solar_production": ("solar_energy_exported",),
+    "generator_production": ("generator_energy_exported",),
+    "grid_import": ("grid_energy_imported",),
+    "grid_export": (
+        "grid_energy_exported_from_solar",
+        "grid_energy_exported_from_generator",
+        "grid_energy_exported_from_battery",
+    ),
+    "battery_charge": (
+        "battery_energy_imported_from_grid",
+        "battery_energy_imported_from_solar",
+        "battery_energy_imported_from_generator",
+    ),
+    "battery_discharge": ("battery_energy_exported",),
+    "home_usage": (
+        "consumer_energy_imported_from_grid",
+        "consumer_energy_imported_from_solar",
+        "consumer_energy_imported_from_battery",
+        "consumer_energy_imported_from_generator",
+    ),
+    "grid_services_import": ("grid_services_energy_imported",),
+    "grid_services_export": ("grid_services_energy_exported",),
+}
+ENERGY_FIELDS: tuple[str, ...] = tuple(f for fields in ENERGY_FLOWS.values() for f in fields)
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyInterval:
+    """The energy that flowed in one interval (Wh per flow in ``ENERGY_FLOWS``)."""
+
+    start: datetime
+    flows: dict[str, float]
+    raw: dict[str, float]
+
+
+def parse_energy_history(payload: Any) -> list[EnergyInterval]:
+    """Parse ``calendar_history?kind=energy`` into intervals, oldest first."""
+    data = response_of(payload)
+    series = data.get("time_series")
+    if series is None:
+        return []
+    if not isinstance(series, list):
+        raise InvalidResponseError("Energy history has no time series")
+    intervals: list[EnergyInterval] = []
+    for raw_point in series:
+        point = _mapping(raw_point)
+        if (start := _datetime(point.get("timestamp"))) is None:
+            continue
+        # Tesla leaves out a field rather than sending a zero.
+        raw = {
+            name: max(value, 0.0)
+            for name in ENERGY_FIELDS
+            if (value := _number(point.get(name))) is not None
+        }
+        flows = {
+            flow: sum(raw.get(name, 0.0) for name in names) for flow, names in ENERGY_FLOWS.items()
+        }
+        intervals.append(EnergyInterval(start=start, flows=flows, raw=raw))
+    intervals.sort(key=lambda item: item.start)
+    return intervals
+
+
+@dataclass(frozen=True, slots=True)
+class BackupEvent:
+    """A time the site ran off-grid on its battery."""
+
+    start: datetime
+    duration: timedelta
+
+
+def parse_backup_history(payload: Any) -> list[BackupEvent]:
+    """Parse ``calendar_history?kind=backup``."""
+    data = response_of(payload)
+    events: list[BackupEvent] = []
+    for raw in _list(data.get("events")):
+        item = _mapping(raw)
+        start = _datetime(item.get("timestamp"))
+        seconds = _number(item.get("duration"))
+        if start is not None and seconds is not None:
+            events.append(BackupEvent(start=start, duration=timedelta(seconds=seconds)))
+    return events
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeSession:
+    """A Wall Connector charging session."""
+
+    start: datetime
+    duration: timedelta
+    energy_added: float
+    """Wh."""
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, Mapping):
+        return _number(value.get("seconds"))
+    return _number(value)
+
+
+def parse_charge_history(payload: Any) -> list[ChargeSession]:
+    """Parse ``telemetry_history?kind=charge``."""
+    data = response_of(payload)
+    sessions: list[ChargeSession] = []
+    for raw in _list(data.get("charge_history") or data.get("time_series")):
+        item = _mapping(raw)
+        start = _seconds(item.get("charge_start_time"))
+        duration = _seconds(item.get("charge_duration"))
+        energy = _number(item.get("energy_added_wh"))
+        if start is None or duration is None or energy is None:
+            continue
+        sessions.append(
+            ChargeSession(
+                start=datetime.fromtimestamp(start, UTC),
+                duration=timedelta(seconds=duration),
+                energy_added=energy,
+            )
+        )
+    return sessions
+
+
+def parse_command_result(payload: Any) -> str | None:
+    """Return the failure message of a command reply, or None when it succeeded."""
+    if not isinstance(payload, Mapping):
+        return "The site sent no reply to the command"
+    response = payload.get("response")
+    if isinstance(response, Mapping):
+        code = _int(response.get("code"))
+        if code is not None and not 200 <= code < 300:
+            return _str(response.get("message")) or f"The site refused the command ({code})"
+        if response.get("result") is False:
+            return _str(response.get("reason")) or "The site refused the command"
+        return None
+    if response is None:
+        error = payload.get("error")
+        return error if isinstance(error, str) else "The site sent no result for the command"
+    return None

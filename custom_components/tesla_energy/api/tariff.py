@@ -1,0 +1,480 @@
+"""
+Check a time-of-use tariff (``tariff_content_v2``) against the rules Tesla enforces.
+
+Tesla accepts a broken tariff with HTTP 200 and the app then shows "Invalid schedule", so
+every rule is checked here, before the call, with one clear message per broken rule:
+
+- the currency is USD, EUR or GBP;
+- there is at least one season, and the seasons cover the year without gaps or overlaps;
+- in every season each day of the week is covered for exactly 24 hours, with no two periods
+  at the same time;
+- every priced season and period has dates and times, and every timed period has a price
+  (a rate named ``ALL`` prices every period of its season, a season named ``ALL`` every
+  season);
+- no price is negative;
+- the sell price is never above the buy price.
+
+Time periods: days of the week 0 (Monday) to 6, ``from`` inclusive, ``to`` exclusive,
+``toHour`` 24 allowed; a ``to`` before ``from`` wraps past midnight (the window covers the
+end and the start of each day in its range), ``from`` equal to ``to`` is the whole day, and
+``fromDayOfWeek`` after ``toDayOfWeek`` wraps the week. Keys left out are zero (Tesla sends
+its tariffs that way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+import math
+from typing import Any
+
+CURRENCIES = frozenset({"USD", "EUR", "GBP"})
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MINUTES_PER_DAY = 24 * 60
+ALL = "ALL"
+# A leap year, so that a season may end on 29 February; the check for gaps skips that day
+# when a season boundary falls right before it (Tesla's own tariffs end February on the 28th).
+_YEAR = 2024
+_DAYS_IN_YEAR = 366
+_LEAP_DAY = (date(_YEAR, 2, 29) - date(_YEAR, 1, 1)).days
+_MAX_LISTED = 3
+
+
+class TariffRule(StrEnum):
+    """The rules; each broken one gives one problem (per season where that applies)."""
+
+    NOT_AN_OBJECT = "not_an_object"
+    INVALID_CURRENCY = "invalid_currency"
+    NO_SEASONS = "no_seasons"
+    INVALID_SEASON = "invalid_season"
+    SEASON_GAP = "season_gap"
+    SEASON_OVERLAP = "season_overlap"
+    INVALID_PERIOD = "invalid_period"
+    PERIOD_GAP = "period_gap"
+    PERIOD_OVERLAP = "period_overlap"
+    PRICE_WITHOUT_TIMES = "price_without_times"
+    TIMES_WITHOUT_PRICE = "times_without_price"
+    INVALID_PRICE = "invalid_price"
+    NEGATIVE_PRICE = "negative_price"
+    SELL_ABOVE_BUY = "sell_above_buy"
+
+
+@dataclass(frozen=True, slots=True)
+class TariffProblem:
+    """One broken rule, said in words."""
+
+    rule: TariffRule
+    message: str
+
+    def __str__(self) -> str:
+        """Return the message."""
+        return self.message
+
+
+class TariffError(ValueError):
+    """A tariff breaks one or more rules; ``problems`` says which and where."""
+
+    def __init__(self, problems: list[TariffProblem]) -> None:
+        """Keep the problems; the message lists them all."""
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+    @property
+    def rules(self) -> set[TariffRule]:
+        """Return the rules that are broken."""
+        return {p.rule for p in self.problems}
+
+
+def validate_tariff(tariff: Any) -> None:
+    """Raise ``TariffError`` when the tariff breaks any rule."""
+    if problems := tariff_problems(tariff):
+        raise TariffError(problems)
+
+
+def tariff_problems(tariff: Any) -> list[TariffProblem]:
+    """Return every broken rule of the tariff (empty when it is valid)."""
+    if not isinstance(tariff, Mapping):
+        return [TariffProblem(TariffRule.NOT_AN_OBJECT, "The tariff must be an object")]
+    checker = _Checker()
+    currency = tariff.get("currency")
+    if currency not in CURRENCIES:
+        checker.add(
+            TariffRule.INVALID_CURRENCY,
+            f"Currency {currency!r} is not one of {', '.join(sorted(CURRENCIES))}",
+        )
+    buy = checker.schedule(tariff, "")
+    sell_source = tariff.get("sell_tariff")
+    if isinstance(sell_source, Mapping) and sell_source:
+        if not isinstance(sell_source.get("seasons"), Mapping) or not sell_source["seasons"]:
+            # A sell tariff without seasons of its own follows the buy tariff's.
+            sell_source = {**sell_source, "seasons": tariff.get("seasons")}
+        sell = checker.schedule(sell_source, "Sell tariff: ")
+        if buy is not None and sell is not None:
+            checker.compare(buy, sell)
+    return checker.problems
+
+
+# --- the checks ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Season:
+    name: str
+    days: list[int]
+    """Days of the year (0-based, in a leap year) the season covers."""
+    grid: list[list[str | None]]
+    """Per weekday, per minute, the period that applies (None where none does)."""
+
+
+@dataclass(slots=True)
+class _Schedule:
+    seasons: dict[str, _Season]
+    prices: dict[str, dict[str, float]]
+    """Season -> period -> price, with the ``ALL`` fallbacks resolved."""
+
+    def season_by_day(self) -> list[str | None]:
+        owner: list[str | None] = [None] * _DAYS_IN_YEAR
+        for season in self.seasons.values():
+            for day in season.days:
+                owner[day] = season.name
+        return owner
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[TariffProblem] = []
+
+    def add(self, rule: TariffRule, message: str) -> None:
+        self.problems.append(TariffProblem(rule, message))
+
+    # -- a whole schedule (the buy tariff or the sell tariff) ---------------------------------
+
+    def schedule(self, tariff: Mapping[str, Any], prefix: str) -> _Schedule | None:
+        seasons_raw = tariff.get("seasons")
+        if not isinstance(seasons_raw, Mapping) or not seasons_raw:
+            self.add(TariffRule.NO_SEASONS, f"{prefix}At least one season is needed")
+            seasons_raw = {}
+        seasons: dict[str, _Season] = {}
+        for name, raw in seasons_raw.items():
+            season = self.season(str(name), raw, prefix)
+            if season is not None:
+                seasons[season.name] = season
+        if seasons and len(seasons) == len(seasons_raw):
+            self.year_coverage(seasons, prefix)
+        prices = self.prices(tariff, seasons_raw, prefix)
+        if seasons and len(seasons) == len(seasons_raw):
+            return _Schedule(seasons=seasons, prices=prices)
+        return None
+
+    def season(self, name: str, raw: Any, prefix: str) -> _Season | None:
+        where = f"{prefix}Season {name!r}"
+        if not isinstance(raw, Mapping):
+            self.add(TariffRule.INVALID_SEASON, f"{where} must be an object")
+            return None
+        bounds = [_int(raw.get(key, 0)) for key in ("fromMonth", "fromDay", "toMonth", "toDay")]
+        start = _day_of_year(bounds[0], bounds[1])
+        end = _day_of_year(bounds[2], bounds[3])
+        if start is None or end is None:
+            self.add(
+                TariffRule.INVALID_SEASON,
+                f"{where} needs valid fromMonth/fromDay/toMonth/toDay (months 1-12, real days)",
+            )
+            return None
+        days = (
+            list(range(start, end + 1))
+            if start <= end
+            else [*range(start, _DAYS_IN_YEAR), *range(end + 1)]
+        )
+        grid = self.week(raw.get("tou_periods"), where)
+        return _Season(name=name, days=days, grid=grid)
+
+    def week(self, periods_raw: Any, where: str) -> list[list[str | None]]:
+        grid: list[list[str | None]] = [[None] * MINUTES_PER_DAY for _ in WEEKDAYS]
+        overlaps: list[list[bool]] = [[False] * MINUTES_PER_DAY for _ in WEEKDAYS]
+        overlapping: set[str] = set()
+        if not isinstance(periods_raw, Mapping):
+            periods_raw = {}
+        for label, entry in periods_raw.items():
+            windows = entry.get("periods") if isinstance(entry, Mapping) else entry
+            if not isinstance(windows, list):
+                self.add(
+                    TariffRule.INVALID_PERIOD, f"{where}, period {label!r}: needs a list of times"
+                )
+                continue
+            for window in windows:
+                spans = _spans(window)
+                if spans is None:
+                    self.add(
+                        TariffRule.INVALID_PERIOD,
+                        f"{where}, period {label!r}: invalid time window {_brief(window)} "
+                        "(days 0-6, hours 0-24, minutes 0-59)",
+                    )
+                    continue
+                for day, start, end in spans:
+                    row, marks = grid[day], overlaps[day]
+                    for minute in range(start, end):
+                        if row[minute] is not None:
+                            marks[minute] = True
+                            overlapping.update((str(row[minute]), str(label)))
+                        row[minute] = str(label)
+        gaps = _runs(grid, lambda day, minute: grid[day][minute] is None)
+        if gaps:
+            self.add(
+                TariffRule.PERIOD_GAP,
+                f"{where}: no period covers {_list_runs(gaps)} (every day needs 24 hours)",
+            )
+        clashes = _runs(overlaps, lambda day, minute: overlaps[day][minute])
+        if clashes:
+            self.add(
+                TariffRule.PERIOD_OVERLAP,
+                f"{where}: periods {', '.join(sorted(overlapping))} overlap at "
+                f"{_list_runs(clashes)}",
+            )
+        return grid
+
+    def year_coverage(self, seasons: Mapping[str, _Season], prefix: str) -> None:
+        count = [0] * _DAYS_IN_YEAR
+        for season in seasons.values():
+            for day in season.days:
+                count[day] += 1
+        if count[_LEAP_DAY] == 0 and count[_LEAP_DAY - 1] and count[_LEAP_DAY + 1]:
+            count[_LEAP_DAY] = 1
+        gaps = _day_runs(i for i, c in enumerate(count) if c == 0)
+        if gaps:
+            self.add(TariffRule.SEASON_GAP, f"{prefix}No season covers {gaps}")
+        overlaps = _day_runs(i for i, c in enumerate(count) if c > 1)
+        if overlaps:
+            self.add(TariffRule.SEASON_OVERLAP, f"{prefix}Seasons overlap on {overlaps}")
+
+    def prices(
+        self, tariff: Mapping[str, Any], seasons_raw: Mapping[str, Any], prefix: str
+    ) -> dict[str, dict[str, float]]:
+        charges = tariff.get("energy_charges")
+        charges = charges if isinstance(charges, Mapping) else {}
+        rates: dict[str, dict[str, float]] = {}
+        for season_name, entry in charges.items():
+            raw_rates = entry.get("rates") if isinstance(entry, Mapping) else None
+            if not isinstance(raw_rates, Mapping):
+                raw_rates = {}
+            season_rates: dict[str, float] = {}
+            for period, price in raw_rates.items():
+                where = f"{prefix}Price of {period!r} in season {season_name!r}"
+                value = _price(price)
+                if value is None:
+                    self.add(TariffRule.INVALID_PRICE, f"{where} is not a number: {price!r}")
+                    continue
+                if value < 0:
+                    self.add(TariffRule.NEGATIVE_PRICE, f"{where} is negative ({value:g})")
+                season_rates[str(period)] = value
+            rates[str(season_name)] = season_rates
+        self.negative_other_charges(tariff, prefix)
+        # Priced seasons and periods must have dates and times.
+        for season_name, season_rates in rates.items():
+            if season_name == ALL:
+                continue
+            season_raw = seasons_raw.get(season_name)
+            if not isinstance(season_raw, Mapping):
+                if season_rates:
+                    self.add(
+                        TariffRule.PRICE_WITHOUT_TIMES,
+                        f"{prefix}Season {season_name!r} has prices but no dates",
+                    )
+                continue
+            timed = season_raw.get("tou_periods")
+            timed = timed if isinstance(timed, Mapping) else {}
+            untimed = sorted(p for p in season_rates if p != ALL and p not in timed)
+            if untimed:
+                self.add(
+                    TariffRule.PRICE_WITHOUT_TIMES,
+                    f"{prefix}Season {season_name!r}: {', '.join(untimed)} "
+                    f"{'has' if len(untimed) == 1 else 'have'} a price but no times",
+                )
+        # Timed periods must have prices.
+        resolved: dict[str, dict[str, float]] = {}
+        for season_name, season_raw in seasons_raw.items():
+            if not isinstance(season_raw, Mapping):
+                continue
+            timed = season_raw.get("tou_periods")
+            timed = timed if isinstance(timed, Mapping) else {}
+            season_prices: dict[str, float] = {}
+            missing = []
+            for period in timed:
+                price = _lookup(rates, str(season_name), str(period))
+                if price is None:
+                    missing.append(str(period))
+                else:
+                    season_prices[str(period)] = price
+            if missing:
+                self.add(
+                    TariffRule.TIMES_WITHOUT_PRICE,
+                    f"{prefix}Season {season_name!r}: {', '.join(sorted(missing))} "
+                    f"{'has' if len(missing) == 1 else 'have'} times but no price",
+                )
+            resolved[str(season_name)] = season_prices
+        return resolved
+
+    def negative_other_charges(self, tariff: Mapping[str, Any], prefix: str) -> None:
+        demand = tariff.get("demand_charges")
+        if isinstance(demand, Mapping):
+            for season_name, entry in demand.items():
+                raw_rates = entry.get("rates") if isinstance(entry, Mapping) else None
+                for period, price in (
+                    (raw_rates or {}).items() if isinstance(raw_rates, Mapping) else ()
+                ):
+                    value = _price(price)
+                    if value is not None and value < 0:
+                        self.add(
+                            TariffRule.NEGATIVE_PRICE,
+                            f"{prefix}Demand charge of {period!r} in season {season_name!r} "
+                            f"is negative ({value:g})",
+                        )
+
+    # -- sell against buy ----------------------------------------------------------------------
+
+    def compare(self, buy: _Schedule, sell: _Schedule) -> None:
+        buy_days, sell_days = buy.season_by_day(), sell.season_by_day()
+        pairs = sorted({(b, s) for b, s in zip(buy_days, sell_days, strict=True) if b and s})
+        worst: list[tuple[str, str, int, int, float, float]] = []
+        for buy_name, sell_name in pairs:
+            buy_season, sell_season = buy.seasons[buy_name], sell.seasons[sell_name]
+            for day in range(len(WEEKDAYS)):
+                buy_row, sell_row = buy_season.grid[day], sell_season.grid[day]
+                for minute in range(MINUTES_PER_DAY):
+                    buy_label, sell_label = buy_row[minute], sell_row[minute]
+                    if buy_label is None or sell_label is None:
+                        continue
+                    buy_price = buy.prices.get(buy_name, {}).get(buy_label)
+                    sell_price = sell.prices.get(sell_name, {}).get(sell_label)
+                    if buy_price is None or sell_price is None or sell_price <= buy_price:
+                        continue
+                    worst.append((buy_name, sell_name, day, minute, sell_price, buy_price))
+                    break
+        if worst:
+            shown = [
+                f"{WEEKDAYS[day]} {_hhmm(minute)} in season {buy_name!r} "
+                f"(sell {sell_price:g} > buy {buy_price:g})"
+                for buy_name, _sell, day, minute, sell_price, buy_price in worst[:_MAX_LISTED]
+            ]
+            more = f" and {len(worst) - _MAX_LISTED} more" if len(worst) > _MAX_LISTED else ""
+            self.add(
+                TariffRule.SELL_ABOVE_BUY,
+                f"The sell price is above the buy price on {'; '.join(shown)}{more}",
+            )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
+def _price(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _lookup(rates: Mapping[str, Mapping[str, float]], season: str, period: str) -> float | None:
+    for season_key, period_key in ((season, period), (season, ALL), (ALL, period), (ALL, ALL)):
+        if (price := rates.get(season_key, {}).get(period_key)) is not None:
+            return price
+    return None
+
+
+def _day_of_year(month: int | None, day: int | None) -> int | None:
+    if month is None or day is None or not 1 <= month <= 12:
+        return None
+    try:
+        return (date(_YEAR, month, day) - date(_YEAR, 1, 1)).days
+    except ValueError:
+        return None
+
+
+def _spans(window: Any) -> list[tuple[int, int, int]] | None:
+    """Return (weekday, start minute, end minute) spans of a time window, or None if invalid."""
+    if not isinstance(window, Mapping):
+        return None
+    fields = {
+        key: _int(window.get(key, 0))
+        for key in ("fromDayOfWeek", "toDayOfWeek", "fromHour", "fromMinute", "toHour", "toMinute")
+    }
+    if any(value is None for value in fields.values()):
+        return None
+    f: dict[str, int] = {k: v for k, v in fields.items() if v is not None}
+    if not (0 <= f["fromDayOfWeek"] <= 6 and 0 <= f["toDayOfWeek"] <= 6):
+        return None
+    if not (0 <= f["fromHour"] <= 23 and 0 <= f["toHour"] <= 24):
+        return None
+    if not (0 <= f["fromMinute"] <= 59 and 0 <= f["toMinute"] <= 59):
+        return None
+    start = f["fromHour"] * 60 + f["fromMinute"]
+    end = f["toHour"] * 60 + f["toMinute"]
+    if end > MINUTES_PER_DAY:
+        return None
+    if end == MINUTES_PER_DAY:
+        end = 0
+    first, last = f["fromDayOfWeek"], f["toDayOfWeek"]
+    days = list(range(first, last + 1)) if first <= last else [*range(first, 7), *range(last + 1)]
+    if start < end:
+        minutes = [(start, end)]
+    elif start == end:
+        minutes = [(0, MINUTES_PER_DAY)]
+    else:
+        minutes = [(start, MINUTES_PER_DAY), (0, end)] if end else [(start, MINUTES_PER_DAY)]
+    return [(day, a, b) for day in days for a, b in minutes]
+
+
+def _runs(grid: list[list[Any]], hit: Any) -> list[tuple[int, int, int]]:
+    runs: list[tuple[int, int, int]] = []
+    for day in range(len(grid)):
+        start: int | None = None
+        for minute in range(MINUTES_PER_DAY + 1):
+            inside = minute < MINUTES_PER_DAY and hit(day, minute)
+            if inside and start is None:
+                start = minute
+            elif not inside and start is not None:
+                runs.append((day, start, minute))
+                start = None
+    return runs
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _list_runs(runs: list[tuple[int, int, int]]) -> str:
+    shown = [f"{WEEKDAYS[day]} {_hhmm(a)}-{_hhmm(b)}" for day, a, b in runs[:_MAX_LISTED]]
+    more = f" and {len(runs) - _MAX_LISTED} more" if len(runs) > _MAX_LISTED else ""
+    return ", ".join(shown) + more
+
+
+def _day_runs(days: Iterable[int]) -> str:
+    runs: list[tuple[int, int]] = []
+    for day in days:
+        if runs and runs[-1][1] == day - 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    first = date(_YEAR, 1, 1)
+
+    def name(day: int) -> str:
+        when = first + timedelta(days=day)
+        return f"{when:%b} {when.day}"
+
+    shown = [name(a) if a == b else f"{name(a)}-{name(b)}" for a, b in runs[:_MAX_LISTED]]
+    more = f" and {len(runs) - _MAX_LISTED} more" if len(runs) > _MAX_LISTED else ""
+    return ", ".join(shown) + more
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
