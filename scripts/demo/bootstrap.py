@@ -1,0 +1,345 @@
+"""
+Bring a freshly started demo to life: config entries, Energy dashboard, demo dashboard.
+
+Everything goes through Home Assistant's public APIs (config flows, websocket commands), as a
+person clicking through the UI would; nothing writes Home Assistant's storage files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+import logging
+from typing import Any
+
+from ha_client import HomeAssistantClient, HomeAssistantError, wait_for
+from vendors import BATTERY_IN, BATTERY_OUT, DEVICE, GRID_EXPORT, GRID_IMPORT, SOLAR, Urls, Vendor
+
+_LOGGER = logging.getLogger("demo")
+
+DASHBOARD_URL = "energy-bridges"
+DASHBOARD_TITLE = "Energy Bridges"
+MAX_FLOW_STEPS = 10
+
+
+async def _external_step(client: HomeAssistantClient, result: dict[str, Any]) -> None:
+    """Complete an OAuth external step against a simulator's auto-approving authorize page."""
+    location = await client.get_redirect(result["url"])
+    await client.oauth_callback(location)
+
+
+async def run_flow(client: HomeAssistantClient, vendor: Vendor, urls: Urls) -> dict[str, Any]:
+    """Run a vendor's config flow with the demo's answers; return the final result."""
+    if vendor.application_credentials is not None:
+        await ensure_application_credentials(client, vendor)
+    result = await client.start_flow(vendor.domain)
+    for _ in range(MAX_FLOW_STEPS):
+        kind = result["type"]
+        if kind in ("create_entry", "abort"):
+            return result
+        flow_id = result["flow_id"]
+        if kind == "form":
+            step = result["step_id"]
+            if result.get("errors"):
+                raise HomeAssistantError(
+                    f"{vendor.domain}: step {step!r} refused the demo's answer: {result['errors']}"
+                )
+            if step not in vendor.answers:
+                raise HomeAssistantError(f"{vendor.domain}: no demo answer for step {step!r}")
+            result = await client.flow_step(flow_id, vendor.answers[step](urls))
+        elif kind == "menu":
+            step = result["step_id"]
+            if step not in vendor.answers:
+                raise HomeAssistantError(f"{vendor.domain}: no demo answer for menu {step!r}")
+            result = await client.flow_step(flow_id, vendor.answers[step](urls))
+        elif kind == "external":
+            await _external_step(client, result)
+            result = await client.flow_step(flow_id, {})
+        elif kind in ("external_done", "progress_done"):
+            result = await client.flow_step(flow_id, {})
+        elif kind == "progress":
+            result = await wait_for(
+                lambda fid=flow_id: _progress_finished(client, fid),
+                timeout=60,
+                what=f"{vendor.domain} flow progress",
+            )
+        else:
+            raise HomeAssistantError(f"{vendor.domain}: unexpected flow result {kind!r}")
+    raise HomeAssistantError(f"{vendor.domain}: the flow did not finish in {MAX_FLOW_STEPS} steps")
+
+
+async def _progress_finished(client: HomeAssistantClient, flow_id: str) -> dict[str, Any] | None:
+    result: dict[str, Any] = await client.request(
+        "GET", f"/api/config/config_entries/flow/{flow_id}"
+    )
+    return None if result["type"] == "progress" else result
+
+
+async def ensure_application_credentials(client: HomeAssistantClient, vendor: Vendor) -> None:
+    """Create the vendor's application credentials once (Settings -> Application credentials)."""
+    assert vendor.application_credentials is not None
+    existing = await client.ws("application_credentials/list")
+    if any(item["domain"] == vendor.domain for item in existing):
+        return
+    client_id, client_secret = vendor.application_credentials
+    await client.ws(
+        "application_credentials/create",
+        domain=vendor.domain,
+        client_id=client_id,
+        client_secret=client_secret,
+        name=f"{vendor.title} (demo)",
+    )
+
+
+async def ensure_entries(
+    client: HomeAssistantClient, vendors: Iterable[Vendor], urls: Mapping[str, Urls]
+) -> dict[str, str]:
+    """Create one config entry per vendor that has none; return domain -> what happened."""
+    outcome: dict[str, str] = {}
+    for vendor in vendors:
+        if await client.entries(vendor.domain):
+            outcome[vendor.domain] = "kept"
+            continue
+        try:
+            result = await run_flow(client, vendor, urls[vendor.domain])
+        except HomeAssistantError as err:
+            _LOGGER.error("%s: could not add the demo entry: %s", vendor.domain, err)
+            outcome[vendor.domain] = f"failed: {err}"
+            continue
+        if result["type"] == "create_entry":
+            outcome[vendor.domain] = "created"
+        else:
+            outcome[vendor.domain] = f"aborted: {result.get('reason')}"
+            _LOGGER.error("%s: the flow aborted: %s", vendor.domain, result.get("reason"))
+    return outcome
+
+
+async def wait_entries_loaded(
+    client: HomeAssistantClient, domains: Iterable[str], timeout: float = 120
+) -> dict[str, str]:
+    """Wait until each domain's entries have left the setup states; return domain -> state."""
+    domains = list(domains)
+
+    async def settled() -> dict[str, str] | None:
+        states: dict[str, str] = {}
+        for domain in domains:
+            for entry in await client.entries(domain):
+                if entry["state"] in ("not_loaded", "setup_in_progress"):
+                    return None
+                states[domain] = entry["state"]
+        return states
+
+    if not domains:
+        return {}
+    result: dict[str, str] = await wait_for(
+        lambda: _present(settled), timeout=timeout, what="config entries to load"
+    )
+    return result
+
+
+async def _present(check: Any) -> Any:
+    """Adapt a check whose ``None`` means "not yet" (an empty result is an answer)."""
+    result = await check()
+    return None if result is None else _Answer(result)
+
+
+class _Answer(dict[str, str]):
+    """A result that is truthy even when empty."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+async def registry(
+    client: HomeAssistantClient,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the entity and device registries."""
+    entities = await client.ws("config/entity_registry/list")
+    devices = await client.ws("config/device_registry/list")
+    return entities, devices
+
+
+def energy_entities(
+    vendors: Iterable[Vendor], entities: Iterable[Mapping[str, Any]]
+) -> dict[str, list[str]]:
+    """Return Energy dashboard role -> entity ids, from the vendors' translation keys."""
+    by_key: dict[tuple[str, str], list[str]] = {}
+    for entity in entities:
+        if entity.get("disabled_by") or not entity.get("translation_key"):
+            continue
+        by_key.setdefault((entity["platform"], entity["translation_key"]), []).append(
+            entity["entity_id"]
+        )
+    roles: dict[str, list[str]] = {}
+    for vendor in vendors:
+        for role, keys in vendor.energy.items():
+            for key in keys:
+                roles.setdefault(role, []).extend(by_key.get((vendor.domain, key), []))
+    return roles
+
+
+def energy_prefs(roles: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Return the Energy dashboard preferences for the demo's sensors."""
+    imports = roles.get(GRID_IMPORT, [])
+    exports = roles.get(GRID_EXPORT, [])
+    sources: list[dict[str, Any]] = [
+        {
+            "type": "grid",
+            "stat_energy_from": imports[index] if index < len(imports) else None,
+            "stat_energy_to": exports[index] if index < len(exports) else None,
+            "stat_cost": None,
+            "entity_energy_price": None,
+            "number_energy_price": 0.25 if index < len(imports) else None,
+            "stat_compensation": None,
+            "entity_energy_price_export": None,
+            "number_energy_price_export": 0.15 if index < len(exports) else None,
+            "cost_adjustment_day": 0,
+        }
+        for index in range(max(len(imports), len(exports)))
+    ]
+    sources.extend(
+        {"type": "solar", "stat_energy_from": entity_id, "config_entry_solar_forecast": None}
+        for entity_id in roles.get(SOLAR, [])
+    )
+    sources.extend(
+        {"type": "battery", "stat_energy_from": out_id, "stat_energy_to": in_id}
+        for out_id, in_id in zip(
+            roles.get(BATTERY_OUT, []), roles.get(BATTERY_IN, []), strict=False
+        )
+    )
+    devices = [{"stat_consumption": entity_id} for entity_id in roles.get(DEVICE, [])]
+    return {"energy_sources": sources, "device_consumption": devices}
+
+
+async def configure_energy(
+    client: HomeAssistantClient, vendors: Iterable[Vendor]
+) -> dict[str, Any]:
+    """Point the Energy dashboard at the demo's sensors (kept when already set by hand)."""
+    entities, _ = await registry(client)
+    roles = energy_entities(vendors, entities)
+    prefs = energy_prefs(roles)
+    current = await _energy_prefs_or_none(client)
+    ours = {entity_id for ids in roles.values() for entity_id in ids}
+    if current and not _only_demo_sources(current, ours):
+        _LOGGER.info("The Energy dashboard was changed by hand: leaving it as it is")
+        return dict(current)
+    await client.ws("energy/save_prefs", **prefs)
+    return prefs
+
+
+async def _energy_prefs_or_none(client: HomeAssistantClient) -> dict[str, Any] | None:
+    try:
+        prefs: dict[str, Any] = await client.ws("energy/get_prefs")
+    except HomeAssistantError:
+        return None  # not configured yet
+    return prefs
+
+
+def _only_demo_sources(prefs: Mapping[str, Any], ours: set[str]) -> bool:
+    """Return whether every statistic in the preferences is one of the demo's sensors."""
+    used: set[str] = set()
+    for source in prefs.get("energy_sources", []):
+        used.update(
+            value
+            for key, value in source.items()
+            if key.startswith("stat_energy") and isinstance(value, str)
+        )
+    used.update(device["stat_consumption"] for device in prefs.get("device_consumption", []))
+    return used <= ours
+
+
+def dashboard_config(
+    vendors: Iterable[Vendor],
+    entities: Iterable[Mapping[str, Any]],
+    devices: Iterable[Mapping[str, Any]],
+    states: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Return a Lovelace config: one card per device with its main entities, live graphs."""
+    domains = {vendor.domain: vendor for vendor in vendors}
+    by_device: dict[str, list[str]] = {}
+    for entity in entities:
+        if (
+            entity["platform"] in domains
+            and entity.get("device_id")
+            and not entity.get("entity_category")
+            and not entity.get("disabled_by")
+            and not entity.get("hidden_by")
+        ):
+            by_device.setdefault(entity["device_id"], []).append(entity["entity_id"])
+    cards: list[dict[str, Any]] = []
+    power: list[str] = []
+    for vendor in domains.values():
+        for device in devices:
+            if device["id"] not in by_device:
+                continue
+            ids = by_device[device["id"]]
+            if not any(entity_id in states for entity_id in ids):
+                continue
+            if _device_domain(device, entities) != vendor.domain:
+                continue
+            cards.append(
+                {
+                    "type": "entities",
+                    "title": device.get("name_by_user") or device.get("name") or vendor.title,
+                    "entities": ids,
+                    "state_color": True,
+                }
+            )
+            power.extend(
+                entity_id
+                for entity_id in ids
+                if states.get(entity_id, {}).get("attributes", {}).get("device_class") == "power"
+            )
+    views: list[dict[str, Any]] = [
+        {
+            "title": "Devices",
+            "path": "devices",
+            "icon": "mdi:home-lightning-bolt",
+            "type": "masonry",
+            "cards": cards
+            or [{"type": "markdown", "content": "No Home Energy Bridges device yet."}],
+        }
+    ]
+    if power:
+        views[0]["cards"].insert(
+            0, {"type": "history-graph", "title": "Power", "hours_to_show": 1, "entities": power}
+        )
+    views.append(
+        {
+            "title": "Energy",
+            "path": "energy",
+            "icon": "mdi:lightning-bolt",
+            "cards": [
+                {"type": "energy-date-selection"},
+                {"type": "energy-distribution", "link_dashboard": True},
+                {"type": "energy-usage-graph"},
+                {"type": "energy-sources-table"},
+            ],
+        }
+    )
+    return {"title": DASHBOARD_TITLE, "views": views}
+
+
+def _device_domain(device: Mapping[str, Any], entities: Iterable[Mapping[str, Any]]) -> str | None:
+    for entity in entities:
+        if entity.get("device_id") == device["id"]:
+            return str(entity["platform"])
+    return None
+
+
+async def build_dashboard(client: HomeAssistantClient, vendors: Iterable[Vendor]) -> dict[str, Any]:
+    """Create (or refresh) the demo's dashboard in the sidebar."""
+    entities, devices = await registry(client)
+    config = dashboard_config(vendors, entities, devices, await client.states())
+    dashboards = await client.ws("lovelace/dashboards/list")
+    if not any(item["url_path"] == DASHBOARD_URL for item in dashboards):
+        await client.ws(
+            "lovelace/dashboards/create",
+            url_path=DASHBOARD_URL,
+            title=DASHBOARD_TITLE,
+            icon="mdi:home-lightning-bolt",
+            show_in_sidebar=True,
+            require_admin=False,
+            mode="storage",
+        )
+    await client.ws("lovelace/config/save", url_path=DASHBOARD_URL, config=config)
+    return config

@@ -1,0 +1,380 @@
+"""
+Run the Home Energy Bridges demo: simulators + a real Home Assistant, set up and onboarded.
+
+Started by ``scripts/develop`` (see ``docs/demo.md``). It:
+
+1. starts each available vendor's simulator (``python -m simulators <vendor>``) and waits for
+   its ``ready`` line;
+2. starts ``hass -c <config>`` with this repository's ``custom_components`` linked into the
+   config directory and ``HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK=1`` (the simulators listen on
+   loopback, which the integrations refuse otherwise);
+3. finishes onboarding through Home Assistant's onboarding API with the demo user (or logs
+   in as that user when the config was onboarded before);
+4. adds one config entry per vendor that has none, through the config flows, against the
+   simulators; then points the Energy dashboard at the energy sensors and (re)builds the
+   demo dashboard;
+5. waits for Ctrl-C (SIGINT) or SIGTERM and stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import json
+import logging
+import os
+from pathlib import Path
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from typing import IO, Any
+
+from bootstrap import (
+    DASHBOARD_URL,
+    build_dashboard,
+    configure_energy,
+    ensure_entries,
+    wait_entries_loaded,
+)
+from ha_client import (
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    HomeAssistantClient,
+    HomeAssistantError,
+    wait_for,
+)
+from vendors import REPO, Urls, Vendor, available_vendors
+
+_LOGGER = logging.getLogger("demo")
+
+DEFAULT_CONFIG = REPO / "config"
+DEFAULT_PORT = 8123
+# Files of the config directory that are part of the repository; --reset keeps them.
+TRACKED = {"configuration.yaml", "dashboards", "README.md"}
+HASS_START_TIMEOUT = 240.0
+SIMULATOR_START_TIMEOUT = 60.0
+HASS_STOP_TIMEOUT = 60.0
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Ask Linux to SIGTERM the child when the demo itself dies (even by SIGKILL)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class Child:
+    """A process the demo started, in its own process group, output to a log file."""
+
+    def __init__(self, name: str, args: list[str], log: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.log = log
+        self._log_file: IO[bytes] = log.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            args,
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+        )
+
+    @property
+    def running(self) -> bool:
+        """Return whether the process is still running."""
+        return self.process.poll() is None
+
+    async def stop(self, timeout: float) -> None:
+        """SIGTERM the process group, wait, then SIGKILL what is left."""
+        if self.running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(self.process.wait, timeout)
+            if self.running:
+                _LOGGER.warning("%s did not stop in %.0f s: killing it", self.name, timeout)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            # Whatever the process left in its group (it should be nothing).
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self._log_file.close()
+
+
+def prepare_config(config: Path, *, reset: bool, port: int) -> None:
+    """Create (or clean) the config directory and link this repository's integrations."""
+    if reset and config.exists():
+        for item in config.iterdir():
+            if item.name in TRACKED and config == DEFAULT_CONFIG:
+                continue
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+    config.mkdir(parents=True, exist_ok=True)
+    if config != DEFAULT_CONFIG:
+        # A throw-away config (the browser tests): the demo's configuration on another port.
+        text = (DEFAULT_CONFIG / "configuration.yaml").read_text(encoding="utf-8")
+        if port != DEFAULT_PORT:
+            text = text.replace(f"localhost:{DEFAULT_PORT}", f"localhost:{port}")
+            text += f"\nhttp:\n  server_port: {port}\n"
+        (config / "configuration.yaml").write_text(text, encoding="utf-8")
+    link = config / "custom_components"
+    target = REPO / "custom_components"
+    if link.is_symlink() and link.resolve() != target:
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(target, target_is_directory=True)
+    (config / "logs").mkdir(exist_ok=True)
+
+
+async def start_simulator(vendor: Vendor, config: Path) -> tuple[Child, Urls] | None:
+    """Start one vendor's simulator and wait for its ready line; None if it failed."""
+    log = config / "logs" / f"simulator-{vendor.simulator}.log"
+    log.write_bytes(b"")
+    child = Child(
+        f"simulator {vendor.simulator}",
+        [sys.executable, "-m", "simulators", vendor.simulator],
+        log,
+        {**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+    async def ready() -> Urls | None:
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith('{"ready"'):
+                return {item["name"]: item["url"] for item in json.loads(line)["ready"]}
+        if not child.running:
+            raise HomeAssistantError(f"exited with code {child.process.returncode}")
+        return None
+
+    try:
+        urls: Urls = await wait_for(
+            ready, timeout=SIMULATOR_START_TIMEOUT, interval=0.1, what=f"{vendor.simulator}"
+        )
+    except HomeAssistantError as err:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+        _LOGGER.error(
+            "The %s simulator did not start (%s); skipping %s. Its log ends with:\n%s",
+            vendor.simulator,
+            err,
+            vendor.domain,
+            "\n".join(tail),
+        )
+        await child.stop(5)
+        return None
+    return child, urls
+
+
+def hass_env(vendors: list[Vendor], urls: dict[str, Urls]) -> dict[str, str]:
+    """Return Home Assistant's environment: loopback allowed, vendor overrides."""
+    env = {**os.environ, "HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK": "1", "PYTHONUNBUFFERED": "1"}
+    for vendor in vendors:
+        if vendor.hass_env is not None and vendor.domain in urls:
+            env.update(vendor.hass_env(urls[vendor.domain]))
+    return env
+
+
+class Demo:
+    """The running demo: its children, its client, its timings."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.config: Path = args.config.resolve()
+        self.url = f"http://localhost:{args.port}"
+        self.children: list[Child] = []
+        self.started = time.monotonic()
+        self.timings: dict[str, float] = {}
+
+    def mark(self, what: str) -> None:
+        """Record the seconds since the start for a milestone."""
+        self.timings[what] = round(time.monotonic() - self.started, 1)
+
+    async def start(self) -> dict[str, Any]:
+        """Start everything and set Home Assistant up; return the ready summary."""
+        prepare_config(self.config, reset=self.args.reset, port=self.args.port)
+        only = set(self.args.vendors.split(",")) if self.args.vendors else None
+        vendors = available_vendors(only)
+        urls: dict[str, Urls] = {}
+        started = await asyncio.gather(*(start_simulator(v, self.config) for v in vendors))
+        running: list[Vendor] = []
+        for vendor, item in zip(vendors, started, strict=True):
+            if item is not None:
+                self.children.append(item[0])
+                urls[vendor.domain] = item[1]
+                running.append(vendor)
+        self.mark("simulators")
+        _LOGGER.info(
+            "Simulators: %s",
+            ", ".join(f"{d} {list(u.values())}" for d, u in urls.items()) or "none available yet",
+        )
+
+        hass = Child(
+            "Home Assistant",
+            [sys.executable, "-m", "homeassistant", "-c", str(self.config), "--skip-pip"],
+            self.config / "logs" / "hass-console.log",
+            hass_env(running, urls),
+        )
+        self.children.append(hass)
+        _LOGGER.info("Home Assistant is starting (log: %s)", self.config / "home-assistant.log")
+        async with HomeAssistantClient(self.url) as client:
+
+            async def up() -> bool:
+                if not hass.running:
+                    raise SystemExit(
+                        f"Home Assistant exited (code {hass.process.returncode}); see "
+                        f"{hass.log} and {self.config / 'home-assistant.log'}"
+                    )
+                return await client.is_up()
+
+            await wait_for(up, timeout=HASS_START_TIMEOUT, what="Home Assistant's HTTP server")
+            self.mark("http")
+            onboarded = await client.onboard_or_login()
+            await wait_for(
+                lambda: _is_running(client), timeout=HASS_START_TIMEOUT, what="Home Assistant"
+            )
+            self.mark("hass_running")
+            entries: dict[str, str] = {}
+            if not self.args.no_entries:
+                entries = await ensure_entries(client, running, urls)
+                await wait_entries_loaded(client, [v.domain for v in running])
+                self.mark("entries")
+                if any([await client.entries(v.domain) for v in running]):
+                    await configure_energy(client, running)
+                    await build_dashboard(client, running)
+            self.mark("ready")
+        return {
+            "url": self.url,
+            "config": str(self.config),
+            "log": str(self.config / "home-assistant.log"),
+            "onboarded_now": onboarded,
+            "username": DEMO_USERNAME,
+            "password": DEMO_PASSWORD,
+            "vendors": {domain: dict(u) for domain, u in urls.items()},
+            "skipped": [v.domain for v in available_vendors(only) if v not in running],
+            "entries": entries,
+            "dashboard": f"{self.url}/{DASHBOARD_URL}",
+            "seconds": self.timings,
+        }
+
+    async def watch(self, stop: asyncio.Event) -> int:
+        """Wait for a stop request or a child's death; return the exit code."""
+        while not stop.is_set():
+            for child in self.children:
+                if not child.running:
+                    _LOGGER.error(
+                        "%s exited with code %s (log: %s)",
+                        child.name,
+                        child.process.returncode,
+                        child.log,
+                    )
+                    return 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1)
+        return 0
+
+    async def stop(self) -> None:
+        """Stop Home Assistant first (it saves its state), then the simulators."""
+        for child in reversed(self.children):
+            timeout = HASS_STOP_TIMEOUT if child.name == "Home Assistant" else 10
+            if child.running:
+                _LOGGER.info("Stopping %s", child.name)
+            await child.stop(timeout)
+        self.children.clear()
+
+
+async def _is_running(client: HomeAssistantClient) -> bool:
+    return await client.core_state() == "RUNNING"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/develop",
+        description="Run Home Assistant with this repository's integrations on the simulators.",
+    )
+    parser.add_argument("--reset", action="store_true", help="start from a clean config")
+    parser.add_argument(
+        "--config", type=Path, default=DEFAULT_CONFIG, help="config directory (default: config/)"
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="Home Assistant's port")
+    parser.add_argument("--vendors", help="only these integrations (comma-separated domains)")
+    parser.add_argument(
+        "--no-entries",
+        action="store_true",
+        help="do not add the demo's config entries (the browser tests add them in the UI)",
+    )
+    parser.add_argument("--ready-file", type=Path, help="write the ready summary (JSON) here")
+    parser.add_argument(
+        "--check", action="store_true", help="stop as soon as the demo is ready (smoke test)"
+    )
+    args = parser.parse_args(argv)
+    if args.port != DEFAULT_PORT and args.config.resolve() == DEFAULT_CONFIG:
+        parser.error("--port needs --config (config/ serves port 8123)")
+    return args
+
+
+async def main(argv: list[str] | None = None) -> int:
+    """Run the demo until interrupted."""
+    args = parse_args(argv)
+    demo = Demo(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    code = 0
+    try:
+        start = asyncio.ensure_future(demo.start())
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({start, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not start.done():
+            start.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await start
+            return 130
+        summary = start.result()
+        if args.ready_file:
+            args.ready_file.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        print_summary(summary)
+        if not args.check:
+            code = await demo.watch(stop)
+    except (HomeAssistantError, SystemExit) as err:
+        _LOGGER.error("The demo could not start: %s", err)
+        code = 1
+    finally:
+        await demo.stop()
+    return code
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """Tell the person at the terminal where to go."""
+    seconds = summary["seconds"]
+    lines = [
+        "",
+        (
+            f"  Home Energy Bridges demo ready in {seconds['ready']:.0f} s "
+            f"(Home Assistant answered after {seconds['http']:.0f} s)"
+        ),
+        f"  Open {summary['url']} and log in as {summary['username']} / {summary['password']}",
+        f"  Demo dashboard: {summary['dashboard']}",
+        f"  Integrations on simulators: {', '.join(summary['vendors']) or 'none yet'}",
+    ]
+    lines.extend(f"    {domain}: {outcome}" for domain, outcome in summary["entries"].items())
+    if summary["skipped"]:
+        lines.append(f"  Simulators that did not start: {', '.join(summary['skipped'])}")
+    lines.append(f"  Home Assistant's log: {summary['log']}")
+    lines.append("  Ctrl-C stops everything.")
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="[demo] %(message)s")
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,105 @@
+"""
+What the demo knows about each vendor: simulator, config flow answers, energy sensors.
+
+One ``Vendor`` per integration. A vendor is *available* when both its integration (with a
+config flow) and its simulator package are in the tree; the demo skips the others.
+
+``answers`` maps a config flow step id to a function of the simulator URLs that returns the
+user input for that step, exactly what a person would type in the form. ``energy`` maps an
+Energy dashboard role to the translation keys of the sensors that fill it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parents[2]
+
+type Urls = Mapping[str, str]
+"""Simulator app name -> base URL, from the simulator's ``ready`` line."""
+
+type Answer = Callable[[Urls], dict[str, Any]]
+
+# Energy dashboard roles.
+GRID_IMPORT = "grid_import"
+GRID_EXPORT = "grid_export"
+SOLAR = "solar"
+BATTERY_IN = "battery_in"  # energy into the battery (charged)
+BATTERY_OUT = "battery_out"  # energy out of the battery (discharged)
+DEVICE = "device"  # an individual consumer (the EV charger)
+
+
+def host_port(url: str) -> str:
+    """Return ``host:port`` of a URL."""
+    return urlsplit(url).netloc
+
+
+def first(urls: Urls, *hints: str) -> str:
+    """Return the URL of the first app whose name contains one of the hints (or the first)."""
+    for hint in hints:
+        for name, url in urls.items():
+            if hint in name:
+                return url
+    return next(iter(urls.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class WrongValue:
+    """One wrong value a person might type, and the error the form must show for it."""
+
+    step_id: str
+    field: str
+    value: Any
+    error_key: str  # the key in the form's errors (``base`` or the field)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAction:
+    """An action the browser test calls from Developer tools, and the entity it changes."""
+
+    service: str  # "domain.service"
+    data: Callable[[Mapping[str, str]], dict[str, Any]]  # from translation_key -> entity_id
+    entity_key: str  # translation key of the entity whose state changes
+    expected: Callable[[str], bool]  # predicate on the new state
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """One integration and its simulator."""
+
+    domain: str
+    simulator: str
+    title: str
+    answers: Mapping[str, Answer]
+    energy: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    oauth: bool = False
+    application_credentials: tuple[str, str] | None = None  # client id, secret
+    hass_env: Callable[[Urls], dict[str, str]] | None = None
+    wrong: WrongValue | None = None
+    action: DemoAction | None = None
+
+    @property
+    def available(self) -> bool:
+        """Return whether the integration and its simulator are in the tree."""
+        integration = REPO / "custom_components" / self.domain
+        simulator = REPO / "simulators" / self.simulator / "__init__.py"
+        return (
+            (integration / "manifest.json").is_file()
+            and (integration / "config_flow.py").is_file()
+            and (integration / "__init__.py").is_file()
+            and simulator.is_file()
+        )
+
+
+VENDORS: tuple[Vendor, ...] = ()
+
+
+def available_vendors(only: set[str] | None = None) -> list[Vendor]:
+    """Return the vendors the demo can run now (optionally only some domains)."""
+    return [
+        vendor for vendor in VENDORS if vendor.available and (only is None or vendor.domain in only)
+    ]
