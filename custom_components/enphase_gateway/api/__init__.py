@@ -1,0 +1,29 @@
+"""A client for the Enphase Envoy / IQ Gateway local API (no Home Assistant imports)."""
+
+from .auth import MfaRequiredError, TokenInfo, decode_token, installer_password
+from .client import (
+    Capabilities,
+    EndpointUnavailableError,
+    EnphaseGateway,
+    GatewayNotReadyError,
+    StorageScheduleLockedError,
+    WriteNotAppliedError,
+)
+from .poller import LIFETIME_WRAP_WH, GatewayData, GatewayPoller, MeterData
+
+__all__ = [
+    "LIFETIME_WRAP_WH",
+    "Capabilities",
+    "EndpointUnavailableError",
+    "EnphaseGateway",
+    "GatewayData",
+    "GatewayNotReadyError",
+    "GatewayPoller",
+    "MeterData",
+    "MfaRequiredError",
+    "StorageScheduleLockedError",
+    "TokenInfo",
+    "WriteNotAppliedError",
+    "decode_token",
+    "installer_password",
+]

@@ -1,0 +1,738 @@
+"""
+The gateway client: firmware detection, authentication, capability probing, reads and writes.
+
+One ``EnphaseGateway`` talks to one gateway. It first reads ``/info`` (https, then http for
+firmware that has no TLS), authenticates the way the firmware wants, and probes once which
+endpoints this unit really has: firmware generations differ, and a 401 or a redirect from one
+endpoint of an otherwise working gateway means "not here", not "bad credentials".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+import time
+from typing import Any
+
+import aiohttp
+
+from ...energy_bridges_common.client.errors import (
+    AuthenticationError,
+    BridgeApiError,
+    InvalidResponseError,
+    RequestError,
+    UnreachableError,
+)
+from ...energy_bridges_common.client.http import (
+    NO_RETRY,
+    HttpClient,
+    HttpResponse,
+    RetryPolicy,
+    decode_json_lenient,
+)
+from ...energy_bridges_common.client.redact import Redactor
+from . import const
+from .auth import (
+    ENLIGHTEN_LOGIN_URL,
+    INSTALLER_USER,
+    TOKEN_URL,
+    DigestAuth,
+    TokenInfo,
+    decode_token,
+    default_digest_password,
+    fetch_token,
+)
+from .models import (
+    GENERATOR_MODES,
+    STORAGE_MODES,
+    BatteryAggregate,
+    BatteryPower,
+    CtMeter,
+    CtReading,
+    DeviceData,
+    DryContact,
+    EnsembleInventory,
+    EnsembleStatus,
+    GatewayInfo,
+    Generator,
+    GridRelay,
+    InterfaceInfo,
+    Inverter,
+    PowerExportLimit,
+    ProductionReport,
+    SimpleProduction,
+    StorageSettings,
+    parse_dry_contacts,
+    parse_inverters,
+    parse_meter_readings,
+    parse_meters,
+)
+
+
+class EndpointUnavailableError(RequestError):
+    """The gateway does not have the endpoint (404, a redirect, or a 401 while authorised)."""
+
+
+class GatewayNotReadyError(InvalidResponseError):
+    """The gateway answered with all zeros, as old firmware does just after booting."""
+
+
+class WriteNotAppliedError(BridgeApiError):
+    """The gateway accepted a write but reading back shows it did not take effect."""
+
+    def __init__(self, message: str, *, setting: str, requested: Any, reported: Any) -> None:
+        """Keep what was asked and what the gateway reports."""
+        super().__init__(message)
+        self.setting = setting
+        self.requested = requested
+        self.reported = reported
+
+
+class StorageScheduleLockedError(WriteNotAppliedError):
+    """Storage writes are ignored while the cloud's optimised schedules are on."""
+
+
+class _GatewayHttp(HttpClient):
+    """The shared client, with the gateway's meaning of some statuses."""
+
+    def error_for_response(self, response: HttpResponse) -> BridgeApiError | None:
+        status = response.status
+        if status in (401, 403):
+            return None  # the gateway client decides: bad credentials, or "not here"
+        if 300 <= status < 400 or status == 404:
+            where = f"{response.method} {self.redactor.url(response.url)}"
+            return EndpointUnavailableError(f"{where}: not available (HTTP {status})", status)
+        return super().error_for_response(response)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What this gateway has, decided once by probing (and again after a firmware change)."""
+
+    firmware: str
+    production_report: bool = False
+    production_legacy: bool = False
+    production_v1: bool = False
+    inverters: bool = False
+    device_data: bool = False
+    meters: Mapping[int, CtMeter] = field(default_factory=dict)
+    batteries: bool = False
+    system_controller: bool = False
+    ensemble_status: bool = False
+    battery_aggregate: bool = False
+    battery_power: bool = False
+    relay: bool = False
+    dry_contacts: bool = False
+    dry_contact_settings: bool = False
+    storage_settings: bool = False
+    power_export_limit: bool = False
+    generator: bool = False
+    interface: bool = False
+    metered: bool = False
+    net_as_total: bool = False
+
+    @property
+    def ct_meters(self) -> dict[int, CtMeter]:
+        """Return the enabled CTs."""
+        return {eid: m for eid, m in self.meters.items() if m.enabled}
+
+    @property
+    def has_cts(self) -> bool:
+        """Return whether any CT is installed and enabled."""
+        return bool(self.ct_meters)
+
+    def endpoints(self) -> list[str]:
+        """Return the endpoints this gateway has (for raw captures)."""
+        pairs = [
+            (const.INFO, True),
+            (const.HOME, self.interface),
+            (const.PRODUCTION_JSON, self.production_report),
+            (const.PRODUCTION_LEGACY, self.production_legacy),
+            (const.PRODUCTION_V1, self.production_v1),
+            (const.INVERTERS_V1, self.inverters),
+            (const.DEVICE_DATA, self.device_data),
+            (const.METERS, bool(self.meters)),
+            (const.METER_READINGS, self.has_cts),
+            (const.ENSEMBLE_INVENTORY, self.batteries or self.system_controller),
+            (const.ENSEMBLE_STATUS, self.ensemble_status),
+            (const.ENSEMBLE_SECCTRL, self.battery_aggregate),
+            (const.ENSEMBLE_POWER, self.battery_power),
+            (const.GRID_RELAY, self.relay),
+            (const.DRY_CONTACTS, self.dry_contacts),
+            (const.DRY_CONTACT_SETTINGS, self.dry_contact_settings),
+            (const.POWER_EXPORT_LIMIT, self.power_export_limit),
+            (const.TARIFF, self.storage_settings),
+            (const.GEN_CONFIG, self.generator),
+            (const.GEN_MODE, self.generator),
+            (const.GEN_SCHEDULE, self.generator),
+        ]
+        return [path for path, present in pairs if present]
+
+
+class EnphaseGateway:
+    """A client for one Envoy / IQ Gateway on the LAN."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        *,
+        username: str = "",
+        password: str = "",
+        token: str | None = None,
+        manual_token: bool = False,
+        login_url: str = ENLIGHTEN_LOGIN_URL,
+        token_url: str = TOKEN_URL,
+        keep_alive: bool = True,
+        verify_attempts: int = 5,
+        verify_delay: float = 2.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Set up the client; nothing is sent until ``setup``."""
+        self.session = session
+        self.host = host.strip().rstrip("/")
+        self.username = username
+        self.password = password
+        self.token = token or None
+        self.manual_token = manual_token
+        self.login_url = login_url
+        self.token_url = token_url
+        self.keep_alive = keep_alive
+        self.verify_attempts = verify_attempts
+        self.verify_delay = verify_delay
+        self.info: GatewayInfo | None = None
+        self.capabilities: Capabilities | None = None
+        self.on_token_change: Callable[[str], None] | None = None
+        self._sleep = sleep
+        self._clock = clock
+        self._redactor = Redactor([password, token or ""])
+        self._http: _GatewayHttp | None = None
+        self._digest: DigestAuth | None = None
+        self._cookie: str | None = None
+        self._authenticated = False
+
+    # -- connection -------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str | None:
+        """Return the URL the gateway answered on (after ``setup``)."""
+        return None if self._http is None else self._http.base_url
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Return requests sent per path."""
+        return {} if self._http is None else dict(self._http.stats.by_path)
+
+    def _candidates(self) -> list[str]:
+        if self.host.startswith(("http://", "https://")):
+            return [self.host]
+        return [f"https://{self.host}", f"http://{self.host}"]
+
+    def _client(self, base_url: str, retry: RetryPolicy) -> _GatewayHttp:
+        headers = {} if self.keep_alive else {"Connection": "close"}
+        return _GatewayHttp(
+            self.session,
+            base_url,
+            timeout=const.DEFAULT_TIMEOUT,
+            retry=retry,
+            headers=headers,
+            redactor=self._redactor,
+            sleep=self._sleep,
+        )
+
+    async def setup(self) -> GatewayInfo:
+        """Find the scheme the gateway answers on and read who it is."""
+        error: BridgeApiError | None = None
+        for base in self._candidates():
+            probe = self._client(base, NO_RETRY)
+            try:
+                response = await probe.request(
+                    "GET", const.INFO, timeout=const.TIMEOUTS[const.INFO], ssl=False
+                )
+            except UnreachableError as err:
+                error = err
+                continue
+            self.info = GatewayInfo.from_xml(response.text)
+            self._http = self._client(base, RetryPolicy(attempts=2, base_delay=1.0))
+            return self.info
+        assert error is not None
+        raise error
+
+    @property
+    def _api(self) -> _GatewayHttp:
+        if self._http is None:
+            raise UnreachableError("The gateway client is not set up")
+        return self._http
+
+    # -- authentication ---------------------------------------------------------------------
+
+    @property
+    def token_info(self) -> TokenInfo | None:
+        """Return what the token says of itself (None without a token)."""
+        if not self.token:
+            return None
+        try:
+            return decode_token(self.token)
+        except AuthenticationError:
+            return None
+
+    async def authenticate(self) -> None:
+        """Log in the way the firmware wants; raise ``AuthenticationError`` when refused."""
+        info = self.info or await self.setup()
+        self._authenticated = False
+        if not info.uses_token:
+            username = self.username or INSTALLER_USER
+            password = self.password or default_digest_password(info.serial, username)
+            if password is None:
+                raise AuthenticationError(f"A password is needed for user {username!r}")
+            self._redactor.add_secret(password)
+            self._digest = DigestAuth(username, password)
+            try:
+                await self._request("GET", const.INVERTERS_V1)
+            except EndpointUnavailableError as err:
+                if err.status in (401, 403):
+                    raise AuthenticationError("The gateway refused the credentials") from err
+            self._authenticated = True
+            return
+        if not self.token:
+            await self._fetch_token()
+        assert self.token is not None
+        if (token_info := decode_token(self.token)).expired(self._clock()):
+            if self.manual_token or not self.password:
+                raise AuthenticationError("The access token has expired")
+            await self._fetch_token()
+        elif token_info.serial and token_info.serial != info.serial:
+            raise AuthenticationError("The token was issued for another gateway")
+        if not await self._check_jwt():
+            if self.manual_token or not self.password:
+                raise AuthenticationError("The gateway rejected the access token")
+            await self._fetch_token()
+            if not await self._check_jwt():
+                raise AuthenticationError("The gateway rejected a fresh access token")
+        self._authenticated = True
+
+    async def _fetch_token(self) -> None:
+        if self.manual_token or not self.username or not self.password:
+            raise AuthenticationError("No token, and no Enlighten credentials to fetch one")
+        assert self.info is not None
+        token = await fetch_token(
+            self.session,
+            username=self.username,
+            password=self.password,
+            serial=self.info.serial,
+            login_url=self.login_url,
+            token_url=self.token_url,
+        )
+        self._set_token(token)
+
+    def _set_token(self, token: str) -> None:
+        self.token = token
+        self._cookie = None
+        self._redactor.add_secret(token)
+        if self.on_token_change is not None:
+            self.on_token_change(token)
+
+    async def _check_jwt(self) -> bool:
+        """Validate the token; keep the session cookie the gateway hands back."""
+        self._cookie = None
+        response = await self._api.request(
+            "GET",
+            const.CHECK_JWT,
+            headers={"Authorization": f"Bearer {self.token}"},
+            ssl=False,
+        )
+        if response.status in (401, 403):
+            return False
+        getall = getattr(response.headers, "getall", None)
+        for header in getall("Set-Cookie", []) if getall else []:
+            cookie: SimpleCookie = SimpleCookie()
+            cookie.load(header)
+            if "sessionId" in cookie:
+                self._cookie = cookie["sessionId"].value
+                self._redactor.add_secret(self._cookie)
+        return True
+
+    async def renew_token_if_due(self) -> bool:
+        """Fetch a new token from the cloud when the current one nears expiry."""
+        info = self.token_info
+        if self.manual_token or info is None or not info.should_renew(self._clock()):
+            return False
+        await self._fetch_token()
+        await self._check_jwt()
+        return True
+
+    def _auth_headers(self, method: str, uri: str) -> dict[str, str]:
+        if self._digest is not None:
+            header = self._digest.header(method, uri)
+            return {"Authorization": header} if header else {}
+        if self._cookie:
+            return {"Cookie": f"sessionId={self._cookie}"}
+        if self.token:
+            return {"Authorization": f"Bearer {self.token}"}
+        return {}
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        """Send a request with the credentials; sort a 401 into re-auth or "not here"."""
+        base_path = path.split("?", 1)[0]
+        if timeout is None:
+            timeout = const.TIMEOUTS.get(base_path, const.DEFAULT_TIMEOUT)
+        response: HttpResponse | None = None
+        for attempt in range(3):
+            response = await self._api.request(
+                method,
+                path,
+                headers=self._auth_headers(method, path),
+                json_body=json_body,
+                timeout=timeout,
+                ssl=False,
+            )
+            if response.status not in (401, 403) or attempt == 2:
+                break
+            if self._digest is not None:
+                # A new or stale nonce: answer the fresh challenge once.
+                if attempt > 0 or not self._digest.take_challenge(
+                    response.headers.get("WWW-Authenticate")
+                ):
+                    break
+            elif self.token:
+                if attempt > 0:
+                    break
+                if not await self._check_jwt():
+                    if self.manual_token or not self.password:
+                        raise AuthenticationError("The gateway no longer accepts the token")
+                    await self._fetch_token()
+                    if not await self._check_jwt():
+                        raise AuthenticationError("The gateway rejected a fresh token")
+            else:
+                break
+        assert response is not None
+        if response.status in (401, 403):
+            if self._authenticated or (self._digest is not None and attempt > 0):
+                raise EndpointUnavailableError(
+                    f"{method} {path}: not available on this gateway (HTTP {response.status})",
+                    response.status,
+                )
+            raise AuthenticationError(f"{method} {path}: authentication rejected")
+        return response
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def get_raw(self, path: str) -> Any:
+        """Return an endpoint's reply as decoded JSON, or text when it is not JSON."""
+        response = await self._request("GET", path)
+        text = response.text
+        if text.lstrip().startswith("<"):
+            return text
+        try:
+            return decode_json_lenient(text)
+        except InvalidResponseError:
+            return text
+
+    async def _get_json(self, path: str) -> Any:
+        return (await self._request("GET", path)).json()
+
+    async def get_info(self) -> GatewayInfo:
+        """Read ``/info`` again (the firmware may have changed)."""
+        response = await self._request("GET", const.INFO)
+        self.info = GatewayInfo.from_xml(response.text)
+        return self.info
+
+    async def get_interface(self) -> InterfaceInfo:
+        """Read the network interfaces (``/home``, slow)."""
+        return InterfaceInfo.from_json(await self._get_json(const.HOME))
+
+    async def get_production_report(self) -> ProductionReport:
+        """Read ``/production.json?details=1``."""
+        return ProductionReport.from_json(
+            await self._get_json(f"{const.PRODUCTION_JSON}?details=1")
+        )
+
+    async def get_production_legacy(self) -> ProductionReport:
+        """Read ``/production`` (older firmware)."""
+        return ProductionReport.from_json(await self._get_json(const.PRODUCTION_LEGACY))
+
+    async def get_simple_production(self) -> SimpleProduction:
+        """Read ``/api/v1/production``."""
+        return SimpleProduction.from_json(await self._get_json(const.PRODUCTION_V1))
+
+    async def get_inverters(self) -> dict[str, Inverter]:
+        """Read ``/api/v1/production/inverters``."""
+        return parse_inverters(await self._get_json(const.INVERTERS_V1))
+
+    async def get_device_data(self) -> DeviceData:
+        """Read ``/ivp/pdm/device_data`` (capped at 50 devices)."""
+        return DeviceData.from_json(await self._get_json(const.DEVICE_DATA))
+
+    async def get_meters(self) -> dict[int, CtMeter]:
+        """Read the CT configuration."""
+        return parse_meters(await self._get_json(const.METERS))
+
+    async def get_meter_readings(self) -> dict[int, CtReading]:
+        """Read the CT readings (cheap: poll it often)."""
+        return parse_meter_readings(await self._get_json(const.METER_READINGS))
+
+    async def get_inventory(self) -> EnsembleInventory:
+        """Read batteries and the system controller."""
+        return EnsembleInventory.from_json(await self._get_json(const.ENSEMBLE_INVENTORY))
+
+    async def get_ensemble_status(self) -> EnsembleStatus:
+        """Read the backup system's status."""
+        return EnsembleStatus.from_json(await self._get_json(const.ENSEMBLE_STATUS))
+
+    async def get_battery_aggregate(self) -> BatteryAggregate:
+        """Read the batteries' aggregate state."""
+        return BatteryAggregate.from_json(await self._get_json(const.ENSEMBLE_SECCTRL))
+
+    async def get_battery_power(self) -> BatteryPower:
+        """Read each battery's power."""
+        return BatteryPower.from_json(await self._get_json(const.ENSEMBLE_POWER))
+
+    async def get_grid_relay(self) -> GridRelay:
+        """Read the grid relay."""
+        return GridRelay.from_json(await self._get_json(const.GRID_RELAY))
+
+    async def get_dry_contacts(self, *, with_settings: bool = True) -> dict[str, DryContact]:
+        """Read the dry contacts, with their settings when asked."""
+        status = await self._get_json(const.DRY_CONTACTS)
+        settings = await self._get_json(const.DRY_CONTACT_SETTINGS) if with_settings else None
+        return parse_dry_contacts(status, settings)
+
+    async def get_storage_settings(self) -> StorageSettings:
+        """Read the tariff's storage settings."""
+        return StorageSettings.from_json(await self._get_json(const.TARIFF))
+
+    async def get_power_export_limit(self) -> PowerExportLimit:
+        """Read the power export limit."""
+        return PowerExportLimit.from_json(await self._get_json(const.POWER_EXPORT_LIMIT))
+
+    async def get_generator(self) -> Generator:
+        """Read the generator's configuration, mode and schedule."""
+        config = await self._get_json(const.GEN_CONFIG)
+        mode = await self._get_json(const.GEN_MODE)
+        try:
+            schedule = await self._get_json(const.GEN_SCHEDULE)
+        except EndpointUnavailableError:
+            schedule = None
+        return Generator.from_json(config, mode, schedule)
+
+    # -- probing ----------------------------------------------------------------------------
+
+    async def _has(self, read: Callable[[], Awaitable[Any]]) -> Any:
+        """Return what a read returns, or None when this gateway does not have it."""
+        try:
+            return await read()
+        except EndpointUnavailableError, InvalidResponseError:
+            return None
+
+    async def probe(self) -> Capabilities:
+        """Decide which endpoints this gateway has."""
+        info = self.info or await self.setup()
+        version = info.version
+        report = await self._has(self.get_production_report)
+        legacy = None if report is not None else await self._has(self.get_production_legacy)
+        v1 = await self._has(self.get_simple_production)
+        inverters = await self._has(self.get_inverters)
+        device_data = await self._has(self.get_device_data)
+        meters = await self._has(self.get_meters) or {}
+        interface = await self._has(self.get_interface)
+        inventory: EnsembleInventory | None = None
+        pel = None
+        if version and version[0] >= 7:
+            inventory = await self._has(self.get_inventory)
+            pel = await self._has(self.get_power_export_limit)
+        batteries = bool(inventory and inventory.batteries)
+        controller = bool(inventory and inventory.system_controller)
+        ensemble = batteries or controller
+        secctrl = power = relay = status = dry = dry_settings = tariff = gen = None
+        if ensemble:
+            status = await self._has(self.get_ensemble_status)
+            secctrl = await self._has(self.get_battery_aggregate)
+            power = await self._has(self.get_battery_power)
+        if batteries:
+            tariff = await self._has(self.get_storage_settings)
+        if controller:
+            relay = await self._has(self.get_grid_relay)
+            dry = await self._has(lambda: self.get_dry_contacts(with_settings=False))
+            dry_settings = await self._has(lambda: self._get_json(const.DRY_CONTACT_SETTINGS))
+            gen = await self._has(self.get_generator)
+        metered = info.metered or bool(report and report.has_eim)
+        self.capabilities = Capabilities(
+            firmware=info.firmware,
+            production_report=report is not None,
+            production_legacy=legacy is not None,
+            production_v1=v1 is not None,
+            inverters=inverters is not None,
+            device_data=device_data is not None,
+            meters=meters,
+            batteries=batteries,
+            system_controller=controller,
+            ensemble_status=status is not None,
+            battery_aggregate=secctrl is not None,
+            battery_power=power is not None,
+            relay=relay is not None,
+            dry_contacts=bool(dry),
+            dry_contact_settings=dry_settings is not None,
+            storage_settings=tariff is not None,
+            power_export_limit=pel is not None,
+            generator=gen is not None,
+            interface=interface is not None,
+            metered=metered,
+            net_as_total=version in const.NET_AS_TOTAL_FIRMWARE,
+        )
+        return self.capabilities
+
+    # -- writes -----------------------------------------------------------------------------
+
+    async def _verify[T](
+        self, read: Callable[[], Awaitable[T]], done: Callable[[T], bool], attempts: int
+    ) -> T:
+        """Read back until ``done`` or the attempts run out; return the last reading."""
+        value = await read()
+        for _ in range(attempts - 1):
+            if done(value):
+                break
+            await self._sleep(self.verify_delay)
+            value = await read()
+        return value
+
+    async def set_grid_relay(self, on_grid: bool) -> GridRelay:
+        """Connect to (``closed``) or disconnect from (``open``) the grid; verify it."""
+        wanted = "closed" if on_grid else "open"
+        await self._request("POST", const.GRID_RELAY, json_body={"mains_admin_state": wanted})
+        relay = await self._verify(
+            self.get_grid_relay, lambda r: r.admin_state == wanted, self.verify_attempts
+        )
+        if relay.admin_state != wanted:
+            raise WriteNotAppliedError(
+                "The gateway did not take the grid relay command",
+                setting="grid_relay",
+                requested=wanted,
+                reported=relay.admin_state,
+            )
+        return relay
+
+    async def set_dry_contact(self, contact_id: str, closed: bool) -> DryContact:
+        """Close or open a dry contact relay (it takes seconds); verify it."""
+        wanted = "closed" if closed else "open"
+        await self._request(
+            "POST",
+            const.DRY_CONTACTS,
+            json_body={"dry_contacts": {"id": contact_id, "status": wanted}},
+        )
+
+        async def read() -> DryContact | None:
+            return (await self.get_dry_contacts(with_settings=False)).get(contact_id)
+
+        contact = await self._verify(
+            read, lambda c: c is not None and c.closed is closed, self.verify_attempts
+        )
+        if contact is None or contact.closed is not closed:
+            raise WriteNotAppliedError(
+                f"Dry contact {contact_id} did not switch",
+                setting="dry_contact",
+                requested=wanted,
+                reported=None if contact is None else contact.closed,
+            )
+        return contact
+
+    async def update_dry_contact_settings(
+        self, contact_id: str, changes: Mapping[str, Any]
+    ) -> DryContact:
+        """Change a dry contact's settings: always post its whole settings, then verify."""
+        contacts = await self.get_dry_contacts()
+        if contact_id not in contacts or not contacts[contact_id].settings:
+            raise EndpointUnavailableError(f"Dry contact {contact_id} has no settings", 404)
+        full = {**contacts[contact_id].settings, **changes}
+        await self._request("POST", const.DRY_CONTACT_SETTINGS, json_body={"dry_contacts": full})
+        after = (await self.get_dry_contacts()).get(contact_id)
+        reported = None if after is None else after.settings
+        for key, value in changes.items():
+            if reported is None or reported.get(key) != value:
+                raise WriteNotAppliedError(
+                    f"Dry contact {contact_id} did not keep {key}",
+                    setting=f"dry_contact_{key}",
+                    requested=value,
+                    reported=None if reported is None else reported.get(key),
+                )
+        assert after is not None
+        return after
+
+    async def set_storage_settings(
+        self,
+        *,
+        mode: str | None = None,
+        reserve: float | None = None,
+        charge_from_grid: bool | None = None,
+    ) -> StorageSettings:
+        """Write storage mode, reserve and charge-from-grid in one tariff PUT; verify it."""
+        if mode is not None and mode not in STORAGE_MODES:
+            raise ValueError(f"unknown storage mode {mode!r}")
+        if reserve is not None and not 0 <= reserve <= 100:
+            raise ValueError("reserve must be 0-100 %")
+        current = await self.get_storage_settings()
+        if current.optimised_schedules:
+            raise StorageScheduleLockedError(
+                "The gateway ignores storage settings while optimised schedules are on",
+                setting="storage_settings",
+                requested=mode,
+                reported=current.mode,
+            )
+        body = current.with_changes(mode, reserve, charge_from_grid)
+        await self._request("PUT", const.TARIFF, json_body=body)
+        after = await self.get_storage_settings()
+        check_storage_settings(after, mode=mode, reserve=reserve, charge_from_grid=charge_from_grid)
+        return after
+
+    async def set_generator_mode(self, mode: str) -> Generator:
+        """Set the generator mode (off, on, auto); verify it."""
+        if mode not in GENERATOR_MODES:
+            raise ValueError(f"unknown generator mode {mode!r}")
+        await self._request("POST", const.GEN_MODE, json_body={"gen_mode": mode})
+        generator = await self.get_generator()
+        if generator.mode != mode:
+            raise WriteNotAppliedError(
+                "The generator mode did not change",
+                setting="generator_mode",
+                requested=mode,
+                reported=generator.mode,
+            )
+        return generator
+
+
+def check_storage_settings(
+    settings: StorageSettings,
+    *,
+    mode: str | None = None,
+    reserve: float | None = None,
+    charge_from_grid: bool | None = None,
+) -> None:
+    """Raise ``WriteNotAppliedError`` when the settings are not what was written."""
+    for name, wanted, reported in (
+        ("storage_mode", mode, settings.mode),
+        ("battery_reserve", reserve, settings.reserve),
+        ("charge_from_grid", charge_from_grid, settings.charge_from_grid),
+    ):
+        if wanted is None:
+            continue
+        same = (
+            reported is not None and abs(float(wanted) - float(reported)) < 0.5
+            if name == "battery_reserve"
+            else wanted == reported
+        )
+        if not same:
+            raise WriteNotAppliedError(
+                f"The gateway did not keep {name}",
+                setting=name,
+                requested=wanted,
+                reported=reported,
+            )

@@ -1,0 +1,297 @@
+"""
+What to read, and how often, so that a slow gateway is spared.
+
+The gateway is a small embedded computer: polling its heavy endpoints faster than about once
+a minute has stopped gateways communicating, and microinverters only report every 5 minutes.
+The CT readings, on the other hand, are cheap. So:
+
+- ``read_meters`` (the fast poll): only ``/ivp/meters/readings``.
+- ``read`` (the slow poll): the production report and the live battery/relay state every
+  call; inverters, device_data, the inventory and the settings once per ``detail_interval``;
+  ``/info`` once per ``firmware_interval`` (and a new probe when the firmware changed).
+
+A section that fails keeps its last good value for ``section_stale_after`` (the gateway's
+nightly maintenance makes device_data hang for a minute or more); only the production report
+failing fails the whole read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+import time
+from typing import Any
+
+from ...energy_bridges_common.client.errors import AuthenticationError, BridgeApiError
+from .client import Capabilities, EnphaseGateway, GatewayNotReadyError
+from .models import (
+    Battery,
+    BatteryAggregate,
+    CtMeter,
+    CtReading,
+    DryContact,
+    GatewayInfo,
+    Generator,
+    GridRelay,
+    InterfaceInfo,
+    Inverter,
+    Measurement,
+    PowerExportLimit,
+    ProductionReport,
+    SimpleProduction,
+    StorageSettings,
+    SystemController,
+)
+
+# Old gateways keep lifetime production in a register that wraps at 2^32 J (about 1.19 MWh).
+LIFETIME_WRAP_WH = 2**32 / 3600
+
+
+@dataclass(frozen=True, slots=True)
+class MeterData:
+    """The fast data: each CT's configuration with its latest reading."""
+
+    meters: dict[int, CtMeter]
+    readings: dict[int, CtReading]
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayData:
+    """The slow data: everything but the CT readings."""
+
+    info: GatewayInfo
+    production: Measurement | None
+    consumption: Measurement | None
+    net_consumption: Measurement | None
+    inverters_estimate: Measurement | None
+    production_from_ct: bool
+    inverters: dict[str, Inverter] = field(default_factory=dict)
+    batteries: dict[str, Battery] = field(default_factory=dict)
+    battery_aggregate: BatteryAggregate | None = None
+    system_controller: SystemController | None = None
+    relay: GridRelay | None = None
+    dry_contacts: dict[str, DryContact] = field(default_factory=dict)
+    storage: StorageSettings | None = None
+    power_export_limit: PowerExportLimit | None = None
+    generator: Generator | None = None
+    interface: InterfaceInfo | None = None
+    firmware_changed: bool = False
+
+
+@dataclass(slots=True)
+class _Section:
+    value: Any = None
+    at: float | None = None
+
+
+class GatewayPoller:
+    """Read a gateway in tiers, keeping the last good value of each section."""
+
+    def __init__(
+        self,
+        gateway: EnphaseGateway,
+        *,
+        detail_interval: float = 300.0,
+        firmware_interval: float = 4 * 3600.0,
+        section_stale_after: float = 3600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Set the tier intervals (seconds) and how long a failed section keeps its value."""
+        self.gateway = gateway
+        self.detail_interval = detail_interval
+        self.firmware_interval = firmware_interval
+        self.section_stale_after = section_stale_after
+        self._clock = clock
+        self._sections: dict[str, _Section] = {}
+        self._last_detail: float | None = None
+        self._last_info: float | None = None
+        self.section_errors: dict[str, str] = {}
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return the gateway's capabilities (probed in setup)."""
+        assert self.gateway.capabilities is not None
+        return self.gateway.capabilities
+
+    def force_detail(self) -> None:
+        """Read the detail tier on the next ``read`` (after a write)."""
+        self._last_detail = None
+
+    async def read_meters(self) -> MeterData:
+        """Read the CTs (fast poll)."""
+        readings = await self.gateway.get_meter_readings()
+        meters = self.capabilities.ct_meters
+        return MeterData(meters=meters, readings={e: r for e, r in readings.items() if e in meters})
+
+    async def _section[T](self, name: str, read: Callable[[], Awaitable[T]]) -> T | None:
+        entry = self._sections.setdefault(name, _Section())
+        now = self._clock()
+        try:
+            entry.value = await read()
+        except AuthenticationError:
+            raise
+        except BridgeApiError as err:
+            self.section_errors[name] = str(err)
+            if entry.at is not None and now - entry.at > self.section_stale_after:
+                entry.value = None
+            return entry.value  # type: ignore[no-any-return]
+        entry.at = now
+        self.section_errors.pop(name, None)
+        return entry.value  # type: ignore[no-any-return]
+
+    def _kept(self, name: str) -> Any:
+        entry = self._sections.get(name)
+        return None if entry is None else entry.value
+
+    async def read(self) -> GatewayData:
+        """Read the slow data."""
+        gateway = self.gateway
+        now = self._clock()
+        firmware_changed = False
+        if self._last_info is None or now - self._last_info >= self.firmware_interval:
+            before = gateway.info.firmware if gateway.info else None
+            info = await gateway.get_info()
+            self._last_info = now
+            if before is not None and info.firmware != before:
+                await gateway.probe()
+                firmware_changed = True
+                self.force_detail()
+        caps = self.capabilities
+        assert gateway.info is not None
+        production, consumption, net, estimate, from_ct = await self._read_production(caps)
+        detail = self._last_detail is None or now - self._last_detail >= self.detail_interval
+        if detail:
+            self._last_detail = now
+            if caps.inverters:
+                await self._section("inverters", self._read_inverters)
+            if caps.batteries or caps.system_controller:
+                await self._section("inventory", gateway.get_inventory)
+            if caps.storage_settings:
+                await self._section("storage", gateway.get_storage_settings)
+            if caps.power_export_limit:
+                await self._section("pel", gateway.get_power_export_limit)
+            if caps.generator:
+                await self._section("generator", gateway.get_generator)
+            if caps.dry_contacts:
+                await self._section("dry_contacts", gateway.get_dry_contacts)
+            if caps.interface and self._kept("interface") is None:
+                await self._section("interface", gateway.get_interface)
+        elif caps.dry_contacts:
+            # The relay states are live; the settings ride along from the last detail read.
+            await self._section("dry_contacts", self._read_dry_contact_states)
+        if caps.battery_aggregate:
+            await self._section("aggregate", gateway.get_battery_aggregate)
+        if caps.battery_power:
+            await self._section("battery_power", gateway.get_battery_power)
+        if caps.relay:
+            await self._section("relay", gateway.get_grid_relay)
+        inventory = self._kept("inventory")
+        batteries: dict[str, Battery] = dict(inventory.batteries) if inventory else {}
+        if (power := self._kept("battery_power")) is not None:
+            for serial, battery in list(batteries.items()):
+                batteries[serial] = _with_power(
+                    battery, power.power.get(serial), power.soc.get(serial)
+                )
+        return GatewayData(
+            info=gateway.info,
+            production=production,
+            consumption=consumption,
+            net_consumption=net,
+            inverters_estimate=estimate,
+            production_from_ct=from_ct,
+            inverters=self._kept("inverters") or {},
+            batteries=batteries,
+            battery_aggregate=self._kept("aggregate"),
+            system_controller=inventory.system_controller if inventory else None,
+            relay=self._kept("relay"),
+            dry_contacts=self._kept("dry_contacts") or {},
+            storage=self._kept("storage"),
+            power_export_limit=self._kept("pel"),
+            generator=self._kept("generator"),
+            interface=self._kept("interface"),
+            firmware_changed=firmware_changed,
+        )
+
+    async def _read_dry_contact_states(self) -> dict[str, DryContact]:
+        states = await self.gateway.get_dry_contacts(with_settings=False)
+        previous: dict[str, DryContact] = self._kept("dry_contacts") or {}
+        return {
+            cid: DryContact(
+                id=cid,
+                closed=contact.closed,
+                name=previous[cid].name if cid in previous else None,
+                mode=previous[cid].mode if cid in previous else None,
+                settings=previous[cid].settings if cid in previous else {},
+            )
+            for cid, contact in states.items()
+        }
+
+    async def _read_inverters(self) -> dict[str, Inverter]:
+        """Read the v1 list and merge device_data's detail by serial (it stops at 50)."""
+        gateway = self.gateway
+        inverters = await gateway.get_inverters()
+        if self.capabilities.device_data:
+            data = await self._section("device_data", gateway.get_device_data)
+            if data is not None:
+                for serial, detail in data.details.items():
+                    if (inverter := inverters.get(serial)) is not None:
+                        inverters[serial] = Inverter(
+                            serial=serial,
+                            power=inverter.power,
+                            max_power=inverter.max_power,
+                            last_report=inverter.last_report,
+                            device_type=inverter.device_type,
+                            detail=detail,
+                        )
+        return inverters
+
+    async def _read_production(
+        self, caps: Capabilities
+    ) -> tuple[
+        Measurement | None, Measurement | None, Measurement | None, Measurement | None, bool
+    ]:
+        gateway = self.gateway
+        report: ProductionReport | None = None
+        simple: SimpleProduction | None = None
+        if caps.production_report:
+            report = await gateway.get_production_report()
+        elif caps.production_legacy:
+            report = await gateway.get_production_legacy()
+        if caps.production_v1 and (report is None or report.production is None):
+            simple = await gateway.get_simple_production()
+        estimate = report.inverters if report else None
+        production: Measurement | None
+        from_ct = bool(report and report.production)
+        if report is not None and report.production is not None:
+            production = report.production
+        elif simple is not None and not (caps.metered and simple.as_measurement().is_all_zero):
+            production = simple.as_measurement()
+        else:
+            # Metered without a production CT: v1 may be zeros or stalled; the inverters'
+            # section of the report is right.
+            production = estimate
+        if production is None or production.is_all_zero:
+            raise GatewayNotReadyError("The gateway reports no production data yet")
+        consumption = report.total_consumption if report else None
+        net = report.net_consumption if report else None
+        if caps.net_as_total and consumption is not None and report and report.production:
+            # This firmware puts net consumption in the total-consumption section.
+            net = net or consumption
+            consumption = net.plus(report.production)
+        return production, consumption, net, estimate, from_ct
+
+
+def _with_power(battery: Battery, power: float | None, soc: float | None) -> Battery:
+    return Battery(
+        serial=battery.serial,
+        part_number=battery.part_number,
+        soc=soc if soc is not None else battery.soc,
+        temperature=battery.temperature,
+        max_cell_temperature=battery.max_cell_temperature,
+        capacity=battery.capacity,
+        communicating=battery.communicating,
+        operating=battery.operating,
+        dc_switch_off=battery.dc_switch_off,
+        firmware=battery.firmware,
+        power=power,
+    )

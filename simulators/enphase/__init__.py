@@ -1,0 +1,45 @@
+"""
+Simulated Enphase Envoy / IQ Gateways of several firmware generations, and Enphase's cloud.
+
+Profiles: ``3x`` (Envoy-R, firmware 3.9, not metered, digest auth), ``5x`` (metered, digest,
+split phase), ``7x`` (metered, three phases, token auth), ``8x`` (CTs, IQ Batteries, an IQ
+System Controller, dry contacts and a generator), ``8x-large`` (64 microinverters, metered
+without CTs). The cloud's login and token endpoints are served on port 8300, the gateways on
+8301-8305 (plain http: the client falls back from https).
+
+Options: ``profile`` (one name or ``all``), ``latency`` (factor on realistic endpoint
+latencies, default 1; 0 for instant answers), ``host``.
+"""
+
+from __future__ import annotations
+
+from simulators.framework import SimClock
+from simulators.framework.runner import Served
+
+from .cloud import EnlightenSimulator
+from .gateway import GatewaySimulator
+from .profiles import CLOUD_PORT, PROFILES, Profile
+
+DESCRIPTION = (
+    "Enphase IQ Gateways (profiles 3x, 5x, 7x, 8x, 8x-large on 8301-8305) and the Enlighten "
+    "login/token service on 8300"
+)
+
+__all__ = ["PROFILES", "EnlightenSimulator", "GatewaySimulator", "Profile", "build"]
+
+
+def build(options: dict[str, str], clock: SimClock) -> list[Served]:
+    """Serve the cloud and the chosen gateway profiles."""
+    host = options.get("host", "127.0.0.1")
+    latency = float(options.get("latency", "1"))
+    chosen = options.get("profile", "all")
+    names = list(PROFILES) if chosen == "all" else chosen.split(",")
+    served = [Served(EnlightenSimulator(clock=clock), host, CLOUD_PORT)]
+    for name in names:
+        if name not in PROFILES:
+            raise SystemExit(f"unknown Enphase profile {name!r}; known: {', '.join(PROFILES)}")
+        profile = PROFILES[name]
+        served.append(
+            Served(GatewaySimulator(profile, clock=clock, latency=latency), host, profile.port)
+        )
+    return served
