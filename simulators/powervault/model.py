@@ -120,11 +120,17 @@ class BatteryModel:
     def solar_at(self, when: datetime) -> float:
         local = when.astimezone(LONDON)
         hour = local.hour + local.minute / 60 + local.second / 3600
-        if not 6.0 <= hour <= 20.0:
+        # British daylight: about 8 hours in December, 16.5 in June, centred on 12:15 GMT.
+        season = math.sin(2 * math.pi * (local.timetuple().tm_yday - 80) / 365)
+        daylight = 12.0 + 4.3 * season
+        noon = 12.25 + (1.0 if local.dst() else 0.0)
+        sunrise = noon - daylight / 2
+        if not sunrise <= hour <= sunrise + daylight:
             return 0.0
-        shape = math.sin(math.pi * (hour - 6.0) / 14.0) ** 2
+        shape = math.sin(math.pi * (hour - sunrise) / daylight) ** 2
+        peak = self.solar_peak * (0.6 + 0.4 * season)
         cloudiness = 0.8 + 0.2 * math.sin(when.timestamp() / 600.0)
-        return round(self.solar_peak * shape * cloudiness, 1)
+        return round(peak * shape * cloudiness, 1)
 
     def home_at(self, when: datetime) -> float:
         local = when.astimezone(LONDON)

@@ -199,16 +199,16 @@ class PowervaultCloudClient(PowervaultClient):
         api_key: str,
         *,
         base_url: str = CLOUD_BASE_URL,
-        timeout: float = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = CLOUD_RETRY,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Set up the client for an API key; nothing is sent yet."""
         super().__init__(
             _PowervaultHttp(
                 session,
                 base_url,
-                timeout=timeout,
-                retry=retry,
+                timeout=timeout or DEFAULT_TIMEOUT,
+                retry=retry or CLOUD_RETRY,
                 headers={"x-api-key": api_key, "accept": "*/*"},
                 redactor=Redactor(secrets=[api_key]),
             )
@@ -312,12 +312,17 @@ class PowervaultLocalClient(PowervaultClient):
         host: str,
         port: int | None = None,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = LOCAL_RETRY,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Set up the client for a unit's address; nothing is sent yet."""
         super().__init__(
-            _PowervaultHttp(session, local_base_url(host, port), timeout=timeout, retry=retry)
+            _PowervaultHttp(
+                session,
+                local_base_url(host, port),
+                timeout=timeout or DEFAULT_TIMEOUT,
+                retry=retry or LOCAL_RETRY,
+            )
         )
 
     async def get_health(self) -> bool:

@@ -1,0 +1,252 @@
+"""Runtime data and coordinators of the Powervault integration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+import math
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.util import dt as dt_util
+
+from ..energy_bridges_common.client.budget import CallBudget
+from ..energy_bridges_common.client.errors import BridgeApiError
+from ..energy_bridges_common.hass.coordinator import BridgeCoordinator, BudgetedCoordinator
+from .api import (
+    BatteryControl,
+    DailyEnergy,
+    EnergyFlows,
+    HistorySample,
+    LocalTelemetry,
+    PowerFlow,
+    PowervaultClient,
+    integrate_energy,
+    latest_power,
+    sum_energy,
+)
+from .api.const import BUCKET_SECONDS
+from .api.models import SCHEDULE_ZONE
+from .const import BUCKET_POLL_DELAY, LOCAL_HISTORY_INTERVAL, LOGGER
+
+type PowervaultConfigEntry = ConfigEntry[PowervaultRuntimeData]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitData:
+    """What a unit is doing now, and today's energy."""
+
+    power: PowerFlow
+    energy: DailyEnergy | None
+    telemetry: LocalTelemetry | None = None
+    """The local API's extra values (temperatures, voltages, cells); None on the cloud."""
+
+
+@dataclass(slots=True)
+class PowervaultRuntimeData:
+    """What a loaded entry holds."""
+
+    client: PowervaultClient
+    unit_id: str
+    data: PowervaultDataCoordinator
+    control: PowervaultControlCoordinator
+    device_info: DeviceInfo
+    budget: CallBudget | None = None
+
+
+def energy_day(now: datetime) -> date:
+    """Return the day the totals belong to (British local time, as the unit's schedule)."""
+    return now.astimezone(SCHEDULE_ZONE).date()
+
+
+class PowervaultDataCoordinator(BridgeCoordinator[UnitData]):
+    """The coordinator entities read power and energy from (cloud or local)."""
+
+
+class PowervaultControlCoordinator(BridgeCoordinator[BatteryControl]):
+    """The coordinator of the schedule and the overrides (cloud or local)."""
+
+    async def async_refresh_after_write(self) -> None:
+        """Read the schedule and override back at once (not debounced)."""
+        await self.async_refresh()
+
+
+class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordinator):
+    """
+    Today's 5-minute buckets from the cloud: one call gives the newest power and the totals.
+
+    Polls are aligned with the cloud's buckets (a little after each boundary, when the new
+    bucket has values) and never faster than the account's budget affords.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        config_entry: ConfigEntry,
+        client: PowervaultClient,
+        unit_id: str,
+        budget: CallBudget,
+        interval: timedelta,
+    ) -> None:
+        """Register one call per update with the budget."""
+        self.client = client
+        self.unit_id = unit_id
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=f"Powervault {unit_id} data",
+            budget=budget,
+            calls_per_update=1,
+            min_interval=interval,
+            weight=3.0,
+        )
+
+    def next_interval(self) -> timedelta:
+        """Return the budget's interval, moved to just after a bucket boundary."""
+        budget_seconds = super().next_interval().total_seconds()
+        now = dt_util.utcnow().timestamp()
+        # Never earlier than the budget allows, bar a minute's slack so that a poll that
+        # took a few seconds does not slip a whole bucket.
+        earliest = now + budget_seconds - min(60.0, budget_seconds / 5)
+        delay = BUCKET_POLL_DELAY.total_seconds()
+        boundary = math.ceil((earliest - delay) / BUCKET_SECONDS) * BUCKET_SECONDS + delay
+        return timedelta(seconds=max(boundary - now, 1.0))
+
+    async def _async_fetch(self) -> UnitData:
+        records = await self.client.get_data(self.unit_id, "today")
+        now = dt_util.utcnow()
+        power = latest_power(records)
+        previous = self.data.power if self.data is not None else None
+        if power is None:
+            # Just after midnight the day may have no bucket yet.
+            power = previous or PowerFlow()
+        elif previous is not None and not power.complete:
+            power = power.filled_from(previous)
+        return UnitData(power=power, energy=DailyEnergy(energy_day(now), sum_energy(records)))
+
+
+class CloudControlCoordinator(BudgetedCoordinator[BatteryControl], PowervaultControlCoordinator):
+    """The schedule and the overrides from the cloud (two calls), polled rarely."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        config_entry: ConfigEntry,
+        client: PowervaultClient,
+        unit_id: str,
+        budget: CallBudget,
+        interval: timedelta,
+    ) -> None:
+        """Register two calls per update with the budget."""
+        self.client = client
+        self.unit_id = unit_id
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=f"Powervault {unit_id} schedule",
+            budget=budget,
+            calls_per_update=2,
+            min_interval=interval,
+            weight=1.0,
+            stale_after=interval * 3,
+        )
+
+    async def _async_fetch(self) -> BatteryControl:
+        return await self.client.get_battery_control(self.unit_id)
+
+
+class LocalDataCoordinator(PowervaultDataCoordinator):
+    """
+    A legacy unit's telemetry, fast; its history every few minutes for the energy totals.
+
+    The unit has no energy counters: the totals integrate its ~30 s history (chart data)
+    since local midnight. Only the new part of the history is read each time; a restart
+    reads the day again, so no energy is lost while Home Assistant was down.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        config_entry: ConfigEntry,
+        client: PowervaultClient,
+        unit_id: str,
+        interval: timedelta,
+    ) -> None:
+        """Set the telemetry interval."""
+        self.client = client
+        self.unit_id = unit_id
+        self._energy: DailyEnergy | None = None
+        self._last_sample: HistorySample | None = None
+        self._history_read: datetime | None = None
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=f"Powervault {unit_id} telemetry",
+            update_interval=interval,
+        )
+
+    async def _async_fetch(self) -> UnitData:
+        telemetry = await self.client.get_latest_telemetry()
+        now = dt_util.utcnow()
+        if self._history_read is None or now - self._history_read >= LOCAL_HISTORY_INTERVAL:
+            try:
+                await self._async_read_history(now)
+            except BridgeApiError as err:
+                # The totals wait for the next read; the power values need not.
+                LOGGER.debug("%s: history not read: %s", self.name, err)
+        return UnitData(power=telemetry.power, energy=self._energy, telemetry=telemetry)
+
+    async def _async_read_history(self, now: datetime) -> None:
+        day = energy_day(now)
+        if self._energy is None or self._energy.day != day or self._last_sample is None:
+            start = datetime.combine(day, datetime.min.time(), SCHEDULE_ZONE)
+            energy = EnergyFlows()
+            previous = None
+        else:
+            start = self._last_sample.time
+            energy = self._energy.energy
+            previous = self._last_sample
+        samples = [
+            sample
+            for sample in await self.client.get_chart_data(start, now)
+            if previous is None or sample.time > previous.time
+        ]
+        energy += integrate_energy(samples, previous)
+        self._energy = DailyEnergy(day, energy)
+        if samples:
+            self._last_sample = samples[-1]
+        self._history_read = now
+
+
+class LocalControlCoordinator(PowervaultControlCoordinator):
+    """A legacy unit's schedule and override (cheap on the LAN)."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        config_entry: ConfigEntry,
+        client: PowervaultClient,
+        unit_id: str,
+        interval: timedelta,
+    ) -> None:
+        """Set the interval."""
+        self.client = client
+        self.unit_id = unit_id
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=f"Powervault {unit_id} schedule",
+            update_interval=interval,
+        )
+
+    async def _async_fetch(self) -> BatteryControl:
+        return await self.client.get_battery_control(self.unit_id)
