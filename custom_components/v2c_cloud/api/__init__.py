@@ -1,0 +1,20 @@
+"""The V2C Trydan protocol: the cloud API and the charger's LAN API (no Home Assistant)."""
+
+from .cloud import V2CCloudClient
+from .const import CLOUD_BASE_URL, WRITABLE_KEYWORDS
+from .lan import InvalidCommandError, V2CLocalClient, lan_base_url, validate_write
+from .models import CloudState, Pairing, Realtime, Source
+
+__all__ = [
+    "CLOUD_BASE_URL",
+    "WRITABLE_KEYWORDS",
+    "CloudState",
+    "InvalidCommandError",
+    "Pairing",
+    "Realtime",
+    "Source",
+    "V2CCloudClient",
+    "V2CLocalClient",
+    "lan_base_url",
+    "validate_write",
+]

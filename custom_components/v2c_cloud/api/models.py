@@ -1,0 +1,320 @@
+"""
+Typed models, parsed once at the boundary.
+
+The charger's LAN ``RealTimeData`` and the cloud's ``/device/reported`` describe the same
+charger with different names and units (the cloud sends every value as a string, power in kW,
+the contracted power in W/100 and the LEDs as a 0-1 fraction). Both become a ``Realtime`` in
+SI units here, so the rest of the integration never knows which one it is reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+import json
+import math
+from typing import Any
+
+from ...energy_bridges_common.client.errors import InvalidResponseError
+
+
+class Source(StrEnum):
+    """Where a value came from."""
+
+    LAN = "lan"
+    CLOUD = "cloud"
+
+
+def as_float(value: Any) -> float | None:
+    """Return a number from a JSON value (numbers or numeric strings), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().rstrip("%"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def as_int(value: Any) -> int | None:
+    """Return a whole number from a JSON value, else None."""
+    number = as_float(value)
+    return None if number is None else round(number)
+
+
+def as_bool(value: Any) -> bool | None:
+    """Return a flag from 0/1, "0"/"1", true/false, "true"/"false"; else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    number = as_float(value)
+    if number is None:
+        return None
+    return number != 0
+
+
+def as_str(value: Any) -> str | None:
+    """Return a non-empty string, else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | str):
+        text = str(value).strip()
+        return text or None
+    return None
+
+
+def _scaled(value: Any, factor: float) -> float | None:
+    number = as_float(value)
+    return None if number is None else round(number * factor, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Realtime:
+    """The charger's telemetry and LAN-writable settings, in SI units."""
+
+    source: Source
+    charger_id: str | None = None
+    charge_state: int | None = None
+    ready_state: int | None = None
+    charge_power: float | None = None
+    """W."""
+    charge_energy: float | None = None
+    """kWh of the current session."""
+    charge_time: int | None = None
+    """Seconds of the current session."""
+    house_power: float | None = None
+    pv_power: float | None = None
+    battery_power: float | None = None
+    grid_voltage: float | None = None
+    slave_error: int | None = None
+    paused: bool | None = None
+    locked: bool | None = None
+    timer: bool | None = None
+    dynamic: bool | None = None
+    pause_dynamic: bool | None = None
+    intensity: int | None = None
+    min_intensity: int | None = None
+    max_intensity: int | None = None
+    light_led: int | None = None
+    """%."""
+    logo_led: int | None = None
+    charge_mode: int | None = None
+    dynamic_power_mode: int | None = None
+    contracted_power: int | None = None
+    """W."""
+    firmware_version: str | None = None
+    ssid: str | None = None
+    ip_address: str | None = None
+    signal_status: int | None = None
+
+    def with_values(self, **values: Any) -> Realtime:
+        """Return a copy with some values replaced (read-backs, ``/read/`` supplements)."""
+        return replace(self, **values)
+
+
+# LAN RealTimeData key -> (field, parser). Missing keys stay None: firmware differs.
+_LAN_FIELDS: dict[str, tuple[str, Any]] = {
+    "ID": ("charger_id", as_str),
+    "ChargeState": ("charge_state", as_int),
+    "ReadyState": ("ready_state", as_int),
+    "ChargePower": ("charge_power", as_float),
+    "ChargeEnergy": ("charge_energy", as_float),
+    "ChargeTime": ("charge_time", as_int),
+    "HousePower": ("house_power", as_float),
+    "FVPower": ("pv_power", as_float),
+    "BatteryPower": ("battery_power", as_float),
+    "VoltageInstallation": ("grid_voltage", as_float),
+    "SlaveError": ("slave_error", as_int),
+    "Paused": ("paused", as_bool),
+    "Locked": ("locked", as_bool),
+    "Timer": ("timer", as_bool),
+    "Dynamic": ("dynamic", as_bool),
+    "PauseDynamic": ("pause_dynamic", as_bool),
+    "Intensity": ("intensity", as_int),
+    "MinIntensity": ("min_intensity", as_int),
+    "MaxIntensity": ("max_intensity", as_int),
+    "LightLED": ("light_led", as_int),
+    "LogoLED": ("logo_led", as_int),
+    "ChargeMode": ("charge_mode", as_int),
+    "DynamicPowerMode": ("dynamic_power_mode", as_int),
+    "ContractedPower": ("contracted_power", as_int),
+    "FirmwareVersion": ("firmware_version", as_str),
+    "SSID": ("ssid", as_str),
+    "IP": ("ip_address", as_str),
+    "SignalStatus": ("signal_status", as_int),
+}
+
+LAN_FIELD_FOR_KEYWORD: dict[str, str] = {key: name for key, (name, _p) in _LAN_FIELDS.items()}
+
+
+def lan_value(keyword: str, raw: Any) -> Any:
+    """Parse one keyword's value (from ``/read/``) the way RealTimeData's is parsed."""
+    return _LAN_FIELDS[keyword][1](raw)
+
+
+def parse_realtime(payload: Any) -> Realtime:
+    """Parse the LAN ``RealTimeData`` reply."""
+    if not isinstance(payload, Mapping):
+        raise InvalidResponseError(f"RealTimeData is not an object: {type(payload).__name__}")
+    values = {
+        name: parser(payload[key]) for key, (name, parser) in _LAN_FIELDS.items() if key in payload
+    }
+    if values.get("charge_state") is None and values.get("charge_power") is None:
+        raise InvalidResponseError("RealTimeData has neither ChargeState nor ChargePower")
+    return Realtime(source=Source.LAN, **values)
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """A charger paired with the account."""
+
+    charger_id: str
+    name: str | None = None
+    ip: str | None = None
+    """Its LAN address as the cloud knows it (may carry a port); None for 4G-only chargers."""
+    model: str | None = None
+
+
+def parse_pairings(payload: Any) -> list[Pairing]:
+    """Parse ``/pairings/me``: a list (or an object holding one) of pairings."""
+    if isinstance(payload, Mapping):
+        payload = payload.get("pairings", payload.get("data"))
+    if not isinstance(payload, list):
+        raise InvalidResponseError("The pairing list is not a list")
+    pairings: list[Pairing] = []
+    seen: set[str] = set()
+    for item in payload:
+        if not isinstance(item, Mapping):
+            continue
+        charger_id = as_str(item.get("deviceId") or item.get("device_id"))
+        if charger_id is None or charger_id in seen:
+            continue
+        seen.add(charger_id)
+        pairings.append(
+            Pairing(
+                charger_id=charger_id,
+                name=as_str(item.get("tag")),
+                ip=as_str(item.get("ip")),
+                model=as_str(item.get("modelName") or item.get("model")),
+            )
+        )
+    return pairings
+
+
+@dataclass(frozen=True, slots=True)
+class CloudState:
+    """What the cloud reports of a charger: telemetry plus the cloud-only settings."""
+
+    realtime: Realtime
+    connected: bool | None = None
+    rfid_reader: bool | None = None
+    ocpp_enabled: bool | None = None
+    installation_type: int | None = None
+    slave_type: int | None = None
+    language: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_values(self, **values: Any) -> CloudState:
+        """Return a copy with some settings replaced (after a command the cloud accepted)."""
+        return replace(self, **values)
+
+
+def _wifi_info(value: Any) -> Mapping[str, Any]:
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return {}
+        if isinstance(decoded, Mapping):
+            return decoded
+    return {}
+
+
+def parse_reported(payload: Any) -> CloudState:
+    """Parse ``/device/reported`` (strings everywhere, power in kW, W/100, 0-1 fractions)."""
+    if not isinstance(payload, Mapping):
+        raise InvalidResponseError("The reported state is not an object")
+    wifi = _wifi_info(payload.get("wifi_info"))
+    led = _scaled(payload.get("light_led"), 100)
+    logo = _scaled(payload.get("logo_led"), 100)
+    contract = _scaled(payload.get("contract_power"), 100)
+    realtime = Realtime(
+        source=Source.CLOUD,
+        charger_id=as_str(payload.get("deviceId")),
+        charge_state=as_int(payload.get("charge_state")),
+        ready_state=as_int(payload.get("ready_state")),
+        charge_power=_scaled(payload.get("power"), 1000),
+        charge_energy=as_float(payload.get("energy")),
+        charge_time=as_int(payload.get("seconds")),
+        house_power=_scaled(payload.get("house_power"), 1000),
+        pv_power=_scaled(payload.get("sun_power"), 1000),
+        battery_power=_scaled(payload.get("battery"), 1000),
+        # "voltage" is an internal signal level: the mains voltage is "cp_level".
+        grid_voltage=as_float(payload.get("cp_level")),
+        slave_error=as_int(payload.get("slave_error")),
+        paused=as_bool(payload.get("paused")),
+        locked=as_bool(payload.get("locked")),
+        timer=as_bool(payload.get("timer")),
+        dynamic=as_bool(payload.get("dynamic")),
+        pause_dynamic=as_bool(payload.get("pause_dynamic")),
+        intensity=as_int(payload.get("intensity")),
+        min_intensity=as_int(payload.get("min_car_int")),
+        max_intensity=as_int(payload.get("max_car_int")),
+        light_led=None if led is None else round(led),
+        logo_led=None if logo is None else round(logo),
+        charge_mode=as_int(payload.get("charge_mode")),
+        dynamic_power_mode=as_int(payload.get("dynamic_power_mode")),
+        contracted_power=None if contract is None else round(contract),
+        firmware_version=as_str(payload.get("version")),
+        ssid=as_str(wifi.get("ssid")),
+        ip_address=as_str(wifi.get("ip")),
+        signal_status=as_int(wifi.get("signal")),
+    )
+    return CloudState(
+        realtime=realtime,
+        connected=as_bool(payload.get("connected")),
+        rfid_reader=as_bool(payload.get("rfid")),
+        ocpp_enabled=as_bool(payload.get("ocpp")),
+        installation_type=as_int(payload.get("inst_type")),
+        slave_type=as_int(payload.get("slave_type")),
+        language=as_int(payload.get("language")),
+        raw=dict(payload),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """What ``/version`` says of a charger."""
+
+    firmware: str | None
+    model: str | None
+
+
+def parse_version(payload: Any) -> VersionInfo:
+    """Parse ``/version``."""
+    if not isinstance(payload, Mapping):
+        return VersionInfo(firmware=as_str(payload), model=None)
+    return VersionInfo(
+        firmware=as_str(payload.get("versionId") or payload.get("version")),
+        model=as_str(payload.get("commercialName") or payload.get("modelName")),
+    )
+
+
+def normalize_payload(payload: Any) -> Any:
+    """Return a JSON payload as plain JSON types (for events and action responses)."""
+    if isinstance(payload, Mapping):
+        return {str(k): normalize_payload(v) for k, v in payload.items()}
+    if isinstance(payload, list | tuple):
+        return [normalize_payload(v) for v in payload]
+    if payload is None or isinstance(payload, bool | int | float | str):
+        return payload
+    return str(payload)

@@ -1,0 +1,83 @@
+"""Binary sensors of a V2C Trydan: car plugged in, charging, and the cloud link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import ChargerSnapshot, V2CChargerCoordinator, V2CConfigEntry
+from .entity import V2CEntity, realtime_value
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class V2CBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A charger binary sensor."""
+
+    value_fn: Callable[[ChargerSnapshot], bool | None]
+
+
+BINARY_SENSORS: tuple[V2CBinarySensorEntityDescription, ...] = (
+    V2CBinarySensorEntityDescription(
+        key="car_connected",
+        translation_key="car_connected",
+        device_class=BinarySensorDeviceClass.PLUG,
+        value_fn=realtime_value(lambda r: None if r.charge_state is None else r.charge_state > 0),
+    ),
+    V2CBinarySensorEntityDescription(
+        key="charging",
+        translation_key="charging",
+        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        value_fn=realtime_value(lambda r: None if r.charge_state is None else r.charge_state == 2),
+    ),
+    V2CBinarySensorEntityDescription(
+        key="cloud_connection",
+        translation_key="cloud_connection",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda snapshot: None if snapshot.cloud is None else snapshot.cloud.connected,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: V2CConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add every charger's binary sensors."""
+    async_add_entities(
+        V2CBinarySensor(coordinator, description)
+        for coordinator in entry.runtime_data.chargers.values()
+        for description in BINARY_SENSORS
+    )
+
+
+class V2CBinarySensor(V2CEntity, BinarySensorEntity):
+    """A charger binary sensor."""
+
+    entity_description: V2CBinarySensorEntityDescription
+
+    def __init__(
+        self, coordinator: V2CChargerCoordinator, description: V2CBinarySensorEntityDescription
+    ) -> None:
+        """Set up the binary sensor."""
+        super().__init__(coordinator, description)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the value is known."""
+        return self._available_with(self.entity_description.value_fn)
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state."""
+        snapshot = self.current
+        return None if snapshot is None else self.entity_description.value_fn(snapshot)

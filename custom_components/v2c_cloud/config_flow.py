@@ -1,0 +1,232 @@
+"""Config flow: an API key, checked against the account's pairings; reauth, reconfigure, options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import probatio as vol
+
+from ..energy_bridges_common.client.errors import (
+    AuthenticationError,
+    BridgeApiError,
+    RateLimitedError,
+)
+from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
+from ..energy_bridges_common.hass.budget import account_key
+from ..energy_bridges_common.hass.lan import async_validate_device_host
+from .api import Pairing, V2CCloudClient
+from .const import (
+    CONF_ACCOUNT_ID,
+    CONF_CHARGER_HOSTS,
+    CONF_COMMAND_RESERVE,
+    CONF_LAN_INTERVAL,
+    DEFAULT_COMMAND_RESERVE,
+    DEFAULT_LAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_COMMAND_RESERVE,
+    MAX_LAN_INTERVAL,
+    MIN_COMMAND_RESERVE,
+    MIN_LAN_INTERVAL,
+    cloud_base_url,
+)
+from .coordinator import PairingRegistry
+
+API_KEY_SCHEMA = vol.Schema(
+    {vol.Required(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
+)
+
+
+def lan_error_key(reason: LanAddressReason) -> str:
+    """Return the form error for an address the LAN guard refused."""
+    if reason is LanAddressReason.INVALID:
+        return "invalid_host"
+    if reason is LanAddressReason.UNRESOLVABLE:
+        return "cannot_resolve"
+    return "not_private_address"
+
+
+async def _async_known_chargers(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
+    if entry.state is ConfigEntryState.LOADED:
+        return set(entry.runtime_data.pairings.charger_ids)
+    registry = PairingRegistry(hass, entry.entry_id)
+    await registry.async_load()
+    return set(registry.charger_ids)
+
+
+class V2CCloudConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a V2C Cloud account."""
+
+    VERSION = 1
+
+    async def _async_validate(self, api_key: str) -> tuple[list[Pairing], dict[str, str]]:
+        client = V2CCloudClient(
+            async_get_clientsession(self.hass), api_key, base_url=cloud_base_url()
+        )
+        try:
+            pairings = await client.pairings()
+        except AuthenticationError:
+            return [], {"base": "invalid_auth"}
+        except RateLimitedError:
+            return [], {"base": "rate_limited"}
+        except BridgeApiError as err:
+            LOGGER.debug("Checking the API key failed: %s", err)
+            return [], {"base": "cannot_connect"}
+        except Exception:  # noqa: BLE001 - the form must show an error, never crash
+            LOGGER.exception("Unexpected error checking the API key")
+            return [], {"base": "unknown"}
+        if not pairings:
+            return [], {"base": "no_chargers"}
+        return pairings, {}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the API key."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = user_input[CONF_API_KEY].strip()
+            pairings, errors = await self._async_validate(api_key)
+            if not errors:
+                account_id = account_key(api_key)
+                await self.async_set_unique_id(account_id)
+                self._abort_if_unique_id_configured()
+                ids = {p.charger_id for p in pairings}
+                for entry in self._async_current_entries(include_ignore=False):
+                    if ids & await _async_known_chargers(self.hass, entry):
+                        return self.async_abort(reason="already_configured")
+                return self.async_create_entry(
+                    title="V2C Cloud",
+                    data={CONF_API_KEY: api_key, CONF_ACCOUNT_ID: account_id},
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=API_KEY_SCHEMA,
+            errors=errors,
+            description_placeholders={"url": "https://v2c.cloud/home/user"},
+        )
+
+    async def _async_replace_key(
+        self, entry: ConfigEntry, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = user_input[CONF_API_KEY].strip()
+            pairings, errors = await self._async_validate(api_key)
+            if not errors:
+                known = await _async_known_chargers(self.hass, entry)
+                if known and not known & {p.charger_id for p in pairings}:
+                    return self.async_abort(reason="wrong_account")
+                # The unique id stays: entities, devices and the call budget are kept.
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_API_KEY: api_key}
+                )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=API_KEY_SCHEMA,
+            errors=errors,
+            description_placeholders={"url": "https://v2c.cloud/home/user"},
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start over with a new key after the cloud refused the old one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new key."""
+        return await self._async_replace_key(self._get_reauth_entry(), "reauth_confirm", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the key without losing entities."""
+        return await self._async_replace_key(
+            self._get_reconfigure_entry(), "reconfigure", user_input
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> V2CCloudOptionsFlow:
+        """Return the options flow."""
+        return V2CCloudOptionsFlow()
+
+
+class V2CCloudOptionsFlow(OptionsFlow):
+    """Polling, the commands' reserve, and a LAN address per charger."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the options."""
+        entry = self.config_entry
+        chargers = sorted(await _async_known_chargers(self.hass, entry))
+        hosts: dict[str, str] = dict(entry.options.get(CONF_CHARGER_HOSTS, {}))
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            new_hosts: dict[str, str] = {}
+            for charger_id in chargers:
+                value = str(user_input.get(charger_id) or "").strip()
+                if not value:
+                    continue
+                try:
+                    await async_validate_device_host(value)
+                except LanAddressError as err:
+                    errors[charger_id] = lan_error_key(err.reason)
+                    continue
+                new_hosts[charger_id] = value
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        CONF_LAN_INTERVAL: int(user_input[CONF_LAN_INTERVAL]),
+                        CONF_COMMAND_RESERVE: int(user_input[CONF_COMMAND_RESERVE]),
+                        CONF_CHARGER_HOSTS: new_hosts,
+                    }
+                )
+            hosts = {k: str(user_input.get(k) or "") for k in chargers}
+        schema: dict[Any, Any] = {
+            vol.Required(
+                CONF_LAN_INTERVAL,
+                default=entry.options.get(CONF_LAN_INTERVAL, DEFAULT_LAN_INTERVAL),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_LAN_INTERVAL,
+                    max=MAX_LAN_INTERVAL,
+                    step=1,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(
+                CONF_COMMAND_RESERVE,
+                default=entry.options.get(CONF_COMMAND_RESERVE, DEFAULT_COMMAND_RESERVE),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_COMMAND_RESERVE,
+                    max=MAX_COMMAND_RESERVE,
+                    step=10,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+        }
+        for charger_id in chargers:
+            schema[
+                vol.Optional(charger_id, description={"suggested_value": hosts.get(charger_id)})
+            ] = TextSelector()
+        return self.async_show_form(step_id="init", data_schema=vol.Schema(schema), errors=errors)

@@ -1,0 +1,90 @@
+"""What switches, selects and numbers share: LAN-first writes and held cloud values."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.helpers.entity import EntityDescription
+
+from ..energy_bridges_common.hass.entity import OptimisticHoldMixin
+from .api import Source, V2CCloudClient
+from .const import HOLD_SECONDS
+from .coordinator import ChargerSnapshot, V2CChargerCoordinator
+from .entity import V2CEntity
+
+type CloudWrite = Callable[[V2CCloudClient, str, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class V2CControlDescription(EntityDescription):
+    """Where a control reads its value and where it writes it."""
+
+    value_fn: Callable[[ChargerSnapshot], Any]
+    keyword: str | None = None
+    """The LAN keyword (the cloud takes over when the LAN is away, where it can)."""
+    cloud_fn: CloudWrite | None = None
+    """The cloud-only command, for settings the LAN cannot change."""
+    cloud_field: str | None = None
+    """The ``CloudState`` field the cloud command changes."""
+    hold: float = HOLD_SECONDS
+
+
+class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T]):
+    """A control: a LAN write shows the value read back, a cloud write holds it."""
+
+    entity_description: V2CControlDescription
+
+    def __init__(
+        self,
+        coordinator: V2CChargerCoordinator,
+        description: V2CControlDescription,
+        tolerance: float = 0.0,
+    ) -> None:
+        """Set up the control and its hold."""
+        super().__init__(coordinator, description)
+        self._init_hold(description.hold, tolerance)
+
+    @property
+    def reported_value(self) -> T | None:
+        """Return the value the charger or the cloud reports."""
+        snapshot = self.current
+        if snapshot is None:
+            return None
+        value: T | None = self.entity_description.value_fn(snapshot)
+        return value
+
+    @property
+    def shown_value(self) -> T | None:
+        """Return what to show: a held request, or the reported value."""
+        return self._held(self.reported_value)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the value is known."""
+        return super().available and self.current is not None and self.shown_value is not None
+
+    async def _async_apply(self, value: T, device_value: Any) -> None:
+        description = self.entity_description
+        coordinator = self.coordinator
+        if description.keyword is not None:
+            source = await coordinator.async_write(description.keyword, device_value)
+            if source is Source.CLOUD:
+                # The cloud confirms only on a later poll: show the request meanwhile.
+                self._hold.request(value, description.hold)
+                self._schedule_hold_expiry()
+            else:
+                self._hold.rollback()
+            self.async_write_ha_state()
+            return
+        assert description.cloud_fn is not None
+        cloud_fn = description.cloud_fn
+        patch = {description.cloud_field: value} if description.cloud_field else {}
+        await self._async_write_with_hold(
+            value,
+            lambda: coordinator.async_cloud_command(
+                lambda: cloud_fn(coordinator.cloud_client, coordinator.charger_id, device_value),
+                **patch,
+            ),
+        )

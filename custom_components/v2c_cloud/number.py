@@ -1,0 +1,130 @@
+"""Numbers of a V2C Trydan: the charging current and its limits, the contracted power."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.number import (
+    NumberDeviceClass,
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfElectricCurrent, UnitOfPower
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .control import V2CControlDescription, V2CControlEntity
+from .coordinator import V2CChargerCoordinator, V2CConfigEntry
+from .entity import realtime_value
+from .helpers import v2c_command
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class V2CNumberEntityDescription(NumberEntityDescription, V2CControlDescription):
+    """A charger number; ``to_device`` turns the shown value into the keyword's."""
+
+    to_device: Callable[[float], int] = round
+
+
+def _amps(
+    key: str, keyword: str, read: Callable[..., int | None], **kwargs: object
+) -> V2CNumberEntityDescription:
+    return V2CNumberEntityDescription(
+        key=key,
+        translation_key=key,
+        keyword=keyword,
+        device_class=NumberDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        native_min_value=6,
+        native_max_value=32,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        value_fn=realtime_value(read),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+NUMBERS: tuple[V2CNumberEntityDescription, ...] = (
+    _amps("intensity", "Intensity", lambda r: r.intensity),
+    _amps(
+        "min_intensity",
+        "MinIntensity",
+        lambda r: r.min_intensity,
+        entity_category=EntityCategory.CONFIG,
+    ),
+    _amps(
+        "max_intensity",
+        "MaxIntensity",
+        lambda r: r.max_intensity,
+        entity_category=EntityCategory.CONFIG,
+    ),
+    V2CNumberEntityDescription(
+        key="contracted_power",
+        translation_key="contracted_power",
+        keyword="ContractedPower",
+        device_class=NumberDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        native_min_value=1.0,
+        native_max_value=100.0,
+        native_step=0.1,
+        mode=NumberMode.BOX,
+        entity_category=EntityCategory.CONFIG,
+        # The charger counts watts; people think of their contract in kW.
+        value_fn=realtime_value(
+            lambda r: None if r.contracted_power is None else r.contracted_power / 1000
+        ),
+        to_device=lambda kw: round(kw * 1000),
+    ),
+    V2CNumberEntityDescription(
+        key="light_led",
+        translation_key="light_led",
+        keyword="LightLED",
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        value_fn=realtime_value(lambda r: r.light_led),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: V2CConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add every charger's numbers."""
+    async_add_entities(
+        V2CNumber(coordinator, description)
+        for coordinator in entry.runtime_data.chargers.values()
+        for description in NUMBERS
+    )
+
+
+class V2CNumber(V2CControlEntity[float], NumberEntity):
+    """A charger number."""
+
+    entity_description: V2CNumberEntityDescription
+
+    def __init__(
+        self, coordinator: V2CChargerCoordinator, description: V2CNumberEntityDescription
+    ) -> None:
+        """Set up the number; a value within half a step confirms a held request."""
+        super().__init__(coordinator, description, (description.native_step or 1) / 2)
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the value (a held request while the cloud has not confirmed it)."""
+        return self.shown_value
+
+    @v2c_command
+    async def async_set_native_value(self, value: float) -> None:
+        """Change the setting."""
+        await self._async_apply(value, self.entity_description.to_device(value))
