@@ -1,0 +1,66 @@
+"""Setup, unload and reload of cloud and local entries."""
+
+from __future__ import annotations
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powervault.const import DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from simulators.framework import FaultKind
+from simulators.powervault import PowervaultCloud, PowervaultLocal
+
+from .conftest import CLOUD_UNIT, LOCAL_UNIT, setup_entry, state_value
+
+
+async def test_cloud_setup_unload_reload(hass: HomeAssistant, cloud_entry: MockConfigEntry) -> None:
+    await setup_entry(hass, cloud_entry)
+    assert cloud_entry.state is ConfigEntryState.LOADED
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, CLOUD_UNIT), cloud_entry.entry_id
+    )
+    assert device is not None
+    assert (device.manufacturer, device.model) == ("Powervault", "P4")
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_state_of_charge")) > 0
+
+    assert await hass.config_entries.async_reload(cloud_entry.entry_id)
+    await hass.async_block_till_done()
+    assert cloud_entry.state is ConfigEntryState.LOADED
+
+    assert await hass.config_entries.async_unload(cloud_entry.entry_id)
+    await hass.async_block_till_done()
+    assert cloud_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_local_setup_unload(hass: HomeAssistant, local_entry: MockConfigEntry) -> None:
+    await setup_entry(hass, local_entry)
+    assert local_entry.state is ConfigEntryState.LOADED
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, LOCAL_UNIT), local_entry.entry_id
+    )
+    assert device is not None
+    assert device.model == "P3X"
+    assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_inverter_frequency")) > 49
+    assert await hass.config_entries.async_unload(local_entry.entry_id)
+    assert local_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_cloud_bad_key_starts_reauth(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    cloud_app.api_key = "rotated-key"
+    await hass.config_entries.async_setup(cloud_entry.entry_id)
+    await hass.async_block_till_done()
+    assert cloud_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_unit_unreachable_at_setup_retries(
+    hass: HomeAssistant, local_entry: MockConfigEntry, local_app: PowervaultLocal
+) -> None:
+    local_app.faults.inject(FaultKind.RESET)
+    await hass.config_entries.async_setup(local_entry.entry_id)
+    await hass.async_block_till_done()
+    assert local_entry.state is ConfigEntryState.SETUP_RETRY
