@@ -107,10 +107,14 @@ def tariff_problems(tariff: Any) -> list[TariffProblem]:
     buy = checker.schedule(tariff, "")
     sell_source = tariff.get("sell_tariff")
     if isinstance(sell_source, Mapping) and sell_source:
-        if not isinstance(sell_source.get("seasons"), Mapping) or not sell_source["seasons"]:
-            # A sell tariff without seasons of its own follows the buy tariff's.
+        borrowed = not isinstance(sell_source.get("seasons"), Mapping) or not sell_source["seasons"]
+        if borrowed:
+            # A sell tariff without seasons of its own follows the buy tariff's (whose
+            # problems are already told).
             sell_source = {**sell_source, "seasons": tariff.get("seasons")}
+        checker.mute = _STRUCTURE if borrowed else frozenset()
         sell = checker.schedule(sell_source, "Sell tariff: ")
+        checker.mute = frozenset()
         if buy is not None and sell is not None:
             checker.compare(buy, sell)
     return checker.problems
@@ -142,12 +146,27 @@ class _Schedule:
         return owner
 
 
+_STRUCTURE = frozenset(
+    {
+        TariffRule.NO_SEASONS,
+        TariffRule.INVALID_SEASON,
+        TariffRule.SEASON_GAP,
+        TariffRule.SEASON_OVERLAP,
+        TariffRule.INVALID_PERIOD,
+        TariffRule.PERIOD_GAP,
+        TariffRule.PERIOD_OVERLAP,
+    }
+)
+
+
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[TariffProblem] = []
+        self.mute: frozenset[TariffRule] = frozenset()
 
     def add(self, rule: TariffRule, message: str) -> None:
-        self.problems.append(TariffProblem(rule, message))
+        if rule not in self.mute:
+            self.problems.append(TariffProblem(rule, message))
 
     # -- a whole schedule (the buy tariff or the sell tariff) ---------------------------------
 

@@ -1,0 +1,330 @@
+"""The Tesla Energy integration: Tesla energy sites through the Fleet API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, tzinfo
+from functools import partial
+
+import aiohttp
+from homeassistant.const import CONF_TOKEN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    OAuth2TokenRequestReauthError,
+)
+from homeassistant.helpers import (
+    config_entry_oauth2_flow,
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
+
+from ..energy_bridges_common.client.budget import BudgetPeriod
+from ..energy_bridges_common.hass.budget import (
+    account_key,
+    async_get_account_budget,
+    async_release_account_budget,
+)
+from .api import (
+    AuthenticationError,
+    BridgeApiError,
+    InvalidResponseError,
+    Scope,
+    TeslaEnergyClient,
+    TokenProvider,
+    UnreachableError,
+    decode_access_token,
+)
+from .budget import DailyUsage, budget_settings
+from .const import CONF_API_URL, DOMAIN, LOGGER
+from .coordinator import (
+    TeslaEnergyConfigEntry,
+    TeslaEnergyHistoryCoordinator,
+    TeslaEnergyInfoCoordinator,
+    TeslaEnergyLiveCoordinator,
+    TeslaEnergyRuntimeData,
+    TeslaEnergySiteData,
+)
+from .services import async_setup_services
+from .statistics import StatisticsImporter
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+# New sites and Wall Connectors are rare: one product-list call a day finds them.
+PRODUCTS_INTERVAL = timedelta(days=1)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions."""
+    async_setup_services(hass)
+    return True
+
+
+def _token_provider(
+    hass: HomeAssistant,
+    entry: TeslaEnergyConfigEntry,
+    session: config_entry_oauth2_flow.OAuth2Session,
+) -> TokenProvider:
+    """Return the client's token source: Home Assistant's OAuth2 session."""
+
+    async def token(fresh: bool) -> str:
+        if fresh:
+            # The server rejected a token that had not expired (revoked): refresh it now.
+            hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_TOKEN: {**entry.data[CONF_TOKEN], "expires_at": 0}}
+            )
+        try:
+            await session.async_ensure_token_valid()
+        except OAuth2TokenRequestReauthError as err:
+            raise AuthenticationError("The refresh token was refused") from err
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise UnreachableError(f"Token refresh failed: {type(err).__name__}") from err
+        return str(session.token["access_token"])
+
+    return token
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> bool:
+    """Set up the account's energy sites."""
+    try:
+        implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
+            hass, entry
+        )
+    except config_entry_oauth2_flow.ImplementationUnavailableError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="credentials_unavailable"
+        ) from err
+    session = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
+    token = _token_provider(hass, entry, session)
+    try:
+        await token(False)
+        claims = decode_access_token(session.token["access_token"])
+    except (AuthenticationError, InvalidResponseError) as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except UnreachableError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    if Scope.ENERGY_DEVICE_DATA not in claims.scopes:
+        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="missing_data_scope")
+    _update_scope_issue(hass, entry, claims.scopes)
+
+    key = account_key(claims.account_id)
+    settings = budget_settings(entry.options)
+    budget = await async_get_account_budget(
+        hass,
+        domain=DOMAIN,
+        account_id=key,
+        entry_id=entry.entry_id,
+        quota=settings.quota,
+        reserve=settings.reserve,
+        period=settings.period,
+        # Tesla bills by calendar month; a daily quota follows the user's day.
+        time_zone=dt_util.UTC
+        if settings.period is BudgetPeriod.MONTH
+        else dt_util.get_default_time_zone(),
+    )
+    # Tesla does not bill replies of 500 and above.
+    budget.refund_status(lambda status: status < 500)
+    usage = DailyUsage()
+
+    def _moved(base_url: str) -> None:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_API_URL: base_url})
+
+    client = TeslaEnergyClient(
+        async_get_clientsession(hass),
+        token,
+        base_url=entry.data.get(CONF_API_URL),
+        on_base_url_change=_moved,
+    )
+    entry.async_on_unload(client.http.add_observer(budget))
+    entry.async_on_unload(client.http.add_observer(usage))
+
+    async def _release() -> None:
+        await async_release_account_budget(
+            hass, domain=DOMAIN, account_id=key, entry_id=entry.entry_id
+        )
+
+    entry.async_on_unload(_release)
+
+    try:
+        sites = [site for site in await client.async_energy_sites() if site.is_useful]
+    except AuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="authentication_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except BridgeApiError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    account_device = DeviceInfo(
+        identifiers={(DOMAIN, f"account_{key}")},
+        name="Tesla Fleet API",
+        manufacturer="Tesla",
+        model="Fleet API account",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+    runtime = TeslaEnergyRuntimeData(
+        client=client,
+        budget=budget,
+        usage=usage,
+        account_key=key,
+        scopes=claims.scopes,
+        account_device=account_device,
+    )
+    device_registry = dr.async_get(hass)
+    for site in sites:
+        info = TeslaEnergyInfoCoordinator(hass, entry, client, budget, site)
+        live = TeslaEnergyLiveCoordinator(hass, entry, client, budget, site)
+        history = TeslaEnergyHistoryCoordinator(
+            hass,
+            entry,
+            client,
+            budget,
+            site,
+            StatisticsImporter(hass, site.name),
+            _zone_of(info),
+        )
+        await info.async_config_entry_first_refresh()
+        await live.async_config_entry_first_refresh()
+        device_info = DeviceInfo(
+            identifiers={(DOMAIN, str(site.site_id))},
+            name=site.name,
+            manufacturer="Tesla",
+            model="Powerwall" if site.has_battery else "Solar",
+            serial_number=site.gateway_id,
+            sw_version=info.data.version if info.data else None,
+        )
+        device_registry.async_get_or_create(config_entry_id=entry.entry_id, **device_info)
+        runtime.sites[site.site_id] = TeslaEnergySiteData(
+            site=site, live=live, info=info, history=history, device_info=device_info
+        )
+    entry.runtime_data = runtime
+    _remove_stale_devices(hass, entry, runtime)
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass, partial(_async_check_products, hass, entry), PRODUCTS_INTERVAL
+        )
+    )
+    # History goes to statistics only: it need not hold up the setup.
+    for site_data in runtime.sites.values():
+        entry.async_create_background_task(
+            hass, site_data.history.async_refresh(), f"{DOMAIN} history {site_data.site_id}"
+        )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return True
+
+
+def _known_identifiers(runtime: TeslaEnergyRuntimeData) -> set[str]:
+    known = {next(iter(runtime.account_device["identifiers"]))[1]}
+    for site_data in runtime.sites.values():
+        known.add(str(site_data.site_id))
+        known.update(site_data.site.wall_connectors)
+        if site_data.live.data is not None:
+            known.update(site_data.live.data.wall_connectors)
+    return known
+
+
+def _remove_stale_devices(
+    hass: HomeAssistant, entry: TeslaEnergyConfigEntry, runtime: TeslaEnergyRuntimeData
+) -> None:
+    """Remove the devices of sites and Wall Connectors the account no longer has."""
+    registry = dr.async_get(hass)
+    known = _known_identifiers(runtime)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        ours = {value for domain, value in device.identifiers if domain == DOMAIN}
+        if ours and not ours & known:
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+
+async def _async_check_products(
+    hass: HomeAssistant, entry: TeslaEnergyConfigEntry, _now: datetime
+) -> None:
+    """Reload when the account gained or lost a site or a Wall Connector."""
+    runtime = entry.runtime_data
+    try:
+        sites = {site.site_id: site for site in await runtime.client.async_energy_sites()}
+    except BridgeApiError as err:
+        LOGGER.debug("Product list check failed: %s", err)
+        return
+    current = {
+        site_id: set(site.wall_connectors) for site_id, site in sites.items() if site.is_useful
+    }
+    loaded = {
+        site_id: set(site_data.site.wall_connectors) for site_id, site_data in runtime.sites.items()
+    }
+    if current != loaded:
+        LOGGER.info("The Tesla account's energy sites changed: reloading")
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: TeslaEnergyConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a device the account no longer has."""
+    ours = {value for domain, value in device.identifiers if domain == DOMAIN}
+    return not ours & _known_identifiers(entry.runtime_data)
+
+
+def _zone_of(info: TeslaEnergyInfoCoordinator) -> Callable[[], tzinfo]:
+    return lambda: info.time_zone
+
+
+def _update_scope_issue(
+    hass: HomeAssistant, entry: TeslaEnergyConfigEntry, scopes: frozenset[str]
+) -> None:
+    issue_id = f"missing_command_scope_{entry.entry_id}"
+    if Scope.ENERGY_CMDS in scopes:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="missing_command_scope",
+        translation_placeholders={"title": entry.title},
+    )
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> None:
+    """Apply a new budget."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> bool:
+    """Unload the account's sites."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> None:
+    """Forget the scope issue of a removed entry."""
+    ir.async_delete_issue(hass, DOMAIN, f"missing_command_scope_{entry.entry_id}")

@@ -1,0 +1,140 @@
+"""The Fleet API bill: budget settings from the options, calls today, projected cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from homeassistant.util import dt as dt_util
+
+from ..energy_bridges_common.client.budget import (
+    BudgetPeriod,
+    CallBudget,
+    CallKind,
+    current_call_kind,
+)
+from ..energy_bridges_common.client.http import HttpResponse
+from .api.const import DATA_CALLS_PER_USD, FREE_MONTHLY_CREDIT_USD
+from .const import (
+    BUDGET_MODE_DAILY,
+    CONF_BUDGET_MODE,
+    CONF_CALLS_PER_DAY,
+    CONF_MONTHLY_AMOUNT,
+    DEFAULT_CALLS_PER_DAY,
+    DEFAULT_MONTHLY_AMOUNT,
+)
+
+DAYS_PER_MONTH = 30.4375
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetSettings:
+    """The quota the options stand for."""
+
+    quota: int
+    reserve: int
+    period: BudgetPeriod
+
+
+def budget_settings(options: Mapping[str, Any]) -> BudgetSettings:
+    """
+    Return the quota, the commands' reserve and the period the options ask for.
+
+    A monthly amount is counted at the data-call price (commands cost half as much, so the
+    bill can only come out lower); calls per day are a daily quota.
+    """
+    if options.get(CONF_BUDGET_MODE) == BUDGET_MODE_DAILY:
+        quota = int(options.get(CONF_CALLS_PER_DAY, DEFAULT_CALLS_PER_DAY))
+        period = BudgetPeriod.DAY
+    else:
+        amount = float(options.get(CONF_MONTHLY_AMOUNT, DEFAULT_MONTHLY_AMOUNT))
+        quota = int(amount * DATA_CALLS_PER_USD)
+        period = BudgetPeriod.MONTH
+    # Keep a few calls for the user's own commands: a setting change must not wait for
+    # the next period because polling spent everything.
+    reserve = max(2, min(quota // 20, 100))
+    return BudgetSettings(quota=quota, reserve=reserve, period=period)
+
+
+def projected_monthly_calls(budget: CallBudget) -> float:
+    """
+    Return the calls a whole month at today's pace comes to.
+
+    What was spent in this period plus what the consumers will spend at their current
+    intervals until it ends (never more than the quota), scaled to a month for a daily
+    budget.
+    """
+    ahead = sum(
+        budget.seconds_left / max(budget.interval_for(name), 1.0) * consumer.calls_per_update
+        for name, consumer in budget.consumers.items()
+    )
+    calls = min(budget.used + ahead, float(budget.quota))
+    if budget.period is BudgetPeriod.DAY:
+        return calls * DAYS_PER_MONTH
+    return calls
+
+
+def projected_monthly_cost(budget: CallBudget) -> float:
+    """
+    Return the projected bill of the month before the free credit (USD).
+
+    Every call is priced as a data request; commands cost half that, so the real bill can
+    only come out lower.
+    """
+    return round(projected_monthly_calls(budget) / DATA_CALLS_PER_USD, 2)
+
+
+def cost_after_credit(cost: float) -> float:
+    """Return what is left to pay once the monthly credit is used."""
+    return round(max(cost - FREE_MONTHLY_CREDIT_USD, 0.0), 2)
+
+
+class DailyUsage:
+    """Count the billed calls of the local day (a request observer beside the budget)."""
+
+    def __init__(self) -> None:
+        """Start the day at zero."""
+        self.day: date = dt_util.now().date()
+        self.data = 0
+        self.commands = 0
+        self.unbilled = 0
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def total(self) -> int:
+        """Return today's billed calls."""
+        self._roll()
+        return self.data + self.commands
+
+    def _roll(self) -> None:
+        today = dt_util.now().date()
+        if today != self.day:
+            self.day, self.data, self.commands, self.unbilled = today, 0, 0, 0
+
+    def restore(self, day: date, data: int, commands: int) -> None:
+        """Take back today's counts after a restart."""
+        if day == dt_util.now().date() and day == self.day:
+            self.data = max(self.data, data)
+            self.commands = max(self.commands, commands)
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` after every counted reply."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def before_request(self, method: str, url: str) -> None:
+        """Count nothing yet: only replies tell whether a call is billed."""
+
+    def after_response(self, response: HttpResponse) -> None:
+        """Count a billed reply (Tesla bills every reply below 500)."""
+        self._roll()
+        if response.status >= 500:
+            self.unbilled += 1
+        elif current_call_kind() is CallKind.COMMAND and response.method != "GET":
+            self.commands += 1
+        else:
+            self.data += 1
+        for listener in list(self._listeners):
+            listener()

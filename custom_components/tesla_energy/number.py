@@ -1,0 +1,109 @@
+"""Numbers: the backup reserve and the off-grid vehicle charging reserve."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
+from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import SiteInfo, TeslaEnergyClient
+from .coordinator import TeslaEnergyConfigEntry, TeslaEnergyInfoCoordinator, TeslaEnergySiteData
+from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has
+from .helpers import async_run_command
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReserveNumberDescription(NumberEntityDescription, SiteEntityDescription):
+    """A percentage setting of the site."""
+
+    value_fn: Callable[[SiteInfo], float | None]
+    set_fn: Callable[[TeslaEnergyClient, int, int], Awaitable[None]]
+    expected_fn: Callable[[SiteInfo, int], SiteInfo]
+
+
+NUMBERS: tuple[ReserveNumberDescription, ...] = (
+    ReserveNumberDescription(
+        key="backup_reserve",
+        translation_key="backup_reserve",
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        native_unit_of_measurement=PERCENTAGE,
+        mode=NumberMode.SLIDER,
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda d: d.backup_reserve,
+        set_fn=lambda client, site_id, value: client.async_set_backup_reserve(site_id, value),
+        expected_fn=lambda d, value: replace(d, backup_reserve=value),
+        exists_fn=info_has(lambda info: info.has_battery),
+    ),
+    ReserveNumberDescription(
+        key="off_grid_vehicle_charging_reserve",
+        translation_key="off_grid_vehicle_charging_reserve",
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        native_unit_of_measurement=PERCENTAGE,
+        mode=NumberMode.SLIDER,
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda d: d.off_grid_vehicle_charging_reserve,
+        set_fn=lambda client, site_id, value: client.async_set_off_grid_vehicle_charging_reserve(
+            site_id, value
+        ),
+        expected_fn=lambda d, value: replace(d, off_grid_vehicle_charging_reserve=value),
+        exists_fn=info_has(lambda info: info.off_grid_reserve_supported),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TeslaEnergyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the reserves of every site that has them."""
+    async_add_entities(
+        ReserveNumber(entry, site, description)
+        for site in entry.runtime_data.sites.values()
+        for description in NUMBERS
+        if description.exists_fn(site)
+    )
+
+
+class ReserveNumber(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], NumberEntity):
+    """A reserve percentage, set through the Fleet API."""
+
+    entity_description: ReserveNumberDescription
+
+    def __init__(
+        self,
+        entry: TeslaEnergyConfigEntry,
+        site: TeslaEnergySiteData,
+        description: ReserveNumberDescription,
+    ) -> None:
+        """Keep the entry for the command path."""
+        super().__init__(site, site.info, description)
+        self._entry = entry
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the reserve."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Set the reserve."""
+        percent = round(value)
+        description = self.entity_description
+        client = self._entry.runtime_data.client
+        await async_run_command(
+            self.hass,
+            self._entry,
+            self.site,
+            lambda: description.set_fn(client, self.site.site_id, percent),
+            expected=lambda info: description.expected_fn(info, percent),
+        )

@@ -1,0 +1,102 @@
+"""Selects: the Powerwall's operation mode and the grid export rule."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import ExportRule, OperationMode, SiteInfo, TeslaEnergyClient
+from .coordinator import TeslaEnergyConfigEntry, TeslaEnergyInfoCoordinator, TeslaEnergySiteData
+from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has
+from .helpers import async_run_command
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteSelectDescription(SelectEntityDescription, SiteEntityDescription):
+    """A choice among the site's settings."""
+
+    value_fn: Callable[[SiteInfo], str | None]
+    set_fn: Callable[[TeslaEnergyClient, int, str], Awaitable[None]]
+    expected_fn: Callable[[SiteInfo, str], SiteInfo]
+
+
+SELECTS: tuple[SiteSelectDescription, ...] = (
+    SiteSelectDescription(
+        key="operation_mode",
+        translation_key="operation_mode",
+        options=[mode.value for mode in OperationMode],
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda d: d.operation_mode.value if d.operation_mode else None,
+        set_fn=lambda client, site_id, option: client.async_set_operation_mode(
+            site_id, OperationMode(option)
+        ),
+        expected_fn=lambda d, option: replace(d, operation_mode=OperationMode(option)),
+        exists_fn=info_has(lambda info: info.has_battery),
+    ),
+    SiteSelectDescription(
+        key="export_rule",
+        translation_key="export_rule",
+        options=[rule.value for rule in ExportRule],
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda d: d.export_rule.value if d.export_rule else None,
+        set_fn=lambda client, site_id, option: client.async_set_grid_import_export(
+            site_id, export_rule=ExportRule(option)
+        ),
+        expected_fn=lambda d, option: replace(d, export_rule=ExportRule(option)),
+        exists_fn=info_has(lambda info: info.has_battery and info.has_solar),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TeslaEnergyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the selects of every site that has them."""
+    async_add_entities(
+        SiteSelect(entry, site, description)
+        for site in entry.runtime_data.sites.values()
+        for description in SELECTS
+        if description.exists_fn(site)
+    )
+
+
+class SiteSelect(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SelectEntity):
+    """A site setting with a few choices."""
+
+    entity_description: SiteSelectDescription
+
+    def __init__(
+        self,
+        entry: TeslaEnergyConfigEntry,
+        site: TeslaEnergySiteData,
+        description: SiteSelectDescription,
+    ) -> None:
+        """Keep the entry for the command path."""
+        super().__init__(site, site.info, description)
+        self._entry = entry
+
+    @property
+    def current_option(self) -> str | None:
+        """Return the setting."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    async def async_select_option(self, option: str) -> None:
+        """Change the setting."""
+        description = self.entity_description
+        client = self._entry.runtime_data.client
+        await async_run_command(
+            self.hass,
+            self._entry,
+            self.site,
+            lambda: description.set_fn(client, self.site.site_id, option),
+            expected=lambda info: description.expected_fn(info, option),
+        )

@@ -1,0 +1,367 @@
+"""Sensors: power flows, battery, island status, Wall Connectors, site info and the API bill."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..energy_bridges_common.hass.entity import BudgetSensor, SensorValue
+from .api import IslandStatus, LiveStatus, SiteInfo, WallConnectorStatus
+from .budget import DailyUsage, cost_after_credit, projected_monthly_calls, projected_monthly_cost
+from .coordinator import (
+    TeslaEnergyConfigEntry,
+    TeslaEnergyInfoCoordinator,
+    TeslaEnergyLiveCoordinator,
+    TeslaEnergySiteData,
+)
+from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has, wall_connector_device
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveSensorDescription(SensorEntityDescription, SiteEntityDescription):
+    """A sensor read from the live status."""
+
+    value_fn: Callable[[LiveStatus], SensorValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class InfoSensorDescription(SensorEntityDescription, SiteEntityDescription):
+    """A sensor read from the site's settings."""
+
+    value_fn: Callable[[SiteInfo], SensorValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WallConnectorSensorDescription(SensorEntityDescription):
+    """A sensor of a Wall Connector."""
+
+    value_fn: Callable[[WallConnectorStatus], SensorValue]
+
+
+def _power(
+    key: str, value_fn: Callable[[LiveStatus], SensorValue], **kwargs: Any
+) -> LiveSensorDescription:
+    return LiveSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=value_fn,
+        **kwargs,
+    )
+
+
+_has_battery = info_has(lambda info: info.has_battery)
+_has_grid = info_has(lambda info: info.has_grid or info.has_battery)
+
+LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
+    _power("solar_power", lambda d: d.solar_power, exists_fn=lambda s: s.site.has_solar),
+    _power("battery_power", lambda d: d.battery_power, exists_fn=_has_battery),
+    _power("grid_power", lambda d: d.grid_power, exists_fn=_has_grid),
+    _power("load_power", lambda d: d.load_power),
+    _power("generator_power", lambda d: d.generator_power, entity_registry_enabled_default=False),
+    _power(
+        "grid_services_power",
+        lambda d: d.grid_services_power,
+        entity_registry_enabled_default=False,
+        exists_fn=_has_battery,
+    ),
+    LiveSensorDescription(
+        key="battery_level",
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        value_fn=lambda d: d.battery_level,
+        exists_fn=_has_battery,
+    ),
+    LiveSensorDescription(
+        key="energy_left",
+        translation_key="energy_left",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.energy_left,
+        exists_fn=_has_battery,
+    ),
+    LiveSensorDescription(
+        key="total_pack_energy",
+        translation_key="total_pack_energy",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.total_pack_energy,
+        exists_fn=_has_battery,
+    ),
+    LiveSensorDescription(
+        key="island_status",
+        translation_key="island_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in IslandStatus],
+        value_fn=lambda d: d.island_status.value if d.island_status else None,
+        exists_fn=_has_grid,
+    ),
+)
+
+INFO_SENSORS: tuple[InfoSensorDescription, ...] = (
+    InfoSensorDescription(
+        key="version",
+        translation_key="version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.version,
+    ),
+    InfoSensorDescription(
+        key="nameplate_power",
+        translation_key="nameplate_power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.nameplate_power,
+        exists_fn=_has_battery,
+    ),
+    InfoSensorDescription(
+        key="nameplate_energy",
+        translation_key="nameplate_energy",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.nameplate_energy,
+        exists_fn=_has_battery,
+    ),
+    InfoSensorDescription(
+        key="battery_count",
+        translation_key="battery_count",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.battery_count,
+        exists_fn=_has_battery,
+    ),
+)
+
+WALL_CONNECTOR_SENSORS: tuple[WallConnectorSensorDescription, ...] = (
+    WallConnectorSensorDescription(
+        key="wall_connector_power",
+        translation_key="wall_connector_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.power,
+    ),
+    WallConnectorSensorDescription(
+        key="wall_connector_state",
+        translation_key="wall_connector_state",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.state,
+    ),
+    WallConnectorSensorDescription(
+        key="wall_connector_fault_state",
+        translation_key="wall_connector_fault_state",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.fault_state,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TeslaEnergyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every site, its Wall Connectors and the account."""
+    runtime = entry.runtime_data
+    entities: list[SensorEntity] = []
+    for site in runtime.sites.values():
+        entities.extend(
+            LiveSensor(site, site.live, description)
+            for description in LIVE_SENSORS
+            if description.exists_fn(site)
+        )
+        entities.extend(
+            InfoSensor(site, site.info, description)
+            for description in INFO_SENSORS
+            if description.exists_fn(site)
+        )
+        connectors = set(site.site.wall_connectors)
+        if site.live.data is not None:
+            connectors |= set(site.live.data.wall_connectors)
+        entities.extend(
+            WallConnectorSensor(
+                site, din, description, wall_connector_device(hass, entry.entry_id, site, din)
+            )
+            for din in sorted(connectors)
+            for description in WALL_CONNECTOR_SENSORS
+        )
+    key = runtime.account_key
+    entities.extend(
+        [
+            BudgetSensor(
+                runtime.budget, device_info=runtime.account_device, unique_id=f"{key}_cloud_budget"
+            ),
+            CallsTodaySensor(runtime.usage, runtime.account_device, f"{key}_calls_today"),
+            ProjectedCostSensor(entry, f"{key}_projected_monthly_cost"),
+        ]
+    )
+    async_add_entities(entities)
+
+
+class LiveSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], SensorEntity):
+    """A live sensor of a site."""
+
+    entity_description: LiveSensorDescription
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Return the value."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class InfoSensor(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SensorEntity):
+    """A sensor of a site's settings."""
+
+    entity_description: InfoSensorDescription
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Return the value."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class WallConnectorSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], SensorEntity):
+    """A sensor of one Wall Connector, on its own device."""
+
+    entity_description: WallConnectorSensorDescription
+
+    def __init__(
+        self,
+        site: TeslaEnergySiteData,
+        din: str,
+        description: WallConnectorSensorDescription,
+        device_info: DeviceInfo,
+    ) -> None:
+        """Attach to the Wall Connector's device."""
+        super().__init__(site, site.live, description)
+        self.din = din
+        self._attr_unique_id = f"{site.site_id}_{din}_{description.key}"
+        self._attr_device_info = device_info
+
+    @property
+    def available(self) -> bool:
+        """Return whether the last live status had this Wall Connector."""
+        return super().available and self.din in self.coordinator.data.wall_connectors
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Return the value."""
+        return self.entity_description.value_fn(self.coordinator.data.wall_connectors[self.din])
+
+
+class CallsTodaySensor(RestoreSensor):
+    """The Fleet API calls billed today (all the account's sites)."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "calls_today"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_native_unit_of_measurement = "calls"
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    _attr_should_poll = False
+
+    def __init__(self, usage: DailyUsage, device_info: DeviceInfo, unique_id: str) -> None:
+        """Show the account's daily count."""
+        self._usage = usage
+        self._attr_device_info = device_info
+        self._attr_unique_id = unique_id
+
+    async def async_added_to_hass(self) -> None:
+        """Take back today's count from before a restart, then follow the calls."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            try:
+                day = date.fromisoformat(str(last.attributes.get("day")))
+                self._usage.restore(
+                    day,
+                    int(last.attributes.get("data_calls", 0)),
+                    int(last.attributes.get("command_calls", 0)),
+                )
+            except TypeError, ValueError:
+                pass
+        self.async_on_remove(self._usage.add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Return today's billed calls."""
+        return self._usage.total
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the split and the day counted."""
+        return {
+            "day": self._usage.day.isoformat(),
+            "data_calls": self._usage.data,
+            "command_calls": self._usage.commands,
+            "unbilled_calls": self._usage.unbilled,
+        }
+
+
+class ProjectedCostSensor(SensorEntity):
+    """What this month's Fleet API bill comes to at the current pace (before the credit)."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "projected_monthly_cost"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_device_class = SensorDeviceClass.MONETARY
+    _attr_native_unit_of_measurement = "USD"
+    _attr_suggested_display_precision = 2
+    _attr_should_poll = False
+    _unrecorded_attributes = frozenset({"projected_calls"})
+
+    def __init__(self, entry: TeslaEnergyConfigEntry, unique_id: str) -> None:
+        """Show the account's projection."""
+        self._budget = entry.runtime_data.budget
+        self._usage = entry.runtime_data.usage
+        self._attr_device_info = entry.runtime_data.account_device
+        self._attr_unique_id = unique_id
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the count (the projection moves with every call)."""
+        self.async_on_remove(self._usage.add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> float:
+        """Return the projected bill in USD."""
+        return projected_monthly_cost(self._budget)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the calls behind it and what is left after the free monthly credit."""
+        cost = projected_monthly_cost(self._budget)
+        return {
+            "projected_calls": round(projected_monthly_calls(self._budget)),
+            "after_free_credit": cost_after_credit(cost),
+        }
