@@ -45,12 +45,12 @@ async def run_flow(client: HomeAssistantClient, vendor: Vendor, urls: Urls) -> d
                 )
             if step not in vendor.answers:
                 raise HomeAssistantError(f"{vendor.domain}: no demo answer for step {step!r}")
-            result = await client.flow_step(flow_id, vendor.answers[step](urls))
+            result = await client.flow_step(flow_id, vendor.answers[step](urls, result))
         elif kind == "menu":
             step = result["step_id"]
             if step not in vendor.answers:
                 raise HomeAssistantError(f"{vendor.domain}: no demo answer for menu {step!r}")
-            result = await client.flow_step(flow_id, vendor.answers[step](urls))
+            result = await client.flow_step(flow_id, vendor.answers[step](urls, result))
         elif kind == "external":
             await _external_step(client, result)
             result = await client.flow_step(flow_id, {})
@@ -72,6 +72,30 @@ async def _progress_finished(client: HomeAssistantClient, flow_id: str) -> dict[
         "GET", f"/api/config/config_entries/flow/{flow_id}"
     )
     return None if result["type"] == "progress" else result
+
+
+async def remove_failed_onboarding_entries(client: HomeAssistantClient) -> list[str]:
+    """
+    Remove what onboarding set up that cannot work here (Google Translate needs internet).
+
+    Onboarding adds a few integrations on its own; wait for their flows to finish, then delete
+    the entries that failed, as a person would from the integrations page.
+    """
+
+    async def flows_done() -> bool:
+        flows = await client.ws("config_entries/flow/progress")
+        if flows:
+            return False
+        entries = await client.entries()
+        return all(entry["state"] != "setup_in_progress" for entry in entries)
+
+    await wait_for(flows_done, timeout=30, what="onboarding's integrations")
+    removed = []
+    for entry in await client.entries():
+        if entry["source"] == "onboarding" and entry["state"] != "loaded":
+            await client.remove_entry(entry["entry_id"])
+            removed.append(entry["domain"])
+    return removed
 
 
 async def ensure_application_credentials(client: HomeAssistantClient, vendor: Vendor) -> None:
@@ -179,8 +203,9 @@ def energy_entities(
 
 def energy_prefs(roles: Mapping[str, list[str]]) -> dict[str, Any]:
     """Return the Energy dashboard preferences for the demo's sensors."""
-    imports = roles.get(GRID_IMPORT, [])
-    exports = roles.get(GRID_EXPORT, [])
+    # One grid meter: the simulated homes are separate, their meters must not add up.
+    imports = roles.get(GRID_IMPORT, [])[:1]
+    exports = roles.get(GRID_EXPORT, [])[:1]
     sources: list[dict[str, Any]] = [
         {
             "type": "grid",

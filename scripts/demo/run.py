@@ -28,6 +28,7 @@ import os
 from pathlib import Path
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,6 +39,7 @@ from bootstrap import (
     build_dashboard,
     configure_energy,
     ensure_entries,
+    remove_failed_onboarding_entries,
     wait_entries_loaded,
 )
 from ha_client import (
@@ -52,7 +54,8 @@ from vendors import REPO, Urls, Vendor, available_vendors
 _LOGGER = logging.getLogger("demo")
 
 DEFAULT_CONFIG = REPO / "config"
-DEFAULT_PORT = 8123
+HASS_MAIN = Path(__file__).with_name("hass_main.py")
+PORT = 8123
 # Files of the config directory that are part of the repository; --reset keeps them.
 TRACKED = {"configuration.yaml", "dashboards", "README.md"}
 HASS_START_TIMEOUT = 240.0
@@ -109,7 +112,7 @@ class Child:
         self._log_file.close()
 
 
-def prepare_config(config: Path, *, reset: bool, port: int) -> None:
+def prepare_config(config: Path, *, reset: bool) -> None:
     """Create (or clean) the config directory and link this repository's integrations."""
     if reset and config.exists():
         for item in config.iterdir():
@@ -121,12 +124,10 @@ def prepare_config(config: Path, *, reset: bool, port: int) -> None:
                 item.unlink()
     config.mkdir(parents=True, exist_ok=True)
     if config != DEFAULT_CONFIG:
-        # A throw-away config (the browser tests): the demo's configuration on another port.
-        text = (DEFAULT_CONFIG / "configuration.yaml").read_text(encoding="utf-8")
-        if port != DEFAULT_PORT:
-            text = text.replace(f"localhost:{DEFAULT_PORT}", f"localhost:{port}")
-            text += f"\nhttp:\n  server_port: {port}\n"
-        (config / "configuration.yaml").write_text(text, encoding="utf-8")
+        # A throw-away config (the browser tests) runs the demo's configuration. It stays on
+        # port 8123: Home Assistant asks to confirm a changed HTTP port in the UI, and reverts
+        # it after five minutes otherwise.
+        shutil.copyfile(DEFAULT_CONFIG / "configuration.yaml", config / "configuration.yaml")
     link = config / "custom_components"
     target = REPO / "custom_components"
     if link.is_symlink() and link.resolve() != target:
@@ -188,7 +189,7 @@ class Demo:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.config: Path = args.config.resolve()
-        self.url = f"http://localhost:{args.port}"
+        self.url = f"http://localhost:{PORT}"
         self.children: list[Child] = []
         self.started = time.monotonic()
         self.timings: dict[str, float] = {}
@@ -199,7 +200,11 @@ class Demo:
 
     async def start(self) -> dict[str, Any]:
         """Start everything and set Home Assistant up; return the ready summary."""
-        prepare_config(self.config, reset=self.args.reset, port=self.args.port)
+        if _port_in_use(PORT):
+            raise HomeAssistantError(
+                f"port {PORT} is in use: is the demo (or another Home Assistant) running?"
+            )
+        prepare_config(self.config, reset=self.args.reset)
         only = set(self.args.vendors.split(",")) if self.args.vendors else None
         vendors = available_vendors(only)
         urls: dict[str, Urls] = {}
@@ -218,7 +223,7 @@ class Demo:
 
         hass = Child(
             "Home Assistant",
-            [sys.executable, "-m", "homeassistant", "-c", str(self.config), "--skip-pip"],
+            [sys.executable, str(HASS_MAIN), "-c", str(self.config), "--skip-pip"],
             self.config / "logs" / "hass-console.log",
             hass_env(running, urls),
         )
@@ -241,6 +246,8 @@ class Demo:
                 lambda: _is_running(client), timeout=HASS_START_TIMEOUT, what="Home Assistant"
             )
             self.mark("hass_running")
+            if onboarded:
+                await remove_failed_onboarding_entries(client)
             entries: dict[str, str] = {}
             if not self.args.no_entries:
                 entries = await ensure_entries(client, running, urls)
@@ -290,6 +297,11 @@ class Demo:
         self.children.clear()
 
 
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 async def _is_running(client: HomeAssistantClient) -> bool:
     return await client.core_state() == "RUNNING"
 
@@ -304,7 +316,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--config", type=Path, default=DEFAULT_CONFIG, help="config directory (default: config/)"
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="Home Assistant's port")
     parser.add_argument("--vendors", help="only these integrations (comma-separated domains)")
     parser.add_argument(
         "--no-entries",
@@ -315,10 +326,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--check", action="store_true", help="stop as soon as the demo is ready (smoke test)"
     )
-    args = parser.parse_args(argv)
-    if args.port != DEFAULT_PORT and args.config.resolve() == DEFAULT_CONFIG:
-        parser.error("--port needs --config (config/ serves port 8123)")
-    return args
+    return parser.parse_args(argv)
 
 
 async def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,10 @@ REPO = Path(__file__).resolve().parents[2]
 type Urls = Mapping[str, str]
 """Simulator app name -> base URL, from the simulator's ``ready`` line."""
 
-type Answer = Callable[[Urls], dict[str, Any]]
+type Form = Mapping[str, Any]
+"""A config flow result of type ``form`` or ``menu`` (``data_schema``, ``menu_options``...)."""
+
+type Answer = Callable[[Urls, Form], dict[str, Any]]
 
 # Energy dashboard roles.
 GRID_IMPORT = "grid_import"
@@ -45,6 +48,25 @@ def first(urls: Urls, *hints: str) -> str:
             if hint in name:
                 return url
     return next(iter(urls.values()))
+
+
+def defaults(form: Form) -> dict[str, Any]:
+    """Return the defaults the form offers (what a person gets by clicking Submit)."""
+    return {
+        field["name"]: field["default"]
+        for field in form.get("data_schema", [])
+        if "default" in field
+    }
+
+
+def answer(**values: Any) -> Answer:
+    """Return an answer that types fixed values over the form's defaults."""
+    return lambda _urls, form: {**defaults(form), **values}
+
+
+def menu(option: str) -> Answer:
+    """Return an answer that picks a menu option."""
+    return lambda _urls, _form: {"next_step_id": option}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +117,42 @@ class Vendor:
         )
 
 
-VENDORS: tuple[Vendor, ...] = ()
+POWERVAULT = Vendor(
+    domain="powervault",
+    simulator="powervault",
+    title="Powervault",
+    # The cloud connection (P4/P5 units); the simulator's key, its first unit.
+    answers={
+        "user": menu("cloud"),
+        "cloud": answer(api_key="sim-powervault-key"),
+        "units": answer(),
+    },
+    hass_env=lambda urls: {
+        "POWERVAULT_CLOUD_BASE_URL": first(urls, "cloud") + "/v4",
+    },
+    energy={
+        GRID_IMPORT: ("grid_import_energy",),
+        GRID_EXPORT: ("grid_export_energy",),
+        SOLAR: ("solar_energy",),
+        BATTERY_IN: ("battery_charge_energy",),
+        BATTERY_OUT: ("battery_discharge_energy",),
+    },
+    wrong=WrongValue("cloud", "api_key", "not-a-powervault-key", "base"),
+)
+
+V2C = Vendor(
+    domain="v2c_cloud",
+    simulator="v2c",
+    title="V2C Cloud",
+    answers={"user": answer(api_key="sim-api-key")},
+    hass_env=lambda urls: {"HOME_ENERGY_BRIDGES_V2C_CLOUD_URL": first(urls, "cloud")},
+    energy={DEVICE: ("charge_energy",)},
+    wrong=WrongValue("user", "api_key", "not-a-v2c-key", "base"),
+)
+
+# The order is the Energy dashboard's priority: the grid meter is the first vendor's that
+# has one (the simulated homes are separate, their meters must not add up).
+VENDORS: tuple[Vendor, ...] = (POWERVAULT, V2C)
 
 
 def available_vendors(only: set[str] | None = None) -> list[Vendor]:

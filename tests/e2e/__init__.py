@@ -1,0 +1,1 @@
+"""Real-browser tests of the demo (scripts/e2e)."""

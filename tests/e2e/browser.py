@@ -1,0 +1,39 @@
+"""Helpers for the browser tests: log in, wait for Home Assistant's UI, screenshots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import re
+import sys
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO / "scripts" / "demo") not in sys.path:
+    sys.path.insert(0, str(REPO / "scripts" / "demo"))
+
+from ha_client import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
+
+SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", REPO / "docs" / "screenshots"))
+TIMEOUT_MS = 30_000
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a screenshot for the docs (``docs/screenshots/<name>.png``)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def login(page: Any) -> None:
+    """Log in as the demo user through the login page, if the page asks for it."""
+    page.goto("/")
+    username = page.locator("input[name=username]")
+    sidebar = page.locator("ha-sidebar")
+    username.or_(sidebar).first.wait_for()
+    if username.is_visible():
+        username.fill(DEMO_USERNAME)
+        page.locator("input[name=password]").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name=re.compile("log in", re.IGNORECASE)).click()
+    sidebar.wait_for()
