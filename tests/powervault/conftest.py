@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.energy_bridges_common.client.http import RetryPolicy
 from custom_components.powervault.api import client as client_module
@@ -19,8 +23,6 @@ from custom_components.powervault.const import (
     CONF_UNIT_ID,
     DOMAIN,
 )
-from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
 from simulators.powervault import PowervaultCloud, PowervaultLocal
 from tests.conftest import serve_simulator
 
@@ -117,6 +119,13 @@ def local_entry(
     )
     entry.add_to_hass(hass)
     return entry
+
+
+async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    """Move time on and let every timer and refresh run (refreshes are background tasks)."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:

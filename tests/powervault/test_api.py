@@ -167,7 +167,9 @@ async def test_local_client(socket_enabled: None, chart_format: str) -> None:
             latest = app.unit.latest()
             assert telemetry.power.battery == pytest.approx(latest.battery, abs=1)
             assert telemetry.power.grid == pytest.approx(latest.grid, abs=1)
-            assert telemetry.power.solar == (pytest.approx(latest.solar, abs=1) if latest.solar > 10 else 0)
+            assert telemetry.power.solar == (
+                pytest.approx(latest.solar, abs=1) if latest.solar > 10 else 0
+            )
             assert telemetry.power.state_of_charge == latest.soc
             assert telemetry.values["inverter_frequency"] == pytest.approx(50, abs=0.1)
             assert len(telemetry.cells) == 2 * 15 + 2 + 1

@@ -5,6 +5,10 @@ from __future__ import annotations
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestServer
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -21,10 +25,6 @@ from custom_components.powervault.const import (
     CONF_UNITS,
     DOMAIN,
 )
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from simulators.framework import FaultKind
 from simulators.powervault import PowervaultCloud, PowervaultLocal
 from tests.conftest import serve_simulator
@@ -36,7 +36,9 @@ async def _start(hass: HomeAssistant, step: str) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == ["cloud", "local"]
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": step})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == step
     return result["flow_id"]

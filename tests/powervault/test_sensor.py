@@ -1,0 +1,204 @@
+"""Every sensor's value, from the simulator's own state, with Home Assistant's signs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
+from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powervault.const import DOMAIN
+from simulators.powervault import PowervaultCloud, PowervaultLocal, cloud as cloud_sim
+from simulators.powervault.model import local_midnight
+
+from .conftest import CLOUD_UNIT, LOCAL_UNIT, entity_id, setup_entry, state_value, tick
+
+ENERGY_KEYS = (
+    "grid_import_energy",
+    "grid_export_energy",
+    "solar_energy",
+    "battery_charge_energy",
+    "battery_discharge_energy",
+    "home_energy",
+)
+
+
+def _cloud_expected_energy(app: PowervaultCloud) -> dict[str, float]:
+    unit = app.units[CLOUD_UNIT]
+    now = app.clock.timestamp()
+    totals = dict.fromkeys(ENERGY_KEYS, 0.0)
+    for bucket in unit.buckets_between(local_midnight(now), now + 1):
+        a = bucket.averages()
+        kwh = 5 / 60 / 1000
+        totals["grid_import_energy"] += (a["gridConsumedByHome"] + a["batteryInputFromGrid"]) * kwh
+        totals["grid_export_energy"] += (a["solarExported"] + a["batteryOutputExported"]) * kwh
+        totals["solar_energy"] += a["solarGenerated"] * kwh
+        totals["battery_charge_energy"] += (
+            a["batteryInputFromGrid"] + a["batteryInputFromSolar"]
+        ) * kwh
+        totals["battery_discharge_energy"] += (
+            a["batteryOutputConsumedByHome"] + a["batteryOutputExported"]
+        ) * kwh
+        totals["home_energy"] += a["homeConsumed"] * kwh
+    return totals
+
+
+async def test_cloud_sensors(
+    hass: HomeAssistant,
+    cloud_entry: MockConfigEntry,
+    cloud_app: PowervaultCloud,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cloud_sim, "NULL_SECONDS", 0)
+    await setup_entry(hass, cloud_entry)
+    unit = cloud_app.units[CLOUD_UNIT]
+    last = unit.buckets[max(unit.buckets)].last
+    assert last is not None
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_state_of_charge")) == last.soc
+    # Home Assistant's signs: battery positive when discharging, grid positive importing.
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_battery_power")) == pytest.approx(
+        last.battery
+    )
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_grid_power")) == pytest.approx(
+        last.grid
+    )
+    solar = last.solar if last.solar > 10 else 0.0
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_solar_power")) == pytest.approx(solar)
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_home_power")) == pytest.approx(
+        last.home
+    )
+    expected = _cloud_expected_energy(cloud_app)
+    for key in ENERGY_KEYS:
+        state = hass.states.get(entity_id(hass, "sensor", f"{CLOUD_UNIT}_{key}"))
+        assert state is not None
+        assert float(state.state) == pytest.approx(expected[key], abs=1e-3), key
+        assert state.attributes[ATTR_STATE_CLASS] is SensorStateClass.TOTAL_INCREASING
+        assert state.attributes[ATTR_DEVICE_CLASS] == "energy"
+        assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kWh"
+    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_effective_state") == "normal"
+    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_override_end") == "unknown"
+    budget = hass.states.get(entity_id(hass, "sensor", f"{CLOUD_UNIT}_cloud_budget"))
+    assert budget is not None
+    assert budget.state == "497"  # one data call and two schedule/override calls at setup
+    assert budget.attributes["quota"] == 500
+
+
+async def test_cloud_null_values_filled_from_earlier_bucket(
+    hass: HomeAssistant,
+    cloud_entry: MockConfigEntry,
+    cloud_app: PowervaultCloud,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The newest bucket always says null for grid, solar and home: the earlier one stands in.
+    monkeypatch.setattr(cloud_sim, "NULL_SECONDS", 301)
+    await setup_entry(hass, cloud_entry)
+    unit = cloud_app.units[CLOUD_UNIT]
+    newest, previous = sorted(unit.buckets)[-1], sorted(unit.buckets)[-2]
+    assert unit.buckets[previous].last is not None
+    assert unit.buckets[newest].last is not None
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_grid_power")) == pytest.approx(
+        unit.buckets[previous].last.grid
+    )
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_home_power")) == pytest.approx(
+        unit.buckets[previous].last.home
+    )
+    # The battery had a value in the newest bucket: that one shows.
+    assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_battery_power")) == pytest.approx(
+        unit.buckets[newest].last.battery
+    )
+
+
+async def test_local_sensors(
+    hass: HomeAssistant, local_entry: MockConfigEntry, local_app: PowervaultLocal
+) -> None:
+    await setup_entry(hass, local_entry)
+    latest = local_app.unit.latest()
+    assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_state_of_charge")) == latest.soc
+    assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_battery_power")) == pytest.approx(
+        round(latest.battery), abs=1
+    )
+    assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_grid_power")) == pytest.approx(
+        round(latest.grid), abs=1
+    )
+    home = float(state_value(hass, "sensor", f"{LOCAL_UNIT}_home_power"))
+    assert home == pytest.approx(latest.home, abs=15)
+    values = local_app._measurements(latest)
+    for key, name in (
+        ("inverter_voltage", "inverterVoltage"),
+        ("inverter_frequency", "inverterFrequency"),
+        ("temperature", "temperature"),
+        ("cpu_temperature", "cpuTemperature"),
+        ("battery_current", "batteryCurrent"),
+        ("grid_current", "gridCurrent"),
+        ("usable_state_of_charge", "socUsable"),
+        ("max_charge_power", "maxChargePower"),
+        ("max_discharge_power", "maxDischargePower"),
+        ("min_cell_voltage", "pylontechMinCellVoltage"),
+        ("max_cell_voltage", "pylontechMaxCellVoltage"),
+        ("min_cell_temperature", "pylontechMinCellTemperature"),
+        ("max_cell_temperature", "pylontechMaxCellTemperature"),
+    ):
+        assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_{key}")) == pytest.approx(
+            values[name][0]
+        ), key
+    # The energy totals come from the history since midnight: rising through the day.
+    for key in ENERGY_KEYS:
+        assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_{key}")) >= 0
+    assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_home_energy")) > 0
+
+    registry = er.async_get(hass)
+    cells = [
+        e for e in registry.entities.values() if e.platform == DOMAIN and "_module_" in e.unique_id
+    ]
+    assert len(cells) == 2
+    assert all(e.disabled_by is er.RegistryEntryDisabler.INTEGRATION for e in cells)
+    for key in ("air_co2", "average_cell_temperature", "pack_1_temperature"):
+        entry = registry.async_get(entity_id(hass, "sensor", f"{LOCAL_UNIT}_{key}"))
+        assert entry is not None
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_local_cell_sensor_when_enabled(
+    hass: HomeAssistant, local_entry: MockConfigEntry
+) -> None:
+    registry = er.async_get(hass)
+    registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{LOCAL_UNIT}_module_1_cell_2_voltage",
+        config_entry=local_entry,
+        suggested_object_id="cell_2",
+    )
+    registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{LOCAL_UNIT}_pack_1_temperature",
+        config_entry=local_entry,
+        suggested_object_id="pack_1",
+    )
+    await setup_entry(hass, local_entry)
+    assert hass.states.get("sensor.cell_2").state == "3.285"
+    state = hass.states.get("sensor.pack_1")
+    assert state.state == "23.3"
+    assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "°C"
+
+
+async def test_local_sensors_follow_the_unit(
+    hass: HomeAssistant,
+    local_entry: MockConfigEntry,
+    local_app: PowervaultLocal,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, local_entry)
+    before = float(state_value(hass, "sensor", f"{LOCAL_UNIT}_home_energy"))
+    await tick(hass, freezer, timedelta(minutes=6))
+    latest = local_app.unit.latest()
+    assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_state_of_charge")) == latest.soc
+    after = float(state_value(hass, "sensor", f"{LOCAL_UNIT}_home_energy"))
+    # About six minutes of a house drawing at least a few hundred watts.
+    assert 0.01 < after - before < 0.5
