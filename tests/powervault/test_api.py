@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+import itertools
 from pathlib import Path
 
 import aiohttp
@@ -81,7 +82,7 @@ async def test_cloud_client(cloud_server: TestServer) -> None:
         assert len(past_hour) == 13
         assert [r.time for r in past_hour] == sorted(r.time for r in past_hour)
         assert all(
-            b.time - a.time == timedelta(minutes=5) for a, b in zip(past_hour, past_hour[1:])
+            b.time - a.time == timedelta(minutes=5) for a, b in itertools.pairwise(past_hour)
         )
         for period in ("today", "yesterday", "last-hour", "past-day", "last-day"):
             assert await client.get_data(CLOUD_UNIT, period)

@@ -98,7 +98,7 @@ async def test_cloud_null_values_filled_from_earlier_bucket(
     monkeypatch.setattr(cloud_sim, "NULL_SECONDS", 301)
     await setup_entry(hass, cloud_entry)
     unit = cloud_app.units[CLOUD_UNIT]
-    newest, previous = sorted(unit.buckets)[-1], sorted(unit.buckets)[-2]
+    *_, previous, newest = sorted(unit.buckets)
     assert unit.buckets[previous].last is not None
     assert unit.buckets[newest].last is not None
     assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_grid_power")) == pytest.approx(
