@@ -1,0 +1,282 @@
+"""The battery mode select, the cancel button, the actions, and their errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.powervault.const import CONF_OVERRIDE_HOURS, DOMAIN
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+from simulators.framework import FaultKind
+from simulators.powervault import PowervaultCloud, PowervaultLocal
+
+from .conftest import CLOUD_UNIT, LOCAL_UNIT, entity_id, setup_entry, state_value, tick
+
+
+async def _select(hass: HomeAssistant, unit: str, option: str) -> None:
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: entity_id(hass, "select", f"{unit}_battery_mode"), ATTR_OPTION: option},
+        blocking=True,
+    )
+
+
+async def _press(hass: HomeAssistant, unit: str) -> None:
+    await hass.services.async_call(
+        BUTTON_DOMAIN,
+        SERVICE_PRESS,
+        {ATTR_ENTITY_ID: entity_id(hass, "button", f"{unit}_cancel_override")},
+        blocking=True,
+    )
+
+
+async def test_select_overrides_then_cancel_cloud(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == "normal"
+    now = dt_util.utcnow()
+    await _select(hass, CLOUD_UNIT, "force_charge")
+    [override] = cloud_app.units[CLOUD_UNIT].overrides
+    assert override["state"] == "force-charge"
+    assert override["end"] - override["start"] == 24 * 3600
+    # Read back at once, without waiting for the hourly poll.
+    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == "force_charge"
+    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_effective_state") == "force_charge"
+    end = datetime.fromisoformat(state_value(hass, "sensor", f"{CLOUD_UNIT}_override_end"))
+    assert abs(end - (now + timedelta(hours=24))) < timedelta(seconds=5)
+    budget = cloud_entry.runtime_data.budget
+    assert budget is not None
+    assert budget.used_by_kind["command"] == 3  # the write and the two read-backs
+
+    await _press(hass, CLOUD_UNIT)
+    assert cloud_app.units[CLOUD_UNIT].overrides == []
+    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_override_end") == "unknown"
+    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == "normal"
+
+
+async def test_select_override_duration_and_expiry_local(
+    hass: HomeAssistant,
+    local_entry: MockConfigEntry,
+    local_app: PowervaultLocal,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config_entries.async_update_entry(local_entry, options={CONF_OVERRIDE_HOURS: 2})
+    await setup_entry(hass, local_entry)
+    await _select(hass, LOCAL_UNIT, "dormant")
+    [override] = local_app.unit.overrides
+    assert (override["state"], override["end"] - override["start"]) == ("dormant", 7200)
+    assert state_value(hass, "sensor", f"{LOCAL_UNIT}_effective_state") == "dormant"
+    await tick(hass, freezer, timedelta(hours=2, seconds=5))
+    # The override ended: the schedule rules again, and the entities say so.
+    assert state_value(hass, "sensor", f"{LOCAL_UNIT}_effective_state") != "dormant"
+    assert state_value(hass, "sensor", f"{LOCAL_UNIT}_override_end") == "unknown"
+    await _press(hass, LOCAL_UNIT)
+    assert local_app.unit.overrides == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        ({"kind": FaultKind.STATUS, "status": 500}, "command_failed"),
+        ({"kind": FaultKind.RESET}, "command_failed"),
+        ({"kind": FaultKind.MALFORMED, "body": '{"message": "nope"}'}, "command_rejected"),
+        ({"kind": FaultKind.RATE_LIMIT, "seconds": 120}, "command_rate_limited"),
+        ({"kind": FaultKind.STATUS, "status": 401}, "command_auth_failed"),
+    ],
+)
+async def test_select_errors_change_nothing(
+    hass: HomeAssistant,
+    cloud_entry: MockConfigEntry,
+    cloud_app: PowervaultCloud,
+    fault: dict,
+    key: str,
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    cloud_app.faults.inject(route="stateOverride", method="POST", **fault)
+    with pytest.raises(HomeAssistantError) as err:
+        await _select(hass, CLOUD_UNIT, "force_discharge")
+    assert err.value.translation_key == key
+    assert cloud_app.units[CLOUD_UNIT].overrides == []
+    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == "normal"
+    reauth = [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == "reauth"
+    ]
+    assert bool(reauth) is (key == "command_auth_failed")
+
+
+async def test_command_refused_when_budget_is_spent(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    budget = cloud_entry.runtime_data.budget
+    assert budget is not None
+    budget.used = budget.quota
+    with pytest.raises(HomeAssistantError) as err:
+        await _press(hass, CLOUD_UNIT)
+    assert err.value.translation_key == "command_budget_exhausted"
+
+
+async def test_set_battery_state_action(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    start = dt_util.utcnow().replace(microsecond=0) + timedelta(hours=1)
+    await hass.services.async_call(
+        DOMAIN,
+        "set_battery_state",
+        {
+            "config_entry_id": cloud_entry.entry_id,
+            "state": "force_charge",
+            "duration": {"hours": 3},
+            "start": start.isoformat(),
+        },
+        blocking=True,
+    )
+    [override] = cloud_app.units[CLOUD_UNIT].overrides
+    assert override == {
+        "start": start.timestamp(),
+        "end": (start + timedelta(hours=3)).timestamp(),
+        "state": "force-charge",
+    }
+    # It starts later: the battery still follows the schedule now.
+    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_effective_state") == "normal"
+
+    await hass.services.async_call(
+        DOMAIN, "cancel_override", {"config_entry_id": cloud_entry.entry_id}, blocking=True
+    )
+    assert cloud_app.units[CLOUD_UNIT].overrides == []
+
+    await hass.services.async_call(
+        DOMAIN,
+        "set_battery_state",
+        {"config_entry_id": cloud_entry.entry_id, "state": "disable"},
+        blocking=True,
+    )
+    [override] = cloud_app.units[CLOUD_UNIT].overrides
+    assert override["end"] - override["start"] == 24 * 3600
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"state": "turbo"}, "invalid_state"),
+        ({"state": "normal", "duration": {"seconds": 30}}, "invalid_duration"),
+        ({"state": "normal", "duration": {"days": 8}}, "invalid_duration"),
+        (
+            {"state": "normal", "start": datetime(2020, 1, 1, tzinfo=UTC).isoformat()},
+            "start_in_past",
+        ),
+        (
+            {"state": "normal", "start": (dt_util.utcnow() + timedelta(days=30)).isoformat()},
+            "start_too_far",
+        ),
+    ],
+)
+async def test_set_battery_state_bad_input(
+    hass: HomeAssistant,
+    cloud_entry: MockConfigEntry,
+    cloud_app: PowervaultCloud,
+    data: dict,
+    key: str,
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    cloud_app.log.clear()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_battery_state",
+            {"config_entry_id": cloud_entry.entry_id, **data},
+            blocking=True,
+        )
+    assert err.value.translation_key == key
+    assert cloud_app.log.count("stateOverride", "POST") == 0
+
+
+async def test_actions_need_a_loaded_entry(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "cancel_override", {"config_entry_id": "nope"}, blocking=True
+        )
+    assert err.value.translation_key == "entry_not_found"
+    await hass.config_entries.async_unload(cloud_entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "cancel_override", {"config_entry_id": cloud_entry.entry_id}, blocking=True
+        )
+    assert err.value.translation_key == "entry_not_loaded"
+
+
+async def test_get_data_cloud(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_data",
+        {"config_entry_id": cloud_entry.entry_id, "period": "past-hour"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["unit_id"] == CLOUD_UNIT
+    assert response["period"] == "past-hour"
+    records = response["records"]
+    assert len(records) == 13
+    assert set(records[0]) >= {
+        "time",
+        "battery_power",
+        "grid_power",
+        "solar_power",
+        "home_power",
+        "state_of_charge",
+        "grid_import_energy",
+        "home_consumption_energy",
+    }
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "get_data",
+            {"config_entry_id": cloud_entry.entry_id, "period": "fortnight"},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "invalid_period"
+
+
+async def test_get_data_local(hass: HomeAssistant, local_entry: MockConfigEntry) -> None:
+    await setup_entry(hass, local_entry)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_data",
+        {"config_entry_id": local_entry.entry_id, "period": "past-hour"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert 110 <= len(response["records"]) <= 121
+    assert set(response["records"][0]) == {
+        "time",
+        "battery_power",
+        "grid_power",
+        "solar_power",
+        "state_of_charge",
+    }
