@@ -261,7 +261,7 @@ def _remove_stale_devices(
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         ours = {value for domain, value in device.identifiers if domain == DOMAIN}
         if ours and not ours & known:
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+            registry.async_remove_device(device.id)
 
 
 async def _async_check_products(

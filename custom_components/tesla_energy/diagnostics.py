@@ -63,7 +63,7 @@ async def async_get_config_entry_diagnostics(
                 },
             }
         )
-    return redact(
+    result: dict[str, Any] = redact(
         {
             "entry": entry_diagnostics(entry, keys=TO_REDACT),
             "region": entry.data.get("region"),
@@ -86,3 +86,4 @@ async def async_get_config_entry_diagnostics(
         keys=TO_REDACT,
         secrets=secrets,
     )
+    return result

@@ -98,14 +98,16 @@ def _resolve(
             translation_key="invalid_device",
             translation_placeholders={"device_id": device_id},
         )
-    for entry_id in device.config_entries:
-        entry: TeslaEnergyConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            continue
-        if entry.state is not ConfigEntryState.LOADED:
-            break
-        if (site := entry.runtime_data.sites.get(site_ids[0])) is not None:
-            return entry, site
+    entry: TeslaEnergyConfigEntry | None = hass.config_entries.async_get_entry(
+        device.config_entry_id
+    )
+    if (
+        entry is not None
+        and entry.domain == DOMAIN
+        and entry.state is ConfigEntryState.LOADED
+        and (site := entry.runtime_data.sites.get(site_ids[0])) is not None
+    ):
+        return entry, site
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="entry_not_loaded",

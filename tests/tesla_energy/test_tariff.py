@@ -248,9 +248,7 @@ def test_times_without_price_is_caught(tariff: dict[str, Any], data: st.DataObje
 
 @SETTINGS
 @given(valid_tariffs(), st.data(), st.integers(1, 10_000))
-def test_negative_price_is_caught(
-    tariff: dict[str, Any], data: st.DataObject, cents: int
-) -> None:
+def test_negative_price_is_caught(tariff: dict[str, Any], data: st.DataObject, cents: int) -> None:
     """A negative buy price is caught."""
     name = data.draw(st.sampled_from(sorted(tariff["seasons"])))
     rates = tariff["energy_charges"][name]["rates"]
@@ -265,7 +263,10 @@ def test_sell_above_buy_is_caught(tariff: dict[str, Any], data: st.DataObject, c
     name = data.draw(st.sampled_from(sorted(tariff["seasons"])))
     rates = tariff["energy_charges"][name]["rates"]
     label = data.draw(st.sampled_from(sorted(rates)))
-    sell = {season: {"rates": dict.fromkeys(r["rates"], 0.0)} for season, r in tariff["energy_charges"].items()}
+    sell = {
+        season: {"rates": dict.fromkeys(r["rates"], 0.0)}
+        for season, r in tariff["energy_charges"].items()
+    }
     sell[name]["rates"][label] = rates[label] + cents / 10_000
     tariff["sell_tariff"] = {"name": "Export", "energy_charges": sell}
     assert rules_of(tariff) == {TariffRule.SELL_ABOVE_BUY}

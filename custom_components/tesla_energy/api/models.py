@@ -136,6 +136,11 @@ class EnergySite:
         return self.has_battery or self.has_solar or bool(self.wall_connectors)
 
 
+def _flag(components: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = _bool(components.get(key))
+    return default if value is None else value
+
+
 def parse_products(payload: Any) -> list[EnergySite]:
     """Parse ``/api/1/products`` into the energy sites (vehicles are skipped)."""
     if not isinstance(payload, Mapping) or not isinstance(payload.get("response"), list):
@@ -159,8 +164,9 @@ def parse_products(payload: Any) -> list[EnergySite]:
                 site_id=site_id,
                 name=_str(product.get("site_name")) or f"Energy site {site_id}",
                 gateway_id=_str(product.get("gateway_id")),
-                has_battery=bool(_bool(components.get("battery"))) or resource == "battery",
-                has_solar=bool(_bool(components.get("solar"))) or resource == "solar",
+                # The components say what is installed; older replies only have the type.
+                has_battery=_flag(components, "battery", resource == "battery"),
+                has_solar=_flag(components, "solar", resource == "solar"),
                 has_grid=bool(_bool(components.get("grid"))),
                 wall_connectors=connectors,
             )
