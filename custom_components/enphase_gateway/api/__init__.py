@@ -9,9 +9,11 @@ from .client import (
     StorageScheduleLockedError,
     WriteNotAppliedError,
 )
+from .models import GENERATOR_MODES, StorageMode
 from .poller import LIFETIME_WRAP_WH, GatewayData, GatewayPoller, MeterData
 
 __all__ = [
+    "GENERATOR_MODES",
     "LIFETIME_WRAP_WH",
     "Capabilities",
     "EndpointUnavailableError",
@@ -21,6 +23,7 @@ __all__ = [
     "GatewayPoller",
     "MeterData",
     "MfaRequiredError",
+    "StorageMode",
     "StorageScheduleLockedError",
     "TokenInfo",
     "WriteNotAppliedError",

@@ -184,7 +184,7 @@ class TokenInfo:
         if self.expires_at is None:
             return False
         remaining = self.expires_at - now
-        lifetime = self.expires_at - self.issued_at if self.issued_at else remaining
+        lifetime = self.expires_at - self.issued_at if self.issued_at is not None else remaining
         return remaining < min(30 * 86400, lifetime / 3)
 
     def expired(self, now: float) -> bool:

@@ -46,7 +46,6 @@ from .auth import (
 )
 from .models import (
     GENERATOR_MODES,
-    STORAGE_MODES,
     BatteryAggregate,
     BatteryPower,
     CtMeter,
@@ -63,6 +62,7 @@ from .models import (
     PowerExportLimit,
     ProductionReport,
     SimpleProduction,
+    StorageMode,
     StorageSettings,
     parse_dry_contacts,
     parse_inverters,
@@ -646,9 +646,25 @@ class EnphaseGateway:
         return contact
 
     async def update_dry_contact_settings(
-        self, contact_id: str, changes: Mapping[str, Any]
+        self,
+        contact_id: str,
+        *,
+        name: str | None = None,
+        mode: str | None = None,
+        soc_low: int | None = None,
+        soc_high: int | None = None,
     ) -> DryContact:
         """Change a dry contact's settings: always post its whole settings, then verify."""
+        changes: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("load_name", name),
+                ("mode", mode),
+                ("soc_low", soc_low),
+                ("soc_high", soc_high),
+            )
+            if value is not None
+        }
         contacts = await self.get_dry_contacts()
         if contact_id not in contacts or not contacts[contact_id].settings:
             raise EndpointUnavailableError(f"Dry contact {contact_id} has no settings", 404)
@@ -670,13 +686,11 @@ class EnphaseGateway:
     async def set_storage_settings(
         self,
         *,
-        mode: str | None = None,
+        mode: StorageMode | None = None,
         reserve: float | None = None,
         charge_from_grid: bool | None = None,
     ) -> StorageSettings:
         """Write storage mode, reserve and charge-from-grid in one tariff PUT; verify it."""
-        if mode is not None and mode not in STORAGE_MODES:
-            raise ValueError(f"unknown storage mode {mode!r}")
         if reserve is not None and not 0 <= reserve <= 100:
             raise ValueError("reserve must be 0-100 %")
         current = await self.get_storage_settings()
@@ -712,7 +726,7 @@ class EnphaseGateway:
 def check_storage_settings(
     settings: StorageSettings,
     *,
-    mode: str | None = None,
+    mode: StorageMode | None = None,
     reserve: float | None = None,
     charge_from_grid: bool | None = None,
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 import math
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -742,14 +743,29 @@ def parse_dry_contacts(status: Any, settings: Any | None) -> dict[str, DryContac
     return contacts
 
 
-STORAGE_MODES = ("backup", "self-consumption", "economy", "savings-mode")
+class StorageMode(StrEnum):
+    """How the batteries are used (the gateway's own names stay in this module)."""
+
+    BACKUP = "backup"
+    SELF_CONSUMPTION = "self_consumption"
+    ECONOMY = "economy"
+    SAVINGS = "savings"
+
+
+_MODE_TO_VENDOR = {
+    StorageMode.BACKUP: "backup",
+    StorageMode.SELF_CONSUMPTION: "self-consumption",
+    StorageMode.ECONOMY: "economy",
+    StorageMode.SAVINGS: "savings-mode",
+}
+_MODE_FROM_VENDOR = {vendor: mode for mode, vendor in _MODE_TO_VENDOR.items()}
 
 
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
     """The storage part of ``/admin/lib/tariff`` (and the whole tariff, to write it back)."""
 
-    mode: str | None
+    mode: StorageMode | None
     reserve: float | None
     charge_from_grid: bool | None
     optimised_schedules: bool
@@ -763,7 +779,7 @@ class StorageSettings:
         tariff = _mapping(root.get("tariff"), "/admin/lib/tariff tariff")
         storage = _mapping(tariff.get("storage_settings"), "tariff storage_settings")
         return cls(
-            mode=_str(storage.get("mode")),
+            mode=_MODE_FROM_VENDOR.get(_str(storage.get("mode")) or ""),
             reserve=_num(storage.get("reserved_soc")),
             charge_from_grid=_bool(storage.get("charge_from_grid")),
             optimised_schedules=bool(_bool(storage.get("opt_schedules"))),
@@ -771,14 +787,14 @@ class StorageSettings:
         )
 
     def with_changes(
-        self, mode: str | None, reserve: float | None, charge_from_grid: bool | None
+        self, mode: StorageMode | None, reserve: float | None, charge_from_grid: bool | None
     ) -> dict[str, Any]:
         """Return the whole tariff with the storage settings changed (what a PUT sends)."""
         body = {**self.tariff}
         tariff = dict(body["tariff"])
         storage = dict(tariff["storage_settings"])
         if mode is not None:
-            storage["mode"] = mode
+            storage["mode"] = _MODE_TO_VENDOR[mode]
         if reserve is not None:
             storage["reserved_soc"] = float(reserve)
         if charge_from_grid is not None:

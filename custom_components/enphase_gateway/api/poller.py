@@ -113,6 +113,10 @@ class GatewayPoller:
         assert self.gateway.capabilities is not None
         return self.gateway.capabilities
 
+    def remember(self, name: str, value: Any) -> None:
+        """Keep a section's value read outside a poll (a write's read-back)."""
+        self._sections[name] = _Section(value, self._clock())
+
     def force_detail(self) -> None:
         """Read the detail tier on the next ``read`` (after a write)."""
         self._last_detail = None

@@ -1,0 +1,116 @@
+"""Binary sensors: grid status, communication of batteries and the system controller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..energy_bridges_common.hass.entity import BridgeEntity
+from .api import GatewayData
+from .coordinator import EnphaseConfigEntry, GatewayCoordinator
+from .entity import battery_device, controller_device, gateway_device
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnphaseBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor read from the gateway data."""
+
+    value_fn: Callable[[GatewayData], bool | None]
+
+
+class EnphaseBinarySensor(BridgeEntity[GatewayCoordinator], BinarySensorEntity):
+    """A binary sensor of the gateway or one of its devices."""
+
+    entity_description: EnphaseBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+def _battery_communicating(serial: str) -> Callable[[GatewayData], bool | None]:
+    def value(data: GatewayData) -> bool | None:
+        battery = data.batteries.get(serial)
+        return None if battery is None else battery.communicating
+
+    return value
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EnphaseConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the binary sensors."""
+    runtime = entry.runtime_data
+    coordinator = runtime.gateway
+    data = coordinator.data
+    entities: list[EnphaseBinarySensor] = []
+
+    def add(description: EnphaseBinarySensorDescription, device: DeviceInfo, prefix: str) -> None:
+        entities.append(
+            EnphaseBinarySensor(
+                coordinator, description, device_info=device, unique_id_prefix=prefix
+            )
+        )
+
+    if data.interface is not None:
+        add(
+            EnphaseBinarySensorDescription(
+                key="cloud_connection",
+                translation_key="cloud_connection",
+                device_class=BinarySensorDeviceClass.CONNECTIVITY,
+                entity_category=EntityCategory.DIAGNOSTIC,
+                value_fn=lambda d: d.interface.reporting_to_cloud if d.interface else None,
+            ),
+            gateway_device(data, runtime.client.base_url),
+            data.info.serial,
+        )
+    for battery in data.batteries.values():
+        add(
+            EnphaseBinarySensorDescription(
+                key="communicating",
+                translation_key="communicating",
+                device_class=BinarySensorDeviceClass.CONNECTIVITY,
+                entity_category=EntityCategory.DIAGNOSTIC,
+                value_fn=_battery_communicating(battery.serial),
+            ),
+            battery_device(battery, runtime.device_id),
+            battery.serial,
+        )
+    if (controller := data.system_controller) is not None:
+        device = controller_device(controller, runtime.device_id)
+        add(
+            EnphaseBinarySensorDescription(
+                key="grid_status",
+                translation_key="grid_status",
+                device_class=BinarySensorDeviceClass.POWER,
+                value_fn=lambda d: d.relay.on_grid if d.relay else None,
+            ),
+            device,
+            controller.serial,
+        )
+        add(
+            EnphaseBinarySensorDescription(
+                key="communicating",
+                translation_key="communicating",
+                device_class=BinarySensorDeviceClass.CONNECTIVITY,
+                entity_category=EntityCategory.DIAGNOSTIC,
+                value_fn=lambda d: (
+                    d.system_controller.communicating if d.system_controller else None
+                ),
+            ),
+            device,
+            controller.serial,
+        )
+    async_add_entities(entities)

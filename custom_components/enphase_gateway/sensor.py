@@ -1,0 +1,718 @@
+"""Sensors: system flows and phases, CT meters, microinverters, batteries, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfPower,
+    UnitOfTemperature,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from ..energy_bridges_common.hass.entity import (
+    BridgeEnergySensor,
+    BridgeEnergySensorEntityDescription,
+    BridgeSensor,
+    BridgeSensorEntityDescription,
+    SensorValue,
+)
+from .api import LIFETIME_WRAP_WH, GatewayData, MeterData
+from .api.models import (
+    Battery,
+    BatteryAggregate,
+    CtMeter,
+    CtReading,
+    Inverter,
+    Measurement,
+    PowerExportLimit,
+    SystemController,
+)
+from .coordinator import EnphaseConfigEntry
+from .entity import (
+    PartSensorDescription,
+    battery_device,
+    bind,
+    controller_device,
+    gateway_device,
+    inverter_device,
+)
+
+PARALLEL_UPDATES = 0
+
+PHASES = ("L1", "L2", "L3")
+FLOW_NAMES = {
+    "production": "Production",
+    "consumption": "Consumption",
+    "net_consumption": "Net consumption",
+}
+
+
+def _timestamp(value: float | None) -> datetime | None:
+    return None if not value else datetime.fromtimestamp(value, UTC)
+
+
+_POWER: dict[str, Any] = {
+    "native_unit_of_measurement": UnitOfPower.WATT,
+    "device_class": SensorDeviceClass.POWER,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "suggested_display_precision": 0,
+}
+_ENERGY: dict[str, Any] = {
+    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
+    "device_class": SensorDeviceClass.ENERGY,
+    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
+    "suggested_display_precision": 2,
+}
+_TOTAL: dict[str, Any] = {**_ENERGY, "state_class": SensorStateClass.TOTAL_INCREASING}
+_LIFETIME: dict[str, Any] = {**_TOTAL, "energy": True, "suggested_display_precision": 1}
+_VOLTAGE: dict[str, Any] = {
+    "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
+    "device_class": SensorDeviceClass.VOLTAGE,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "suggested_display_precision": 1,
+}
+_CURRENT: dict[str, Any] = {
+    "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
+    "device_class": SensorDeviceClass.CURRENT,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "suggested_display_precision": 2,
+}
+_TEMPERATURE: dict[str, Any] = {
+    "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
+    "device_class": SensorDeviceClass.TEMPERATURE,
+    "state_class": SensorStateClass.MEASUREMENT,
+}
+_DIAGNOSTIC: dict[str, Any] = {"entity_category": EntityCategory.DIAGNOSTIC}
+_HIDDEN: dict[str, Any] = {"entity_registry_enabled_default": False}
+
+type MeasurementRow = PartSensorDescription[Measurement]
+
+
+def _flow_rows(flow: str, *, energy: bool) -> tuple[MeasurementRow, ...]:
+    rows: list[MeasurementRow] = [
+        PartSensorDescription(
+            key=f"{flow}_power",
+            translation_key=f"{flow}_power",
+            value_fn=lambda m: m.power,
+            **_POWER,
+        )
+    ]
+    if energy:
+        rows += [
+            PartSensorDescription(
+                key=f"{flow}_today",
+                translation_key=f"{flow}_today",
+                value_fn=lambda m: m.energy_today,
+                **_TOTAL,
+            ),
+            PartSensorDescription(
+                key=f"{flow}_last_seven_days",
+                translation_key=f"{flow}_last_seven_days",
+                value_fn=lambda m: m.energy_last_seven_days,
+                **_ENERGY,
+            ),
+            PartSensorDescription(
+                key=f"{flow}_lifetime",
+                translation_key=f"{flow}_lifetime",
+                value_fn=lambda m: m.energy_lifetime,
+                **_LIFETIME,
+            ),
+        ]
+    return tuple(rows)
+
+
+FLOWS: dict[str, tuple[Callable[[GatewayData], Measurement | None], tuple[MeasurementRow, ...]]] = {
+    "production": (lambda d: d.production, _flow_rows("production", energy=True)),
+    "consumption": (lambda d: d.consumption, _flow_rows("consumption", energy=True)),
+    "net_consumption": (lambda d: d.net_consumption, _flow_rows("net_consumption", energy=False)),
+}
+
+PHASE_ROWS: tuple[MeasurementRow, ...] = (
+    PartSensorDescription(
+        key="power", translation_key="phase_power", value_fn=lambda m: m.power, **_POWER, **_HIDDEN
+    ),
+    PartSensorDescription(
+        key="today",
+        translation_key="phase_today",
+        value_fn=lambda m: m.energy_today,
+        **_TOTAL,
+        **_HIDDEN,
+    ),
+    PartSensorDescription(
+        key="voltage",
+        translation_key="phase_voltage",
+        value_fn=lambda m: m.voltage,
+        **_VOLTAGE,
+        **_HIDDEN,
+    ),
+)
+
+CT_NAMES = {
+    "production": "Production",
+    "net-consumption": "Net consumption",
+    "total-consumption": "Total consumption",
+    "storage": "Storage",
+    "backfeed": "Backfeed",
+    "load": "Load",
+    "evse": "EV charger",
+    "pv3p": "PV 3-phase",
+}
+# The CTs that fill the Energy dashboard get names of their own.
+CT_KEYS: dict[str, dict[str, str]] = {
+    "net-consumption": {
+        "power": "grid_power",
+        "delivered": "grid_import_energy",
+        "received": "grid_export_energy",
+    },
+    "storage": {
+        "power": "battery_ct_power",
+        "delivered": "battery_discharged_energy",
+        "received": "battery_charged_energy",
+    },
+    "production": {"power": "production_ct_power", "delivered": "production_ct_energy"},
+}
+
+type CtRow = PartSensorDescription[CtReading]
+
+CT_ROWS: tuple[CtRow, ...] = (
+    PartSensorDescription(
+        key="power", translation_key="ct_power", value_fn=lambda r: r.power, **_POWER
+    ),
+    PartSensorDescription(
+        key="delivered",
+        translation_key="ct_energy_delivered",
+        value_fn=lambda r: r.energy_delivered,
+        **_LIFETIME,
+    ),
+    PartSensorDescription(
+        key="received",
+        translation_key="ct_energy_received",
+        value_fn=lambda r: r.energy_received,
+        **_LIFETIME,
+    ),
+    PartSensorDescription(
+        key="voltage",
+        translation_key="ct_voltage",
+        value_fn=lambda r: r.voltage,
+        **_VOLTAGE,
+        **_DIAGNOSTIC,
+    ),
+    PartSensorDescription(
+        key="current",
+        translation_key="ct_current",
+        value_fn=lambda r: r.current,
+        **_CURRENT,
+        **_DIAGNOSTIC,
+    ),
+    PartSensorDescription(
+        key="frequency",
+        translation_key="ct_frequency",
+        value_fn=lambda r: r.frequency,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        device_class=SensorDeviceClass.FREQUENCY,
+        state_class=SensorStateClass.MEASUREMENT,
+        **_DIAGNOSTIC,
+    ),
+    PartSensorDescription(
+        key="power_factor",
+        translation_key="ct_power_factor",
+        value_fn=lambda r: r.power_factor,
+        device_class=SensorDeviceClass.POWER_FACTOR,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        **_DIAGNOSTIC,
+    ),
+)
+
+CT_CHANNEL_ROWS: tuple[CtRow, ...] = (
+    PartSensorDescription(
+        key="power",
+        translation_key="ct_phase_power",
+        value_fn=lambda r: r.power,
+        **_POWER,
+        **_HIDDEN,
+    ),
+    PartSensorDescription(
+        key="voltage",
+        translation_key="ct_phase_voltage",
+        value_fn=lambda r: r.voltage,
+        **_VOLTAGE,
+        **_HIDDEN,
+    ),
+    PartSensorDescription(
+        key="current",
+        translation_key="ct_phase_current",
+        value_fn=lambda r: r.current,
+        **_CURRENT,
+        **_HIDDEN,
+    ),
+    PartSensorDescription(
+        key="delivered",
+        translation_key="ct_phase_energy_delivered",
+        value_fn=lambda r: r.energy_delivered,
+        **_LIFETIME,
+        **_HIDDEN,
+    ),
+    PartSensorDescription(
+        key="received",
+        translation_key="ct_phase_energy_received",
+        value_fn=lambda r: r.energy_received,
+        **_LIFETIME,
+        **_HIDDEN,
+    ),
+)
+
+CT_STATUS = PartSensorDescription[CtMeter](
+    key="status",
+    translation_key="ct_status",
+    value_fn=lambda m: (m.metering_status or "").replace("-", "_") or None,
+    device_class=SensorDeviceClass.ENUM,
+    options=["normal", "not_metering", "check_wiring"],
+    **_DIAGNOSTIC,
+)
+
+INVERTER_ROWS: tuple[PartSensorDescription[Inverter], ...] = (
+    PartSensorDescription(
+        key="power", translation_key="inverter_power", value_fn=lambda i: i.power, **_POWER
+    ),
+    PartSensorDescription(
+        key="max_power",
+        translation_key="inverter_max_power",
+        value_fn=lambda i: i.max_power,
+        **_POWER,
+        **_DIAGNOSTIC,
+    ),
+    PartSensorDescription(
+        key="last_report",
+        translation_key="last_report",
+        value_fn=lambda i: _timestamp(i.last_report),
+        device_class=SensorDeviceClass.TIMESTAMP,
+        **_DIAGNOSTIC,
+    ),
+)
+
+
+def _detail(fn: Callable[[Any], SensorValue]) -> Callable[[Inverter], SensorValue]:
+    return lambda i: None if i.detail is None else fn(i.detail)
+
+
+INVERTER_DETAIL_ROWS: tuple[PartSensorDescription[Inverter], ...] = (
+    PartSensorDescription(
+        key="dc_voltage",
+        translation_key="dc_voltage",
+        value_fn=_detail(lambda d: d.dc_voltage),
+        **_VOLTAGE,
+    ),
+    PartSensorDescription(
+        key="dc_current",
+        translation_key="dc_current",
+        value_fn=_detail(lambda d: d.dc_current),
+        **_CURRENT,
+    ),
+    PartSensorDescription(
+        key="ac_voltage",
+        translation_key="ac_voltage",
+        value_fn=_detail(lambda d: d.ac_voltage),
+        **_VOLTAGE,
+    ),
+    PartSensorDescription(
+        key="ac_current",
+        translation_key="ac_current",
+        value_fn=_detail(lambda d: d.ac_current),
+        **_CURRENT,
+        **_HIDDEN,
+    ),
+    PartSensorDescription(
+        key="ac_frequency",
+        translation_key="ac_frequency",
+        value_fn=_detail(lambda d: d.ac_frequency),
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        device_class=SensorDeviceClass.FREQUENCY,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        **_HIDDEN,
+    ),
+    PartSensorDescription(
+        key="temperature",
+        translation_key="inverter_temperature",
+        value_fn=_detail(lambda d: d.temperature),
+        **_TEMPERATURE,
+    ),
+    PartSensorDescription(
+        key="energy_today",
+        translation_key="inverter_energy_today",
+        value_fn=_detail(lambda d: d.energy_today),
+        **_TOTAL,
+    ),
+    PartSensorDescription(
+        key="energy_lifetime",
+        translation_key="inverter_energy_lifetime",
+        value_fn=_detail(lambda d: d.energy_lifetime),
+        **_LIFETIME,
+    ),
+)
+
+BATTERY_ROWS: tuple[PartSensorDescription[Battery], ...] = (
+    PartSensorDescription(
+        key="soc",
+        translation_key="battery_soc",
+        value_fn=lambda b: b.soc,
+        native_unit_of_measurement=PERCENTAGE,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+    ),
+    PartSensorDescription(
+        key="power", translation_key="battery_power", value_fn=lambda b: b.power, **_POWER
+    ),
+    PartSensorDescription(
+        key="temperature",
+        translation_key="battery_temperature",
+        value_fn=lambda b: b.temperature,
+        **_TEMPERATURE,
+    ),
+    PartSensorDescription(
+        key="max_cell_temperature",
+        translation_key="max_cell_temperature",
+        value_fn=lambda b: b.max_cell_temperature,
+        **_TEMPERATURE,
+        **_DIAGNOSTIC,
+        **_HIDDEN,
+    ),
+    PartSensorDescription(
+        key="capacity",
+        translation_key="battery_capacity",
+        value_fn=lambda b: b.capacity,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        **_DIAGNOSTIC,
+    ),
+)
+
+_STORED: dict[str, Any] = {
+    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
+    "device_class": SensorDeviceClass.ENERGY_STORAGE,
+    "state_class": SensorStateClass.MEASUREMENT,
+    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
+    "suggested_display_precision": 2,
+}
+
+AGGREGATE_ROWS: tuple[PartSensorDescription[BatteryAggregate], ...] = (
+    PartSensorDescription(
+        key="battery_level",
+        translation_key="battery_level",
+        value_fn=lambda a: a.soc,
+        native_unit_of_measurement=PERCENTAGE,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+    ),
+    PartSensorDescription(
+        key="available_energy",
+        translation_key="available_energy",
+        value_fn=lambda a: a.available_energy,
+        **_STORED,
+    ),
+    PartSensorDescription(
+        key="reserve_energy",
+        translation_key="reserve_energy",
+        value_fn=lambda a: a.backup_energy,
+        **_STORED,
+    ),
+    PartSensorDescription(
+        key="max_capacity",
+        translation_key="max_capacity",
+        value_fn=lambda a: a.max_available_capacity,
+        **{**_STORED, "state_class": None},
+        **_DIAGNOSTIC,
+    ),
+)
+
+CONTROLLER_ROWS: tuple[PartSensorDescription[SystemController], ...] = (
+    PartSensorDescription(
+        key="temperature",
+        translation_key="controller_temperature",
+        value_fn=lambda c: c.temperature,
+        **_TEMPERATURE,
+        **_DIAGNOSTIC,
+    ),
+)
+
+GATEWAY_ROWS: tuple[BridgeSensorEntityDescription[GatewayData], ...] = (
+    BridgeSensorEntityDescription[GatewayData](
+        key="last_cloud_report",
+        translation_key="last_cloud_report",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda d: _timestamp(d.interface.last_cloud_report if d.interface else None),
+        exists_fn=lambda d: d.interface is not None,
+        **_DIAGNOSTIC,
+    ),
+    BridgeSensorEntityDescription[GatewayData](
+        key="inverters_reporting",
+        translation_key="inverters_reporting",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda d: sum(1 for i in d.inverters.values() if (i.power or 0) > 0),
+        exists_fn=lambda d: bool(d.inverters),
+        **_DIAGNOSTIC,
+    ),
+)
+
+PEL_ROW = PartSensorDescription[PowerExportLimit](
+    key="power_export_limit",
+    translation_key="power_export_limit",
+    value_fn=lambda p: p.limit if p.enabled else None,
+    native_unit_of_measurement=UnitOfPower.WATT,
+    device_class=SensorDeviceClass.POWER,
+    **_DIAGNOSTIC,
+)
+
+GENERATOR_ROW = PartSensorDescription[Any](
+    key="generator_rated_power",
+    translation_key="generator_rated_power",
+    value_fn=lambda g: g.rated_power,
+    native_unit_of_measurement=UnitOfPower.WATT,
+    device_class=SensorDeviceClass.POWER,
+    **_DIAGNOSTIC,
+)
+
+
+def _make[DataT](
+    coordinator: DataUpdateCoordinator[DataT],
+    description: BridgeSensorEntityDescription[DataT],
+    device: DeviceInfo,
+    prefix: str,
+) -> BridgeSensor[DataT]:
+    if isinstance(description, BridgeEnergySensorEntityDescription):
+        return BridgeEnergySensor(
+            coordinator, description, device_info=device, unique_id_prefix=prefix
+        )
+    return BridgeSensor(coordinator, description, device_info=device, unique_id_prefix=prefix)
+
+
+def _phase(
+    get: Callable[[GatewayData], Measurement | None], index: int
+) -> Callable[[GatewayData], Measurement | None]:
+    def phase(data: GatewayData) -> Measurement | None:
+        flow = get(data)
+        return flow.phases[index] if flow is not None and index < len(flow.phases) else None
+
+    return phase
+
+
+def _inverter(serial: str) -> Callable[[GatewayData], Inverter | None]:
+    return lambda d: d.inverters.get(serial)
+
+
+def _battery(serial: str) -> Callable[[GatewayData], Battery | None]:
+    return lambda d: d.batteries.get(serial)
+
+
+def _inverter_sensors(
+    coordinator: DataUpdateCoordinator[GatewayData], inverter: Inverter, parent_id: str
+) -> list[BridgeSensor[GatewayData]]:
+    device = inverter_device(inverter.serial, parent_id)
+    rows = INVERTER_ROWS + (INVERTER_DETAIL_ROWS if inverter.detail is not None else ())
+    return [
+        _make(coordinator, bind(row, _inverter(inverter.serial)), device, inverter.serial)
+        for row in rows
+    ]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EnphaseConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors this gateway's data supports."""
+    runtime = entry.runtime_data
+    coordinator = runtime.gateway
+    data = coordinator.data
+    caps = runtime.poller.capabilities
+    serial = data.info.serial
+    device = gateway_device(data, runtime.client.base_url)
+    entities: list[BridgeSensor[Any]] = []
+
+    major = data.info.version[0] if data.info.version else 0
+    wraps = not data.production_from_ct and major < 8
+    for flow, (get, rows) in FLOWS.items():
+        if get(data) is None:
+            continue
+        for row in rows:
+            wrap = LIFETIME_WRAP_WH if wraps and flow == "production" and row.energy else None
+            entities.append(_make(coordinator, bind(row, get, wrap_at=wrap), device, serial))
+        flow_data = get(data)
+        assert flow_data is not None
+        phase_count = _phase_count(caps.ct_meters, flow, len(flow_data.phases))
+        for index in range(phase_count):
+            for row in PHASE_ROWS:
+                if row.key == "today" and flow == "net_consumption":
+                    continue
+                entities.append(
+                    _make(
+                        coordinator,
+                        bind(
+                            row,
+                            _phase(get, index),
+                            key=f"{flow}_{row.key}_{PHASES[index].lower()}",
+                            placeholders={"flow": FLOW_NAMES[flow], "phase": PHASES[index]},
+                        ),
+                        device,
+                        serial,
+                    )
+                )
+    entities.extend(
+        BridgeSensor(coordinator, row, device_info=device, unique_id_prefix=serial)
+        for row in GATEWAY_ROWS
+        if row.exists_fn(data)
+    )
+    if data.battery_aggregate is not None:
+        entities.extend(
+            _make(coordinator, bind(row, lambda d: d.battery_aggregate), device, serial)
+            for row in AGGREGATE_ROWS
+        )
+    if data.power_export_limit is not None:
+        entities.append(
+            _make(coordinator, bind(PEL_ROW, lambda d: d.power_export_limit), device, serial)
+        )
+    for battery in data.batteries.values():
+        battery_info = battery_device(battery, runtime.device_id)
+        entities.extend(
+            _make(coordinator, bind(row, _battery(battery.serial)), battery_info, battery.serial)
+            for row in BATTERY_ROWS
+        )
+    if (controller := data.system_controller) is not None:
+        controller_info = controller_device(controller, runtime.device_id)
+        entities.extend(
+            _make(
+                coordinator,
+                bind(row, lambda d: d.system_controller),
+                controller_info,
+                controller.serial,
+            )
+            for row in CONTROLLER_ROWS
+        )
+        if data.generator is not None:
+            entities.append(
+                _make(
+                    coordinator,
+                    bind(GENERATOR_ROW, lambda d: d.generator),
+                    controller_info,
+                    controller.serial,
+                )
+            )
+    known_inverters = set(data.inverters)
+    for inverter in data.inverters.values():
+        entities.extend(_inverter_sensors(coordinator, inverter, runtime.device_id))
+    if runtime.meters is not None:
+        entities.extend(_ct_sensors(runtime.meters, caps.ct_meters, device, serial))
+    async_add_entities(entities)
+
+    @callback
+    def _add_new_inverters() -> None:
+        """Add inverters that joined the system after setup."""
+        new = [i for s, i in coordinator.data.inverters.items() if s not in known_inverters]
+        if not new:
+            return
+        known_inverters.update(i.serial for i in new)
+        async_add_entities(
+            [e for i in new for e in _inverter_sensors(coordinator, i, runtime.device_id)]
+        )
+
+    entry.async_on_unload(coordinator.async_add_listener(_add_new_inverters))
+
+
+def _phase_count(meters: dict[int, CtMeter], flow: str, lines: int) -> int:
+    """Return how many phases a flow really has (newer firmware always sends 3 lines)."""
+    wanted = {"production": "production", "consumption": "net-consumption"}.get(
+        flow, "net-consumption"
+    )
+    for meter in meters.values():
+        if meter.measurement_type == wanted:
+            return min(meter.phase_count, lines, len(PHASES))
+    return min(lines, len(PHASES))
+
+
+def _meter(eid: int) -> Callable[[MeterData], CtMeter | None]:
+    return lambda d: d.meters.get(eid)
+
+
+def _ct_sensors(
+    coordinator: DataUpdateCoordinator[MeterData],
+    meters: dict[int, CtMeter],
+    device: DeviceInfo,
+    serial: str,
+) -> list[BridgeSensor[MeterData]]:
+    entities: list[BridgeSensor[MeterData]] = []
+    for eid, meter in meters.items():
+        kind = meter.measurement_type
+        slug = kind.replace("-", "_")
+        name = CT_NAMES.get(kind, kind)
+        named = CT_KEYS.get(kind, {})
+
+        def reading(data: MeterData, eid: int = eid) -> CtReading | None:
+            return data.readings.get(eid)
+
+        for row in CT_ROWS:
+            special = named.get(row.key)
+            described = bind(
+                row,
+                reading,
+                key=f"ct_{slug}_{row.key}",
+                placeholders={"ct": name},
+            )
+            if special is not None:
+                described = _retranslate(described, special)
+            entities.append(_make(coordinator, described, device, serial))
+        entities.append(
+            _make(
+                coordinator,
+                bind(
+                    CT_STATUS,
+                    _meter(eid),
+                    key=f"ct_{slug}_status",
+                    placeholders={"ct": name},
+                ),
+                device,
+                serial,
+            )
+        )
+        for index in range(min(meter.phase_count, len(PHASES))):
+
+            def channel(data: MeterData, eid: int = eid, index: int = index) -> CtReading | None:
+                ct = data.readings.get(eid)
+                return ct.channels[index] if ct is not None and index < len(ct.channels) else None
+
+            entities.extend(
+                _make(
+                    coordinator,
+                    bind(
+                        row,
+                        channel,
+                        key=f"ct_{slug}_{row.key}_{PHASES[index].lower()}",
+                        placeholders={"ct": name, "phase": PHASES[index]},
+                    ),
+                    device,
+                    serial,
+                )
+                for row in CT_CHANNEL_ROWS
+            )
+    return entities
+
+
+def _retranslate[DataT](
+    description: BridgeSensorEntityDescription[DataT], translation_key: str
+) -> BridgeSensorEntityDescription[DataT]:
+    return replace(description, translation_key=translation_key, translation_placeholders=None)
