@@ -280,7 +280,7 @@ def dashboard_config(
 ) -> dict[str, Any]:
     """Return a Lovelace config: one card per device with its main entities, live graphs."""
     domains = {vendor.domain: vendor for vendor in vendors}
-    by_device: dict[str, list[str]] = {}
+    by_device: dict[str, list[Any]] = {}
     for entity in entities:
         if (
             entity["platform"] in domains
@@ -289,14 +289,19 @@ def dashboard_config(
             and not entity.get("disabled_by")
             and not entity.get("hidden_by")
         ):
-            by_device.setdefault(entity["device_id"], []).append(entity["entity_id"])
+            # The card's title is the device: rows show the entity's own name.
+            row: Any = entity["entity_id"]
+            if entity.get("original_name") and not entity.get("name"):
+                row = {"entity": entity["entity_id"], "name": entity["original_name"]}
+            by_device.setdefault(entity["device_id"], []).append(row)
     cards: list[dict[str, Any]] = []
     power: list[str] = []
     for vendor in domains.values():
         for device in devices:
             if device["id"] not in by_device:
                 continue
-            ids = by_device[device["id"]]
+            rows = by_device[device["id"]]
+            ids = [row if isinstance(row, str) else row["entity"] for row in rows]
             if not any(entity_id in states for entity_id in ids):
                 continue
             if _device_domain(device, entities) != vendor.domain:
@@ -305,7 +310,7 @@ def dashboard_config(
                 {
                     "type": "entities",
                     "title": device.get("name_by_user") or device.get("name") or vendor.title,
-                    "entities": ids,
+                    "entities": rows,
                     "state_color": True,
                 }
             )

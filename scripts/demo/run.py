@@ -192,6 +192,7 @@ class Demo:
         self.url = f"http://localhost:{PORT}"
         self.children: list[Child] = []
         self.started = time.monotonic()
+        self.started_at = time.time()
         self.timings: dict[str, float] = {}
 
     def mark(self, what: str) -> None:
@@ -269,6 +270,7 @@ class Demo:
             "entries": entries,
             "dashboard": f"{self.url}/{DASHBOARD_URL}",
             "seconds": self.timings,
+            "started_at": self.started_at,
         }
 
     async def watch(self, stop: asyncio.Event) -> int:

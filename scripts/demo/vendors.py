@@ -76,7 +76,7 @@ class WrongValue:
     step_id: str
     field: str
     value: Any
-    error_key: str  # the key in the form's errors (``base`` or the field)
+    error: str  # the translation key of the error the form shows (config.error.<key>)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +84,11 @@ class DemoAction:
     """An action the browser test calls from Developer tools, and the entity it changes."""
 
     service: str  # "domain.service"
-    data: Callable[[Mapping[str, str]], dict[str, Any]]  # from translation_key -> entity_id
+    # The action's data, from the entry's ids: ``config_entry_id``, translation key ->
+    # entity id, ``device:<translation key>`` -> that entity's device id.
+    data: Callable[[Mapping[str, str]], dict[str, Any]]
     entity_key: str  # translation key of the entity whose state changes
-    expected: Callable[[str], bool]  # predicate on the new state
+    expected: str  # its state afterwards
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,13 @@ POWERVAULT = Vendor(
         BATTERY_IN: ("battery_charge_energy",),
         BATTERY_OUT: ("battery_discharge_energy",),
     },
-    wrong=WrongValue("cloud", "api_key", "not-a-powervault-key", "base"),
+    wrong=WrongValue("cloud", "api_key", "not-a-powervault-key", "invalid_auth"),
+    action=DemoAction(
+        service="powervault.set_battery_state",
+        data=lambda ids: {"config_entry_id": ids["config_entry_id"], "state": "force-charge"},
+        entity_key="battery_mode",
+        expected="force_charge",
+    ),
 )
 
 V2C = Vendor(
@@ -147,7 +155,13 @@ V2C = Vendor(
     answers={"user": answer(api_key="sim-api-key")},
     hass_env=lambda urls: {"HOME_ENERGY_BRIDGES_V2C_CLOUD_URL": first(urls, "cloud")},
     energy={DEVICE: ("charge_energy",)},
-    wrong=WrongValue("user", "api_key", "not-a-v2c-key", "base"),
+    wrong=WrongValue("user", "api_key", "not-a-v2c-key", "invalid_auth"),
+    action=DemoAction(
+        service="v2c_cloud.set_ocpp_enabled",
+        data=lambda ids: {"device_id": ids["device:ocpp"], "enabled": True},
+        entity_key="ocpp",
+        expected="on",
+    ),
 )
 
 # The order is the Energy dashboard's priority: the grid meter is the first vendor's that

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import os
 from pathlib import Path
 import re
 import sys
+import time
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,3 +39,12 @@ def login(page: Any) -> None:
         page.locator("input[name=password]").fill(DEMO_PASSWORD)
         page.get_by_role("button", name=re.compile("log in", re.IGNORECASE)).click()
     sidebar.wait_for()
+
+
+def wait_until(check: Callable[[], bool], *, what: str, timeout: float = 60) -> None:
+    """Poll a condition (twice a second) until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 from pathlib import Path
@@ -72,7 +73,9 @@ def call_api[T](base_url: str, fn: Callable[[HomeAssistantClient], Awaitable[T]]
             await client.login()
             return await fn(client)
 
-    return asyncio.run(run())
+    # Playwright's sync API keeps an event loop running in this thread: use another one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,259 @@
+"""Home Assistant's real web UI with this repository's integrations, as a person uses it.
+
+The tests run in order on one demo instance (a fresh config, no entries): log in, add each
+integration through Settings -> Devices & services -> Add integration (one wrong value first,
+and its translated error), open the device page, call an action from Developer tools, then let
+the demo configure the Energy dashboard and open it. Screenshots go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import json
+import os
+from pathlib import Path
+import re
+import time
+from typing import Any
+
+import pytest
+
+from .browser import REPO, login, screenshot, wait_until
+
+from bootstrap import (  # isort: skip
+    build_dashboard,
+    configure_energy,
+    ensure_entries,
+    wait_entries_loaded,
+)
+from ha_client import HomeAssistantClient  # isort: skip
+from vendors import VENDORS, Vendor  # isort: skip
+
+type Api = Callable[[Callable[[HomeAssistantClient], Any]], Any]
+
+
+def translations(domain: str) -> dict[str, Any]:
+    """Return an integration's English translations."""
+    path = REPO / "custom_components" / domain / "translations" / "en.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def manifest_name(domain: str) -> str:
+    """Return the name the integration list shows."""
+    path = REPO / "custom_components" / domain / "manifest.json"
+    return str(json.loads(path.read_text(encoding="utf-8"))["name"])
+
+
+def vendor_params() -> list[Any]:
+    """One parameter per vendor, in the demo's order."""
+    return [pytest.param(vendor, id=vendor.domain) for vendor in VENDORS]
+
+
+def require(vendor: Vendor, ready: dict[str, Any]) -> None:
+    """Skip a vendor whose integration or simulator has not landed yet."""
+    if not vendor.available:
+        pytest.skip(f"{vendor.domain} has not landed yet")
+    assert vendor.domain in ready["vendors"], f"the {vendor.simulator} simulator did not start"
+
+
+def require_entry(vendor: Vendor, ready: dict[str, Any], api: Api) -> None:
+    """Make sure the vendor has its entry (added by test_add_integration, or by the demo's
+    own flow when that test did not run, e.g. with ``-k``)."""
+    require(vendor, ready)
+
+    async def ensure(client: HomeAssistantClient) -> None:
+        await ensure_entries(client, [vendor], ready["vendors"])
+        await wait_entries_loaded(client, [vendor.domain])
+
+    api(ensure)
+
+
+def test_login(page: Any, ready: dict[str, Any]) -> None:
+    """The demo user logs in through the login page and sees the overview."""
+    page.goto("/")
+    page.locator("input[name=username]").wait_for()
+    screenshot(page, "01-login")
+    login(page)
+    page.locator("ha-sidebar").get_by_text("Settings").wait_for()
+    screenshot(page, "02-overview")
+
+
+@pytest.mark.parametrize("vendor", vendor_params())
+def test_add_integration(page: Any, ready: dict[str, Any], vendor: Vendor, api: Api) -> None:
+    """Add the integration in the UI: a wrong value shows its translated error, then success."""
+    require(vendor, ready)
+    strings = translations(vendor.domain)["config"]
+    urls = ready["vendors"][vendor.domain]
+    login(page)
+    page.goto("/config/integrations/dashboard")
+    page.get_by_role("button", name=re.compile("add integration", re.IGNORECASE)).first.click()
+    search = page.get_by_placeholder(re.compile("search for a brand name", re.IGNORECASE))
+    search.fill(manifest_name(vendor.domain))
+    page.get_by_text(manifest_name(vendor.domain), exact=True).last.click()
+    dialog = page.locator("dialog-data-entry-flow")
+
+    for step, answer in vendor.answers.items():
+        step_strings = strings["step"].get(step, {})
+        if title := step_strings.get("title"):
+            dialog.get_by_text(title, exact=True).first.wait_for()
+        values = answer(urls, {})
+        if "next_step_id" in values:
+            dialog.get_by_text(step_strings["menu_options"][values["next_step_id"]]).click()
+            continue
+        if vendor.wrong is not None and vendor.wrong.step_id == step:
+            dialog.locator(f"input[name={vendor.wrong.field}]").fill(str(vendor.wrong.value))
+            dialog.get_by_role("button", name=re.compile("submit", re.IGNORECASE)).click()
+            dialog.get_by_text(strings["error"][vendor.wrong.error]).wait_for()
+            screenshot(page, f"{vendor.domain}-1-wrong-value")
+        for field, value in values.items():
+            if isinstance(value, str):
+                dialog.locator(f"input[name={field}]").fill(value)
+        screenshot(page, f"{vendor.domain}-2-{step}")
+        dialog.get_by_role("button", name=re.compile("submit", re.IGNORECASE)).click()
+
+    finish = dialog.get_by_role("button", name=re.compile("finish", re.IGNORECASE))
+    finish.wait_for()
+    screenshot(page, f"{vendor.domain}-3-created")
+    finish.click()
+    entries = api(lambda client: client.entries(vendor.domain))
+    assert len(entries) == 1
+    assert entries[0]["state"] == "loaded"
+
+
+@pytest.mark.parametrize("vendor", vendor_params())
+def test_device_page(page: Any, ready: dict[str, Any], vendor: Vendor, api: Api) -> None:
+    """The device page lists the entities with live values."""
+    require_entry(vendor, ready, api)
+
+    async def main_device(client: HomeAssistantClient) -> tuple[dict[str, Any], list[Any]]:
+        (entry,) = await client.entries(vendor.domain)
+        devices = await client.ws("config/device_registry/list")
+        entities = await client.ws("config/entity_registry/list")
+        ours = [e for e in entities if e["config_entry_id"] == entry["entry_id"]]
+        with_sensors = [
+            d
+            for d in devices
+            if entry["entry_id"] in d["config_entries"]
+            and any(
+                e["device_id"] == d["id"] and e["entity_id"].startswith("sensor.") for e in ours
+            )
+        ]
+        return with_sensors[0], [e for e in ours if e["device_id"] == with_sensors[0]["id"]]
+
+    device, entities = api(main_device)
+    states = api(lambda client: client.states())
+    live = [
+        e
+        for e in entities
+        if e["entity_id"].startswith("sensor.")
+        and not e["entity_category"]
+        and states.get(e["entity_id"], {}).get("state") not in (None, "unknown", "unavailable")
+    ]
+    assert live, f"no sensor of {device['name']} has a value"
+    login(page)
+    page.goto(f"/config/devices/device/{device['id']}")
+    page.get_by_text(device["name_by_user"] or device["name"]).first.wait_for()
+    for entity in live[:3]:
+        name = entity["original_name"] or entity["name"]
+        page.get_by_text(name, exact=True).first.wait_for()
+    screenshot(page, f"{vendor.domain}-4-device")
+
+
+@pytest.mark.parametrize("vendor", vendor_params())
+def test_action_from_developer_tools(
+    page: Any, ready: dict[str, Any], vendor: Vendor, api: Api
+) -> None:
+    """Perform one of the integration's actions in Developer tools; its entity follows."""
+    require_entry(vendor, ready, api)
+    if vendor.action is None:
+        pytest.skip(f"no demo action for {vendor.domain} yet")
+    action = vendor.action
+
+    async def context(client: HomeAssistantClient) -> dict[str, str]:
+        (entry,) = await client.entries(vendor.domain)
+        entities = await client.ws("config/entity_registry/list")
+        ours = [e for e in entities if e["config_entry_id"] == entry["entry_id"]]
+        ctx = {"config_entry_id": entry["entry_id"]}
+        for entity in ours:
+            if entity["translation_key"]:
+                ctx.setdefault(entity["translation_key"], entity["entity_id"])
+                ctx.setdefault(f"device:{entity['translation_key']}", entity["device_id"] or "")
+        return ctx
+
+    ctx = api(context)
+    watched = ctx[action.entity_key]
+    data = action.data(ctx)
+    before = api(lambda client: client.states())[watched]["state"]
+    assert before != action.expected, f"{watched} is already {before}"
+    login(page)
+    page.goto("/developer-tools/action")
+    yaml_text = f"action: {action.service}\ndata:\n" + "".join(
+        f"  {key}: {json.dumps(value)}\n" for key, value in data.items()
+    )
+    page.get_by_text("YAML mode", exact=True).click()
+    editor = page.locator(".cm-content").first
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    editor.fill(yaml_text)
+    page.get_by_role("button", name=re.compile("perform action", re.IGNORECASE)).click()
+    wait_until(
+        lambda: api(lambda client: client.states())[watched]["state"] == action.expected,
+        what=f"{watched} to change after {action.service}",
+    )
+    screenshot(page, f"{vendor.domain}-5-action")
+
+
+def test_energy_dashboard(
+    page: Any, ready: dict[str, Any], vendors: list[Vendor], api: Api
+) -> None:
+    """The demo points the Energy dashboard at the energy sensors; the dashboard shows them."""
+    if not vendors:
+        pytest.skip("no integration has landed yet")
+    for vendor in vendors:
+        require_entry(vendor, ready, api)
+    prefs = api(lambda client: configure_energy(client, vendors))
+    config = api(lambda client: build_dashboard(client, vendors))
+    assert prefs["energy_sources"] or prefs["device_consumption"]
+    assert config["views"][0]["cards"]
+    login(page)
+    page.goto("/energy")
+    page.locator("hui-energy-distribution-card ha-card:visible").first.wait_for()
+    screenshot(page, "10-energy-dashboard")
+    page.goto("/energy-bridges/devices")
+    page.locator("hui-entities-card ha-card:visible").first.wait_for()
+    screenshot(page, "11-demo-dashboard")
+
+
+# Lines Home Assistant itself writes about any custom integration: not a fault of ours.
+EXPECTED_WARNINGS = (re.compile(r"We found a custom integration \w+ which has not been tested"),)
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?P<level>[A-Z]+) \((?P<thread>[^)]*)\) "
+    r"\[(?P<logger>[^\]]+)\] (?P<message>.*)$"
+)
+
+
+def test_log_has_no_warnings_from_our_integrations(ready: dict[str, Any]) -> None:
+    """After a few minutes of running, no warning or error in the log comes from our code."""
+    soak = float(os.environ.get("E2E_SOAK_SECONDS", "0"))
+    wait_until(
+        lambda: time.time() - ready["started_at"] >= soak,
+        what=f"the demo to run for {soak:.0f} s",
+        timeout=soak + 5,
+    )
+    domains = [vendor.domain for vendor in VENDORS] + ["energy_bridges_common"]
+    ours = re.compile("|".join(re.escape(domain) for domain in domains))
+    offending = []
+    for line in Path(ready["log"]).read_text(encoding="utf-8").splitlines():
+        if not (match := LOG_LINE.match(line)) or match["level"] not in (
+            "WARNING",
+            "ERROR",
+            "CRITICAL",
+        ):
+            continue
+        if not (ours.search(match["logger"]) or ours.search(match["message"])):
+            continue
+        if any(expected.search(match["message"]) for expected in EXPECTED_WARNINGS):
+            continue
+        offending.append(line)
+    assert not offending, "\n".join(offending)
