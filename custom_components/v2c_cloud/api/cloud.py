@@ -9,12 +9,7 @@ from typing import Any
 import aiohttp
 
 from ...energy_bridges_common.client.errors import AuthenticationError, InvalidResponseError
-from ...energy_bridges_common.client.http import (
-    HttpClient,
-    HttpResponse,
-    RateLimitInfo,
-    RetryPolicy,
-)
+from ...energy_bridges_common.client.http import NO_RETRY, HttpClient, HttpResponse, RateLimitInfo
 from ...energy_bridges_common.client.redact import Redactor
 from .const import CLOUD_BASE_URL
 from .lan import InvalidCommandError, validate_write
@@ -60,7 +55,9 @@ class V2CCloudClient:
             session,
             base_url,
             timeout=timeout,
-            retry=RetryPolicy(attempts=2, base_delay=1.0, max_delay=4.0),
+            # No second call for the same read: every call costs quota, and the next poll
+            # (or the user) is the retry.
+            retry=NO_RETRY,
             headers={"apikey": api_key},
             redactor=Redactor([api_key]),
             logger=_LOGGER,

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import aiohttp
 
 from ...energy_bridges_common.client.errors import BridgeApiError, RequestError
-from ...energy_bridges_common.client.http import HttpClient, RetryPolicy, decode_json_lenient
+from ...energy_bridges_common.client.http import NO_RETRY, HttpClient, decode_json_lenient
 from .const import READ_FALLBACK_KEYWORDS, WRITABLE_KEYWORDS
 from .models import LAN_FIELD_FOR_KEYWORD, Realtime, lan_value, parse_realtime
 
@@ -78,7 +78,9 @@ class V2CLocalClient:
             session,
             lan_base_url(host, port),
             timeout=timeout,
-            retry=RetryPolicy(attempts=2, base_delay=0.5, max_delay=2.0),
+            # The coordinator backs off between polls and serves the last values meanwhile;
+            # a write that fails goes to the cloud or is re-read 5 s later.
+            retry=NO_RETRY,
             logger=_LOGGER,
         )
         self.host = host
@@ -147,7 +149,6 @@ class V2CLocalClient:
         """Write a keyword; only the writable ones, only values in range."""
         checked = validate_write(keyword, value)
         path = f"/write/{quote(keyword, safe='')}={quote(str(checked), safe='')}"
-        # Writing an absolute value twice is harmless, so a transient failure is retried.
-        await self.http.request("GET", path, idempotent=True)
+        await self.http.request("GET", path)
         if keyword in self._supplements:
             self._supplements[keyword] = _Supplement(lan_value(keyword, checked), self._clock())
