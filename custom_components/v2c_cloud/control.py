@@ -11,7 +11,7 @@ from homeassistant.helpers.entity import EntityDescription
 from ..energy_bridges_common.hass.entity import OptimisticHoldMixin
 from .api import Source, V2CCloudClient
 from .const import HOLD_SECONDS
-from .coordinator import ChargerSnapshot, V2CChargerCoordinator
+from .coordinator import ChargerSnapshot, V2CChargerCoordinator, V2CCloudCoordinator
 from .entity import V2CEntity
 
 type CloudWrite = Callable[[V2CCloudClient, str, Any], Awaitable[Any]]
@@ -26,8 +26,6 @@ class V2CControlDescription(EntityDescription):
     """The LAN keyword (the cloud takes over when the LAN is away, where it can)."""
     cloud_fn: CloudWrite | None = None
     """The cloud-only command, for settings the LAN cannot change."""
-    cloud_field: str | None = None
-    """The ``CloudState`` field the cloud command changes."""
     hold: float = HOLD_SECONDS
 
 
@@ -65,6 +63,13 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T]):
         """Return whether the value is known."""
         return super().available and self.current is not None and self.shown_value is not None
 
+    def _hold_seconds(self) -> float:
+        # Until the cloud has polled after the command, and at least the usual hold: a poll
+        # in the first seconds may still carry the old value.
+        cloud: V2CCloudCoordinator = self.coordinator.config_entry.runtime_data.cloud
+        next_poll = cloud.seconds_to_next_poll()
+        return max(self.entity_description.hold, next_poll + 1.0)
+
     async def _async_apply(self, value: T, device_value: Any) -> None:
         description = self.entity_description
         coordinator = self.coordinator
@@ -72,7 +77,7 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T]):
             source = await coordinator.async_write(description.keyword, device_value)
             if source is Source.CLOUD:
                 # The cloud confirms only on a later poll: show the request meanwhile.
-                self._hold.request(value, description.hold)
+                self._hold.request(value, self._hold_seconds())
                 self._schedule_hold_expiry()
             else:
                 self._hold.rollback()
@@ -80,11 +85,10 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T]):
             return
         assert description.cloud_fn is not None
         cloud_fn = description.cloud_fn
-        patch = {description.cloud_field: value} if description.cloud_field else {}
         await self._async_write_with_hold(
             value,
             lambda: coordinator.async_cloud_command(
-                lambda: cloud_fn(coordinator.cloud_client, coordinator.charger_id, device_value),
-                **patch,
+                lambda: cloud_fn(coordinator.cloud_client, coordinator.charger_id, device_value)
             ),
+            self._hold_seconds(),
         )

@@ -35,7 +35,6 @@ from ..energy_bridges_common.hass.coordinator import BridgeCoordinator, Budgeted
 from .api import CloudState, Pairing, Realtime, Source, V2CCloudClient, V2CLocalClient
 from .api.cloud import CLOUD_WRITABLE_KEYWORDS
 from .api.lan import validate_write
-from .api.models import LAN_FIELD_FOR_KEYWORD
 from .const import (
     CLOUD_MIN_INTERVAL,
     DOMAIN,
@@ -286,7 +285,6 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
             raise lan_error or UnreachableError(f"{keyword} can only be set over the LAN")
         with command_calls():
             await self.cloud_client.write_keyword(self.charger_id, keyword, checked)
-        self._patch_cloud_realtime(**{LAN_FIELD_FOR_KEYWORD[keyword]: checked})
         return Source.CLOUD
 
     async def _read_back(self) -> None:
@@ -309,14 +307,6 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
             self.hass.async_create_task(self.async_request_refresh())
 
         self._retry_timer = async_call_later(self.hass, WRITE_FAILED_REFRESH, _refresh)
-
-    def _patch_cloud_realtime(self, **values: Any) -> None:
-        if self._cloud is None:
-            return
-        bools = {"paused", "locked", "timer", "dynamic", "pause_dynamic"}
-        typed = {k: bool(v) if k in bools else v for k, v in values.items()}
-        self._cloud = self._cloud.with_values(realtime=self._cloud.realtime.with_values(**typed))
-        self.async_set_updated_data(self._snapshot())
 
     async def async_cloud_command(
         self, command: Callable[[], Awaitable[Any]], **cloud_values: Any
@@ -381,6 +371,13 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         await self.pairings.async_set(pairings)
         await self._on_pairings(pairings)
         return pairings
+
+    def seconds_to_next_poll(self) -> float:
+        """Return about how long until the cloud is polled again."""
+        if self.last_success is None or self.update_interval is None:
+            return 0.0
+        due = self.last_success + self.update_interval
+        return max((due - dt_util.utcnow()).total_seconds(), 0.0)
 
     async def _async_fetch(self) -> CloudData:
         if self.pairings.refresh_due():

@@ -127,4 +127,6 @@ class V2CNumber(V2CControlEntity[float], NumberEntity):
     @v2c_command
     async def async_set_native_value(self, value: float) -> None:
         """Change the setting."""
-        await self._async_apply(value, self.entity_description.to_device(value))
+        step = self.entity_description.native_step or 1
+        shown = round(value) if float(step).is_integer() else value
+        await self._async_apply(shown, self.entity_description.to_device(value))

@@ -10,6 +10,7 @@ import pytest
 
 from custom_components.energy_bridges_common.client.errors import (
     AuthenticationError,
+    InvalidResponseError,
     RateLimitedError,
     RequestError,
 )
@@ -20,6 +21,7 @@ from custom_components.v2c_cloud.api import (
     V2CLocalClient,
     validate_write,
 )
+from custom_components.v2c_cloud.api.lan import lan_base_url
 from custom_components.v2c_cloud.api.models import (
     as_bool,
     as_float,
@@ -27,8 +29,6 @@ from custom_components.v2c_cloud.api.models import (
     parse_realtime,
     parse_reported,
 )
-from custom_components.v2c_cloud.api.lan import lan_base_url
-from custom_components.energy_bridges_common.client.errors import InvalidResponseError
 
 from .conftest import API_KEY, V2CSim
 
