@@ -7,6 +7,7 @@ person clicking through the UI would; nothing writes Home Assistant's storage fi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 import logging
 from typing import Any
@@ -118,23 +119,24 @@ async def ensure_entries(
     client: HomeAssistantClient, vendors: Iterable[Vendor], urls: Mapping[str, Urls]
 ) -> dict[str, str]:
     """Create one config entry per vendor that has none; return domain -> what happened."""
-    outcome: dict[str, str] = {}
-    for vendor in vendors:
+
+    async def ensure(vendor: Vendor) -> str:
         if await client.entries(vendor.domain):
-            outcome[vendor.domain] = "kept"
-            continue
+            return "kept"
         try:
             result = await run_flow(client, vendor, urls[vendor.domain])
         except HomeAssistantError as err:
             _LOGGER.error("%s: could not add the demo entry: %s", vendor.domain, err)
-            outcome[vendor.domain] = f"failed: {err}"
-            continue
+            return f"failed: {err}"
         if result["type"] == "create_entry":
-            outcome[vendor.domain] = "created"
-        else:
-            outcome[vendor.domain] = f"aborted: {result.get('reason')}"
-            _LOGGER.error("%s: the flow aborted: %s", vendor.domain, result.get("reason"))
-    return outcome
+            return "created"
+        _LOGGER.error("%s: the flow aborted: %s", vendor.domain, result.get("reason"))
+        return f"aborted: {result.get('reason')}"
+
+    # The vendors' flows are independent: run them side by side.
+    vendors = list(vendors)
+    outcomes = await asyncio.gather(*(ensure(vendor) for vendor in vendors))
+    return {vendor.domain: outcome for vendor, outcome in zip(vendors, outcomes, strict=True)}
 
 
 async def wait_entries_loaded(
@@ -183,9 +185,12 @@ async def registry(
 
 
 def energy_entities(
-    vendors: Iterable[Vendor], entities: Iterable[Mapping[str, Any]]
+    vendors: Iterable[Vendor],
+    entities: Iterable[Mapping[str, Any]],
+    statistic_ids: Iterable[str] = (),
 ) -> dict[str, list[str]]:
-    """Return Energy dashboard role -> entity ids, from the vendors' translation keys."""
+    """Return Energy dashboard role -> entity (or statistic) ids, from the vendors' tables."""
+    statistic_ids = sorted(statistic_ids)
     by_key: dict[tuple[str, str], list[str]] = {}
     for entity in entities:
         if entity.get("disabled_by") or not entity.get("translation_key"):
@@ -198,6 +203,13 @@ def energy_entities(
         for role, keys in vendor.energy.items():
             for key in keys:
                 roles.setdefault(role, []).extend(by_key.get((vendor.domain, key), []))
+        for role, suffixes in vendor.energy_statistics.items():
+            roles.setdefault(role, []).extend(
+                statistic_id
+                for statistic_id in statistic_ids
+                if statistic_id.startswith(f"{vendor.domain}:")
+                and statistic_id.endswith(tuple(f"_{suffix}" for suffix in suffixes))
+            )
     return roles
 
 
@@ -235,12 +247,32 @@ def energy_prefs(roles: Mapping[str, list[str]]) -> dict[str, Any]:
     return {"energy_sources": sources, "device_consumption": devices}
 
 
+async def wait_energy_statistics(
+    client: HomeAssistantClient, vendors: Iterable[Vendor], timeout: float = 30
+) -> None:
+    """Wait until the vendors that import statistics have imported some (or time out)."""
+    prefixes = [f"{vendor.domain}:" for vendor in vendors if vendor.energy_statistics]
+    if not prefixes:
+        return
+
+    async def imported() -> bool:
+        statistics = await client.ws("recorder/list_statistic_ids", statistic_type="sum")
+        ids = [item["statistic_id"] for item in statistics]
+        return all(any(i.startswith(prefix) for i in ids) for prefix in prefixes)
+
+    try:
+        await wait_for(imported, timeout=timeout, what="imported energy statistics")
+    except HomeAssistantError as err:
+        _LOGGER.warning("%s: the Energy dashboard goes without them", err)
+
+
 async def configure_energy(
     client: HomeAssistantClient, vendors: Iterable[Vendor]
 ) -> dict[str, Any]:
     """Point the Energy dashboard at the demo's sensors (kept when already set by hand)."""
     entities, _ = await registry(client)
-    roles = energy_entities(vendors, entities)
+    statistics = await client.ws("recorder/list_statistic_ids", statistic_type="sum")
+    roles = energy_entities(vendors, entities, (item["statistic_id"] for item in statistics))
     prefs = energy_prefs(roles)
     current = await _energy_prefs_or_none(client)
     ours = {entity_id for ids in roles.values() for entity_id in ids}

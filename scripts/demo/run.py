@@ -40,6 +40,7 @@ from bootstrap import (
     configure_energy,
     ensure_entries,
     remove_failed_onboarding_entries,
+    wait_energy_statistics,
     wait_entries_loaded,
 )
 from ha_client import (
@@ -143,7 +144,7 @@ async def start_simulator(vendor: Vendor, config: Path) -> tuple[Child, Urls] | 
     log.write_bytes(b"")
     child = Child(
         f"simulator {vendor.simulator}",
-        [sys.executable, "-m", "simulators", vendor.simulator],
+        [sys.executable, "-m", "simulators", vendor.simulator, *vendor.simulator_args],
         log,
         {**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -255,6 +256,7 @@ class Demo:
                 await wait_entries_loaded(client, [v.domain for v in running])
                 self.mark("entries")
                 if any([await client.entries(v.domain) for v in running]):
+                    await wait_energy_statistics(client, running)
                     await configure_energy(client, running)
                     await build_dashboard(client, running)
             self.mark("ready")

@@ -100,7 +100,9 @@ class Vendor:
     title: str
     answers: Mapping[str, Answer]
     energy: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    oauth: bool = False
+    # Energy roles filled by the integration's external statistics (``<domain>:..._<suffix>``).
+    energy_statistics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    simulator_args: tuple[str, ...] = ()
     application_credentials: tuple[str, str] | None = None  # client id, secret
     hass_env: Callable[[Urls], dict[str, str]] | None = None
     wrong: WrongValue | None = None
@@ -164,9 +166,59 @@ V2C = Vendor(
     ),
 )
 
+ENPHASE = Vendor(
+    domain="enphase_gateway",
+    simulator="enphase",
+    title="Enphase IQ Gateway",
+    # One gateway: firmware 8 with CTs, IQ Batteries and a System Controller (token auth,
+    # the token fetched with the simulated Enlighten account).
+    # A tenth of the real gateways' latencies: the first full read takes seconds, not 12 s.
+    simulator_args=("--set", "enphase.profile=8x", "--set", "enphase.latency=0.1"),
+    answers={
+        "user": answer(host="127.0.0.1:8304"),
+        "auth": menu("cloud_login"),
+        "cloud_login": answer(username="owner@example.com", password="correct horse battery"),  # noqa: S106
+    },
+    hass_env=lambda urls: {
+        "ENPHASE_GATEWAY_ENLIGHTEN_BASE_URL": first(urls, "cloud"),
+        "ENPHASE_GATEWAY_TOKEN_BASE_URL": first(urls, "cloud"),
+    },
+    energy={SOLAR: ("production_lifetime",)},
+    # A public address: the LAN guard refuses it before anything is sent.
+    wrong=WrongValue("user", "host", "8.8.8.8", "not_private_address"),
+    action=DemoAction(
+        service="enphase_gateway.set_storage_settings",
+        data=lambda ids: {"config_entry_id": ids["config_entry_id"], "mode": "backup"},
+        entity_key="storage_mode",
+        expected="backup",
+    ),
+)
+
+TESLA = Vendor(
+    domain="tesla_energy",
+    simulator="tesla",
+    title="Tesla Energy",
+    # OAuth: the simulator's authorize page approves at once and redirects back.
+    answers={"missing_command_scope": answer()},
+    application_credentials=("demo-client-id", "demo-client-secret"),
+    hass_env=lambda urls: {"TESLA_ENERGY_FLEET_SERVER": first(urls)},
+    # The site's hourly history, imported as long-term statistics.
+    energy_statistics={
+        SOLAR: ("solar_production",),
+        BATTERY_IN: ("battery_charge",),
+        BATTERY_OUT: ("battery_discharge",),
+    },
+    action=DemoAction(
+        service="tesla_energy.set_operation_mode",
+        data=lambda ids: {"device_id": ids["device:operation_mode"], "mode": "backup"},
+        entity_key="operation_mode",
+        expected="backup",
+    ),
+)
+
 # The order is the Energy dashboard's priority: the grid meter is the first vendor's that
 # has one (the simulated homes are separate, their meters must not add up).
-VENDORS: tuple[Vendor, ...] = (POWERVAULT, V2C)
+VENDORS: tuple[Vendor, ...] = (POWERVAULT, ENPHASE, TESLA, V2C)
 
 
 def available_vendors(only: set[str] | None = None) -> list[Vendor]:
