@@ -76,15 +76,15 @@ async def v2c_sim(
     clock = SimClock()
     chargers = make_chargers(charger_count, firmware=firmware, cloud_only=cloud_only)
     cloud = CloudApp(chargers, api_key=API_KEY, clock=clock)
-    cloud_server = TestServer(cloud.make_app(), host="127.0.0.1", access_log=None)
-    await cloud_server.start_server()
+    cloud_server = TestServer(cloud.make_app(), host="127.0.0.1")
+    await cloud_server.start_server(access_log=None)
     sim = V2CSim(cloud=cloud, cloud_server=cloud_server, chargers=chargers)
     for charger in chargers:
         if not charger.has_lan:
             continue
         app = ChargerApp(charger, clock=clock)
-        server = TestServer(app.make_app(), host="127.0.0.1", access_log=None)
-        await server.start_server()
+        server = TestServer(app.make_app(), host="127.0.0.1")
+        await server.start_server(access_log=None)
         charger.ip = f"127.0.0.1:{server.port}"
         sim.apps[charger.charger_id] = app
         sim.servers[charger.charger_id] = server
