@@ -347,9 +347,12 @@ def dashboard_config(
                 }
             )
             power.extend(
-                entity_id
-                for entity_id in ids
-                if states.get(entity_id, {}).get("attributes", {}).get("device_class") == "power"
+                entity["entity_id"]
+                for entity in entities
+                if entity.get("device_id") == device["id"]
+                and entity["entity_id"].startswith("sensor.")
+                and entity.get("translation_key") in vendor.power
+                and not entity.get("disabled_by")
             )
     views: list[dict[str, Any]] = [
         {

@@ -102,6 +102,7 @@ class Vendor:
     energy: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Energy roles filled by the integration's external statistics (``<domain>:..._<suffix>``).
     energy_statistics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    power: tuple[str, ...] = ()  # translation keys of the power sensors the demo graphs
     simulator_args: tuple[str, ...] = ()
     application_credentials: tuple[str, str] | None = None  # client id, secret
     hass_env: Callable[[Urls], dict[str, str]] | None = None
@@ -134,6 +135,7 @@ POWERVAULT = Vendor(
     hass_env=lambda urls: {
         "POWERVAULT_CLOUD_BASE_URL": first(urls, "cloud") + "/v4",
     },
+    power=("battery_power", "grid_power", "solar_power", "home_power"),
     energy={
         GRID_IMPORT: ("grid_import_energy",),
         GRID_EXPORT: ("grid_export_energy",),
@@ -157,6 +159,7 @@ V2C = Vendor(
     answers={"user": answer(api_key="sim-api-key")},
     hass_env=lambda urls: {"HOME_ENERGY_BRIDGES_V2C_CLOUD_URL": first(urls, "cloud")},
     energy={DEVICE: ("charge_energy",)},
+    power=("charge_power",),
     wrong=WrongValue("user", "api_key", "not-a-v2c-key", "invalid_auth"),
     action=DemoAction(
         service="v2c_cloud.set_ocpp_enabled",
@@ -184,6 +187,7 @@ ENPHASE = Vendor(
         "ENPHASE_GATEWAY_TOKEN_BASE_URL": first(urls, "cloud"),
     },
     energy={SOLAR: ("production_lifetime",)},
+    power=("production_power", "consumption_power"),
     # A public address: the LAN guard refuses it before anything is sent.
     wrong=WrongValue("user", "host", "8.8.8.8", "not_private_address"),
     action=DemoAction(
@@ -202,6 +206,7 @@ TESLA = Vendor(
     answers={"missing_command_scope": answer()},
     application_credentials=("demo-client-id", "demo-client-secret"),
     hass_env=lambda urls: {"TESLA_ENERGY_FLEET_SERVER": first(urls)},
+    power=("solar_power", "battery_power", "grid_power", "load_power"),
     # The site's hourly history, imported as long-term statistics.
     energy_statistics={
         SOLAR: ("solar_production",),
