@@ -30,15 +30,16 @@ API_KEY = "sim-powervault-key"
 CLOUD_UNIT = "pvsim-1001"
 LOCAL_UNIT = "008a2564"
 
-FAST_RETRY = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02)
+# Time-travel tests freeze the event loop's clock: a retry's sleep would never end.
+NO_RETRY = RetryPolicy(attempts=1)
 
 
 @pytest.fixture(autouse=True)
 def fast_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Short timeouts and retries, so that fault tests take no time."""
+    """Short timeouts and no retries, so that fault tests take no time."""
     monkeypatch.setattr(client_module, "DEFAULT_TIMEOUT", 1.0)
-    monkeypatch.setattr(client_module, "CLOUD_RETRY", FAST_RETRY)
-    monkeypatch.setattr(client_module, "LOCAL_RETRY", FAST_RETRY)
+    monkeypatch.setattr(client_module, "CLOUD_RETRY", NO_RETRY)
+    monkeypatch.setattr(client_module, "LOCAL_RETRY", NO_RETRY)
 
 
 @pytest.fixture

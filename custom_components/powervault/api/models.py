@@ -479,6 +479,8 @@ class LocalTelemetry:
             stamp = parse_timestamp(item.get("timestamp"))
             if stamp is not None and (newest is None or stamp > newest):
                 newest = stamp
+        if not raw:
+            raise InvalidResponseError("latest telemetry: no readable measurement")
         return cls(
             power=_local_power(raw),
             values={ours: raw[theirs] for theirs, ours in _LOCAL_NAMES.items() if theirs in raw},
