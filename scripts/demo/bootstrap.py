@@ -391,12 +391,21 @@ def _device_domain(device: Mapping[str, Any], entities: Iterable[Mapping[str, An
     return None
 
 
-async def build_dashboard(client: HomeAssistantClient, vendors: Iterable[Vendor]) -> dict[str, Any]:
-    """Create (or refresh) the demo's dashboard in the sidebar."""
+async def build_dashboard(
+    client: HomeAssistantClient, vendors: Iterable[Vendor], *, refresh: bool = True
+) -> dict[str, Any] | None:
+    """
+    Create the demo's dashboard in the sidebar, or refresh it (``refresh``).
+
+    Without ``refresh`` an existing dashboard is kept as it is (it may have been edited).
+    """
+    dashboards = await client.ws("lovelace/dashboards/list")
+    exists = any(item["url_path"] == DASHBOARD_URL for item in dashboards)
+    if exists and not refresh:
+        return None
     entities, devices = await registry(client)
     config = dashboard_config(vendors, entities, devices, await client.states())
-    dashboards = await client.ws("lovelace/dashboards/list")
-    if not any(item["url_path"] == DASHBOARD_URL for item in dashboards):
+    if not exists:
         await client.ws(
             "lovelace/dashboards/create",
             url_path=DASHBOARD_URL,

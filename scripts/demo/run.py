@@ -258,7 +258,8 @@ class Demo:
                 if any([await client.entries(v.domain) for v in running]):
                     await wait_energy_statistics(client, running)
                     await configure_energy(client, running)
-                    await build_dashboard(client, running)
+                    # Rebuilt when an entry was added; kept (maybe edited) otherwise.
+                    await build_dashboard(client, running, refresh="created" in entries.values())
             self.mark("ready")
         return {
             "url": self.url,

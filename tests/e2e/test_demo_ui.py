@@ -228,6 +228,7 @@ def test_energy_dashboard(
     prefs = api(lambda client: configure_energy(client, vendors))
     config = api(lambda client: build_dashboard(client, vendors))
     assert prefs["energy_sources"] or prefs["device_consumption"]
+    assert config is not None
     assert config["views"][0]["cards"]
     login(page)
     page.goto("/energy")
