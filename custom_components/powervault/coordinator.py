@@ -105,15 +105,20 @@ class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordina
         )
 
     def next_interval(self) -> timedelta:
-        """Return the budget's interval, moved to just after a bucket boundary."""
+        """
+        Return the wait until the next bucket slot the budget affords.
+
+        A slot is a bucket boundary plus ``BUCKET_POLL_DELAY``. The poll that just ran
+        belongs to the latest slot at or before now (however late it ran); the next one
+        goes ``k`` slots on, ``k`` the budget's interval in buckets rounded up, so polls
+        never outpace the budget and never read the same bucket twice.
+        """
         budget_seconds = super().next_interval().total_seconds()
+        buckets = max(1, math.ceil(budget_seconds / BUCKET_SECONDS - 0.05))
         now = dt_util.utcnow().timestamp()
-        # Never earlier than the budget allows, bar a minute's slack so that a poll that
-        # took a few seconds does not slip a whole bucket.
-        earliest = now + budget_seconds - min(60.0, budget_seconds / 5)
         delay = BUCKET_POLL_DELAY.total_seconds()
-        boundary = math.ceil((earliest - delay) / BUCKET_SECONDS) * BUCKET_SECONDS + delay
-        return timedelta(seconds=max(boundary - now, 1.0))
+        slot = math.floor((now - delay) / BUCKET_SECONDS) * BUCKET_SECONDS + delay
+        return timedelta(seconds=max(slot + buckets * BUCKET_SECONDS - now, 1.0))
 
     async def _async_fetch(self) -> UnitData:
         records = await self.client.get_data(self.unit_id, "today")
