@@ -156,9 +156,9 @@ class CloudApp(SimulatorApp):
                     if charger is None:
                         response = web.Response(status=404, text="Device not found")
                     else:
-                        response = cast(web.Response, await handler(request, charger))
+                        response = cast("web.Response", await handler(request, charger))
                 else:
-                    response = cast(web.Response, await handler(request))
+                    response = cast("web.Response", await handler(request))
             except web.HTTPException as err:
                 response = web.Response(status=err.status, text=err.text or "")
             response.headers.update(self._quota_headers())
