@@ -65,7 +65,7 @@ async def async_get_config_entry_diagnostics(
             "failures": runtime.client.http.stats.failures,
             "retries": runtime.client.http.stats.retries,
         },
-        "budget": runtime.budget.as_dict() if runtime.budget is not None else None,
+        "budget": _budget(runtime),
     }
     secrets = [str(value) for value in entry.data.values() if isinstance(value, str)]
     return dict(redact(result, keys=TO_REDACT, secrets=[s for s in secrets if len(s) > 6]))
@@ -73,3 +73,15 @@ async def async_get_config_entry_diagnostics(
 
 def _fields(value: Any) -> dict[str, Any]:
     return {name: getattr(value, name) for name in value.__dataclass_fields__}
+
+
+def _budget(runtime: Any) -> dict[str, Any] | None:
+    """Return the account budget, its consumers named by role (their names hold unit ids)."""
+    if runtime.budget is None:
+        return None
+    budget: dict[str, Any] = runtime.budget.as_dict()
+    budget["consumers"] = {
+        f"consumer_{index}_{name.rsplit(' ', 1)[-1]}": consumer
+        for index, (name, consumer) in enumerate(budget["consumers"].items(), start=1)
+    }
+    return budget
