@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -23,6 +24,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from ..energy_bridges_common.client.errors import (
@@ -33,7 +35,7 @@ from ..energy_bridges_common.client.errors import (
 from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.budget import account_key
 from ..energy_bridges_common.hass.lan import async_validate_device_host
-from .api import Pairing, V2CCloudClient
+from .api import Pairing, V2CCloudClient, V2CLocalClient
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_CHARGER_HOSTS,
@@ -50,6 +52,9 @@ from .const import (
     cloud_base_url,
 )
 from .coordinator import PairingRegistry
+
+LAN_PORT = 80
+"""The charger's HTTP API port (DHCP gives an address only)."""
 
 API_KEY_SCHEMA = vol.Schema(
     {vol.Required(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
@@ -71,6 +76,17 @@ async def _async_known_chargers(hass: HomeAssistant, entry: ConfigEntry) -> set[
     registry = PairingRegistry(hass, entry.entry_id)
     await registry.async_load()
     return set(registry.charger_ids)
+
+
+def _async_remember_mac(hass: HomeAssistant, entry: ConfigEntry, charger_id: str, mac: str) -> None:
+    """Add the charger's MAC to its device: its next lease is recognised by it."""
+    registry = dr.async_get(hass)
+    device = registry.async_get_device_by_identifier((DOMAIN, charger_id), entry.entry_id)
+    if device is not None and mac:
+        registry.async_update_device(
+            device.id,
+            merge_connections={(dr.CONNECTION_NETWORK_MAC, dr.format_mac(mac))},
+        )
 
 
 class V2CCloudConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -97,6 +113,35 @@ class V2CCloudConfigFlow(ConfigFlow, domain=DOMAIN):
         if not pairings:
             return [], {"base": "no_chargers"}
         return pairings, {}
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """Follow a charger to a new DHCP lease, or offer to set up its account."""
+        try:
+            host, _port = await async_validate_device_host(discovery_info.ip)
+        except LanAddressError:
+            return self.async_abort(reason="not_v2c_device")
+        client = V2CLocalClient(async_get_clientsession(self.hass), host, LAN_PORT, timeout=5)
+        try:
+            realtime = await client.realtime()
+        except BridgeApiError:
+            return self.async_abort(reason="not_v2c_device")
+        charger_id = realtime.charger_id
+        if charger_id is None:
+            # Firmware 1.6.x does not say who it is: the cloud's pairing list will.
+            return self.async_abort(reason="not_v2c_device")
+        for entry in self._async_current_entries(include_ignore=False):
+            if charger_id not in await _async_known_chargers(self.hass, entry):
+                continue
+            if entry.state is ConfigEntryState.LOADED:
+                coordinator = entry.runtime_data.chargers.get(charger_id)
+                if coordinator is not None and not coordinator.address_overridden:
+                    coordinator.set_address(host, LAN_PORT)
+                _async_remember_mac(self.hass, entry, charger_id, discovery_info.macaddress)
+            return self.async_abort(reason="already_configured")
+        await self.async_set_unique_id(charger_id)
+        self._abort_if_unique_id_configured()
+        self.context["title_placeholders"] = {"name": f"Trydan {charger_id}"}
+        return await self.async_step_user()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the API key."""
