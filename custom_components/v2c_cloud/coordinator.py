@@ -236,7 +236,11 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         if self._lan_error is None:
             LOGGER.info("Charger %s is not answering on the LAN: %s", self.charger_id, err)
         self._lan_error = str(err)
-        if isinstance(err, UnreachableError) and self._on_lan_trouble is not None:
+        if (
+            self.lan is not None
+            and isinstance(err, UnreachableError)
+            and self._on_lan_trouble is not None
+        ):
             # It may have a new DHCP lease: the cloud's pairing list knows its address.
             self._on_lan_trouble()
         try:

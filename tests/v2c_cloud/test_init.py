@@ -184,3 +184,20 @@ async def test_unload_and_remove(
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert not er.async_entries_for_config_entry(er.async_get(hass), init_integration.entry_id)
+
+
+async def test_only_unpaired_chargers_can_be_removed(
+    hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
+) -> None:
+    from custom_components.v2c_cloud import async_remove_config_entry_device
+
+    registry = dr.async_get(hass)
+    paired = registry.async_get_device_by_identifier(
+        (DOMAIN, "V2C00001"), init_integration.entry_id
+    )
+    assert paired is not None
+    assert not await async_remove_config_entry_device(hass, init_integration, paired)
+    gone = registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "OLD0001")}
+    )
+    assert await async_remove_config_entry_device(hass, init_integration, gone)
