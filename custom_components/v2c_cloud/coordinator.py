@@ -283,12 +283,14 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
                 lan_error = err
                 self._schedule_retry_refresh()
             else:
+                LOGGER.debug("%s: wrote %s=%s over the LAN", self.charger_id, keyword, checked)
                 await self._read_back()
                 return Source.LAN
         if keyword not in CLOUD_WRITABLE_KEYWORDS:
             raise lan_error or UnreachableError(f"{keyword} can only be set over the LAN")
         with command_calls():
             await self.cloud_client.write_keyword(self.charger_id, keyword, checked)
+        LOGGER.debug("%s: wrote %s=%s through the cloud", self.charger_id, keyword, checked)
         return Source.CLOUD
 
     async def _read_back(self) -> None:
