@@ -135,3 +135,37 @@ async def test_key_revoked_while_running(
     v2c_sim.charger().intensity = 12
     await _tick(hass, freezer, 5)
     assert hass.states.get("number.trydan_1_charging_current").state == "12"
+
+
+async def test_failed_read_back_is_retried(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    v2c_sim: V2CSim,
+    init_integration: MockConfigEntry,
+) -> None:
+    v2c_sim.app(0).faults.inject("status", route="/RealTimeData", status=500, times=1)
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.trydan_1_timer"}, blocking=True
+    )
+    assert v2c_sim.charger().timer == 1
+    await _tick(hass, freezer, 6)
+    assert hass.states.get("switch.trydan_1_timer").state == "on"
+
+
+@pytest.mark.parametrize("cloud_only", [{2}])
+async def test_4g_charger_that_gets_a_lan_address_is_rebuilt(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    v2c_sim: V2CSim,
+    init_integration: MockConfigEntry,
+    cloud_only: set[int],
+) -> None:
+    assert init_integration.runtime_data.chargers["V2C00002"].lan is None
+    charger = v2c_sim.charger(1)
+    charger.has_lan = True
+    charger.ip = "127.0.0.1:1"
+    await init_integration.runtime_data.cloud.async_refresh_pairings()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert init_integration.runtime_data.chargers["V2C00002"].lan is not None
+    # Nothing answers there yet: its values still come from the cloud.
+    assert hass.states.get("sensor.trydan_2_data_source").state == "cloud"
