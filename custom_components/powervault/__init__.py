@@ -67,7 +67,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowervaultConfigEntry) -
     await runtime.data.async_config_entry_first_refresh()
     await runtime.control.async_config_entry_first_refresh()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 
 
@@ -151,11 +150,6 @@ def _device_info(unit_id: str, model: str | None) -> DeviceInfo:
         name=f"Powervault {unit_id}",
         serial_number=unit_id,
     )
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: PowervaultConfigEntry) -> None:
-    """Reload to apply new intervals and budget."""
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PowervaultConfigEntry) -> bool:

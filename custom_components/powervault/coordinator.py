@@ -60,6 +60,21 @@ def energy_day(now: datetime) -> date:
     return now.astimezone(SCHEDULE_ZONE).date()
 
 
+def seconds_to_next_slot(now: float, budget_seconds: float) -> float:
+    """
+    Return the seconds from ``now`` (a timestamp) to the next cloud poll.
+
+    A slot is a bucket boundary plus ``BUCKET_POLL_DELAY``, when the new bucket has values.
+    The poll that just ran belongs to the latest slot at or before now (however late it
+    ran); the next one goes ``k`` slots on, ``k`` the budget's interval in buckets rounded
+    up, so polls never outpace the budget and never read the same bucket twice.
+    """
+    buckets = max(1, math.ceil(budget_seconds / BUCKET_SECONDS - 0.05))
+    delay = BUCKET_POLL_DELAY.total_seconds()
+    slot = math.floor((now - delay) / BUCKET_SECONDS) * BUCKET_SECONDS + delay
+    return max(slot + buckets * BUCKET_SECONDS - now, 1.0)
+
+
 class PowervaultDataCoordinator(BridgeCoordinator[UnitData]):
     """The coordinator entities read power and energy from (cloud or local)."""
 
@@ -105,20 +120,10 @@ class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordina
         )
 
     def next_interval(self) -> timedelta:
-        """
-        Return the wait until the next bucket slot the budget affords.
-
-        A slot is a bucket boundary plus ``BUCKET_POLL_DELAY``. The poll that just ran
-        belongs to the latest slot at or before now (however late it ran); the next one
-        goes ``k`` slots on, ``k`` the budget's interval in buckets rounded up, so polls
-        never outpace the budget and never read the same bucket twice.
-        """
+        """Return the wait until the next bucket slot the budget affords."""
         budget_seconds = super().next_interval().total_seconds()
-        buckets = max(1, math.ceil(budget_seconds / BUCKET_SECONDS - 0.05))
         now = dt_util.utcnow().timestamp()
-        delay = BUCKET_POLL_DELAY.total_seconds()
-        slot = math.floor((now - delay) / BUCKET_SECONDS) * BUCKET_SECONDS + delay
-        return timedelta(seconds=max(slot + buckets * BUCKET_SECONDS - now, 1.0))
+        return timedelta(seconds=seconds_to_next_slot(now, budget_seconds))
 
     async def _async_fetch(self) -> UnitData:
         records = await self.client.get_data(self.unit_id, "today")

@@ -64,3 +64,21 @@ async def test_unit_unreachable_at_setup_retries(
     await hass.config_entries.async_setup(local_entry.entry_id)
     await hass.async_block_till_done()
     assert local_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_options_change_reloads_with_new_budget(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    result = await hass.config_entries.options.async_init(cloud_entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"daily_budget": 1000, "data_interval": 10, "control_interval": 120, "override_hours": 3},
+    )
+    await hass.async_block_till_done()
+    assert cloud_entry.state is ConfigEntryState.LOADED
+    runtime = cloud_entry.runtime_data
+    assert runtime.budget is not None
+    assert runtime.budget.quota == 1000
+    assert runtime.data.consumer.min_interval == 600
+    assert runtime.control.consumer.min_interval == 7200

@@ -1,0 +1,66 @@
+"""The Powervault simulator: its build, control API and input checks."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from simulators.framework import SimClock
+from simulators.powervault import DESCRIPTION, PowervaultCloud, PowervaultLocal, build
+
+from .conftest import API_KEY, CLOUD_UNIT
+
+
+def test_build() -> None:
+    served = build({"units": "3", "local_port": "8111"}, SimClock())
+    assert [(s.app.name, s.port) for s in served] == [
+        ("powervault-cloud", 8100),
+        ("powervault-local", 8111),
+    ]
+    assert isinstance(served[0].app, PowervaultCloud)
+    assert len(served[0].app.units) == 3
+    assert "8100" in DESCRIPTION
+
+
+async def test_cloud_control_and_checks(
+    cloud_server: TestServer, cloud_app: PowervaultCloud
+) -> None:
+    base = f"http://127.0.0.1:{cloud_server.port}"
+    headers = {"x-api-key": API_KEY}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{base}/_sim/state", json={"null_at_boundary": False, CLOUD_UNIT: {"soc": 90}}
+        ) as resp:
+            state = await resp.json()
+        assert not cloud_app.null_at_boundary
+        assert set(state) == {"pvsim-1001", "pvsim-1002"}
+        async with session.get(
+            f"{base}/v4/unit/{CLOUD_UNIT}/data?period=ever", headers=headers
+        ) as resp:
+            assert resp.status == 400
+        async with session.get(f"{base}/v4/unit?customerAccountId=1", headers=headers) as resp:
+            assert await resp.json() == {"units": []}
+        for body in ({"stateOverrides": "x"}, {"stateOverrides": [{"state": "normal"}]}):
+            async with session.post(
+                f"{base}/v4/unit/{CLOUD_UNIT}/stateOverride", json=body, headers=headers
+            ) as resp:
+                assert resp.status == 400
+        async with session.post(
+            f"{base}/v4/unit/{CLOUD_UNIT}/stateOverride", data="{", headers=headers
+        ) as resp:
+            assert resp.status == 400
+
+
+async def test_local_control_and_checks(
+    local_server: TestServer, local_app: PowervaultLocal
+) -> None:
+    base = f"http://127.0.0.1:{local_server.port}"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{base}/_sim/state", json={"base_load": 900}) as resp:
+            assert (await resp.json())["unit_id"] == "008a2564"
+        assert local_app.unit.base_load == 900
+        async with session.get(f"{base}/api/chart-data?start=x") as resp:
+            assert resp.status == 400
+        for body in ("{", "[]", '{"state": "turbo"}'):
+            async with session.post(f"{base}/api/state-override", data=body) as resp:
+                assert resp.status == 400
