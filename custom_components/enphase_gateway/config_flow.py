@@ -155,6 +155,10 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_auth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the sign-in choices again (the menu's own step)."""
+        return await self._async_step_auth()
+
     async def _async_step_auth(self) -> ConfigFlowResult:
         """Ask for what this firmware wants: a token (7 and later) or digest credentials."""
         assert self._info is not None

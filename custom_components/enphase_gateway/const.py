@@ -36,7 +36,7 @@ MIN_METER_INTERVAL: Final = 5
 SLOW_STALE_AFTER: Final = timedelta(minutes=30)
 FAST_STALE_AFTER: Final = timedelta(minutes=5)
 MAX_BACKOFF: Final = timedelta(minutes=10)
-TOKEN_CHECK_INTERVAL: Final = timedelta(hours=12)
+TOKEN_CHECK_INTERVAL: Final = timedelta(hours=1)
 MANUAL_TOKEN_WARN_DAYS: Final = 30
 # Firmware from 8.2.42xx lets the cloud put storage settings back within 1-2 minutes.
 STORAGE_RECHECK_DELAY: Final = 150

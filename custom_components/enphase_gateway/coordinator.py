@@ -206,7 +206,7 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
 
     @callback
     def start_token_checks(self) -> None:
-        """Check the token twice a day; renew it in the background well before expiry."""
+        """Check the token hourly (locally); renew it in the background well before expiry."""
         if self.client.token is None:
             return
         self._unsub_token = async_track_time_interval(

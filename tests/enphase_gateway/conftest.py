@@ -30,7 +30,7 @@ async def cloud(
 ) -> AsyncIterator[EnlightenSimulator]:
     """Serve the Enlighten login and token service; point the integration at it."""
     app = EnlightenSimulator()
-    server = TestServer(app.make_app(), host="127.0.0.1")
+    server = TestServer(app.make_app(), host="127.0.0.1", access_log=None)
     await server.start_server()
     url = f"http://127.0.0.1:{server.port}"
     monkeypatch.setenv(ENV_ENLIGHTEN_BASE_URL, url)
@@ -51,7 +51,7 @@ async def gateway_factory(
     async def start(profile: str, **changes: Any) -> tuple[GatewaySimulator, TestServer]:
         sim = GatewaySimulator(replace(PROFILES[profile], **changes), latency=0)
         sim.boot_time -= 3600
-        server = TestServer(sim.make_app(), host="127.0.0.1")
+        server = TestServer(sim.make_app(), host="127.0.0.1", access_log=None)
         await server.start_server()
         servers.append(server)
         return sim, server

@@ -37,7 +37,9 @@ from simulators.enphase.gateway import installer_password as sim_installer_passw
 from .conftest import SimFactory
 
 
-def _client(session: aiohttp.ClientSession, port: int, cloud_port: int | None = None, **kw: object) -> EnphaseGateway:
+def _client(
+    session: aiohttp.ClientSession, port: int, cloud_port: int | None = None, **kw: object
+) -> EnphaseGateway:
     urls = {}
     if cloud_port is not None:
         urls = {
@@ -85,7 +87,9 @@ def test_digest_header_waits_for_challenge() -> None:
     auth = DigestAuth("installer", "pw")
     assert auth.header("GET", "/x") is None
     assert not auth.take_challenge("Basic realm=x")
-    assert auth.take_challenge('Digest realm="enphaseenergy.com", qop="auth", nonce="abc", opaque="o"')
+    assert auth.take_challenge(
+        'Digest realm="enphaseenergy.com", qop="auth", nonce="abc", opaque="o"'
+    )
     header = auth.header("GET", "/x")
     assert header is not None
     assert 'nonce="abc"' in header
@@ -96,22 +100,37 @@ def test_digest_header_waits_for_challenge() -> None:
 
 def test_models_quirks() -> None:
     # The battery list's key really is "devices:" on some firmware.
-    power = BatteryPower.from_json({"devices:": [{"serial_num": "b1", "real_power_mw": -1500000, "soc": 40}]})
+    power = BatteryPower.from_json(
+        {"devices:": [{"serial_num": "b1", "real_power_mw": -1500000, "soc": 40}]}
+    )
     assert power.power == {"b1": -1500.0}
     assert power.soc == {"b1": 40}
     # Readings are matched by eid: an extra all-zero entry does not shift anything.
-    readings = parse_meter_readings([{"eid": 0, "activePower": 0}, {"eid": 7, "activePower": 12.5, "channels": [{"eid": 8, "activePower": 6}]}])
+    readings = parse_meter_readings(
+        [
+            {"eid": 0, "activePower": 0},
+            {"eid": 7, "activePower": 12.5, "channels": [{"eid": 8, "activePower": 6}]},
+        ]
+    )
     assert readings[7].power == 12.5
     assert readings[7].channels[0].power == 6
     # A production report without CT sections: inverters only.
-    report = ProductionReport.from_json({"production": [{"type": "inverters", "activeCount": 3, "wNow": 300, "whLifetime": 1000}]})
+    report = ProductionReport.from_json(
+        {"production": [{"type": "inverters", "activeCount": 3, "wNow": 300, "whLifetime": 1000}]}
+    )
     assert report.production is None
     assert report.inverters is not None
     assert report.inverters.power == 300
     with pytest.raises(InvalidResponseError):
         ProductionReport.from_json({"unexpected": []})
     # device_data stops at its limit: incomplete, so the v1 list stays the reference.
-    data = DeviceData.from_json({"1": {"devName": "pcu", "sn": "a", "channels": [{}]}, "deviceCount": 60, "deviceDataLimit": 50})
+    data = DeviceData.from_json(
+        {
+            "1": {"devName": "pcu", "sn": "a", "channels": [{}]},
+            "deviceCount": 60,
+            "deviceDataLimit": 50,
+        }
+    )
     assert not data.complete
     assert Measurement(power=0, energy_lifetime=0).is_all_zero
     # Wrong types become None, never an exception.
@@ -172,7 +191,9 @@ async def test_token_fetch_mfa_and_rejections(gateway_factory: SimFactory, cloud
     _sim, server = await gateway_factory("8x")
     cloud_port = int(__import__("os").environ["ENPHASE_GATEWAY_TOKEN_BASE_URL"].rsplit(":", 1)[1])
     async with aiohttp.ClientSession() as session:
-        client = _client(session, server.port, cloud_port, username=OWNER_EMAIL, password=OWNER_PASSWORD)
+        client = _client(
+            session, server.port, cloud_port, username=OWNER_EMAIL, password=OWNER_PASSWORD
+        )
         seen: list[str] = []
         client.on_token_change = seen.append
         await client.authenticate()

@@ -30,7 +30,9 @@ async def test_envoy_r_3x(hass: HomeAssistant, gateway_factory: SimFactory) -> N
     serial = sim.profile.serial
     lifetime = float(_state(hass, f"{serial}_production_lifetime") or 0)
     # The counter wraps at 2^32 J on this firmware: the sim reports the wrapped value.
-    assert lifetime == pytest.approx(sim.house.production_wh % (2**32 / 3600) / 1000, abs=0.01)  # kWh
+    assert lifetime == pytest.approx(
+        sim.house.production_wh % (2**32 / 3600) / 1000, abs=0.01
+    )  # kWh
     assert _state(hass, f"{serial}_production_today") is not None
     ids = _unique_ids(hass, entry.entry_id)
     assert not any(uid.startswith(f"{serial}_ct_") for uid in ids)
@@ -90,13 +92,20 @@ async def test_full_8x(hass: HomeAssistant, gateway_factory: SimFactory) -> None
     assert float(_state(hass, f"{battery}_soc") or 0) == round(sim.house.soc[0])
     assert _state(hass, f"{battery}_power") is not None
     # Energy dashboard: grid import/export and battery in/out from the CTs.
-    for key in ("net_consumption_delivered", "net_consumption_received", "storage_delivered", "storage_received"):
+    for key in (
+        "net_consumption_delivered",
+        "net_consumption_received",
+        "storage_delivered",
+        "storage_received",
+    ):
         assert _state(hass, f"{serial}_ct_{key}") not in (None, "unavailable", "unknown")
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     models = sorted({d.model or "" for d in devices})
     assert models == ["IQ Battery", "IQ Gateway Metered", "IQ System Controller", "Microinverter"]
     gateway = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, serial), entry.entry_id)
-    battery_device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, battery), entry.entry_id)
+    battery_device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, battery), entry.entry_id
+    )
     assert gateway is not None
     assert battery_device is not None
     assert battery_device.via_device_id == gateway.id
@@ -112,7 +121,16 @@ async def test_more_than_50_inverters(hass: HomeAssistant, gateway_factory: SimF
     assert len(data.inverters) == 64
     assert sum(1 for i in data.inverters.values() if i.detail is not None) == 50
     ids = _unique_ids(hass, entry.entry_id)
-    assert sum(1 for uid in ids if uid.endswith("_power") and "max" not in uid and not uid.startswith(sim.profile.serial)) == 64
+    assert (
+        sum(
+            1
+            for uid in ids
+            if uid.endswith("_power")
+            and "max" not in uid
+            and not uid.startswith(sim.profile.serial)
+        )
+        == 64
+    )
     # Metered without CTs: v1 production is all zeros here, so the inverters' section is used.
     assert data.production is not None
     assert data.production.energy_lifetime == pytest.approx(sim.house.production_wh, abs=2)
@@ -130,7 +148,9 @@ async def test_5x_split_phase_digest(hass: HomeAssistant, gateway_factory: SimFa
     assert f"{serial}_consumption_lifetime" in ids
 
 
-async def test_net_reported_as_total_8_3_5433(hass: HomeAssistant, gateway_factory: SimFactory) -> None:
+async def test_net_reported_as_total_8_3_5433(
+    hass: HomeAssistant, gateway_factory: SimFactory
+) -> None:
     from simulators.enphase.profiles import NET_AS_TOTAL
 
     sim, server = await gateway_factory(
@@ -143,5 +163,7 @@ async def test_net_reported_as_total_8_3_5433(hass: HomeAssistant, gateway_facto
     assert data.production is not None
     assert data.net_consumption is not None
     # Total = net + production, though the gateway put net in the total section.
-    assert data.consumption.power == pytest.approx(data.net_consumption.power + data.production.power, abs=0.01)
+    assert data.consumption.power == pytest.approx(
+        data.net_consumption.power + data.production.power, abs=0.01
+    )
     assert data.consumption.power == pytest.approx(powers.house, rel=0.05, abs=5)

@@ -189,7 +189,7 @@ class EnphaseGateway:
         verify_attempts: int = 5,
         verify_delay: float = 2.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Set up the client; nothing is sent until ``setup``."""
         self.session = session
@@ -207,7 +207,7 @@ class EnphaseGateway:
         self.capabilities: Capabilities | None = None
         self.on_token_change: Callable[[str], None] | None = None
         self._sleep = sleep
-        self._clock = clock
+        self._clock = clock or _wall_clock
         self._redactor = Redactor([password, token or ""])
         self._http: _GatewayHttp | None = None
         self._digest: DigestAuth | None = None
@@ -231,7 +231,7 @@ class EnphaseGateway:
             return [self.host]
         return [f"https://{self.host}", f"http://{self.host}"]
 
-    def _client(self, base_url: str, retry: RetryPolicy) -> _GatewayHttp:
+    def _client(self, base_url: str, retry: RetryPolicy = NO_RETRY) -> _GatewayHttp:
         headers = {} if self.keep_alive else {"Connection": "close"}
         return _GatewayHttp(
             self.session,
@@ -256,7 +256,9 @@ class EnphaseGateway:
                 error = err
                 continue
             self.info = GatewayInfo.from_xml(response.text)
-            self._http = self._client(base, RetryPolicy(attempts=2, base_delay=1.0))
+            # No immediate retries: a gateway that failed a read is often busy, and the
+            # coordinators poll again soon (with backoff) anyway.
+            self._http = self._client(base, NO_RETRY)
             return self.info
         assert error is not None
         raise error
@@ -750,3 +752,8 @@ def check_storage_settings(
                 requested=wanted,
                 reported=reported,
             )
+
+
+def _wall_clock() -> float:
+    # Looked up on each call, so that tests that move time move it here too.
+    return time.time()

@@ -94,14 +94,14 @@ class GatewayPoller:
         detail_interval: float = 300.0,
         firmware_interval: float = 4 * 3600.0,
         section_stale_after: float = 3600.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Set the tier intervals (seconds) and how long a failed section keeps its value."""
         self.gateway = gateway
         self.detail_interval = detail_interval
         self.firmware_interval = firmware_interval
         self.section_stale_after = section_stale_after
-        self._clock = clock
+        self._clock = clock or _wall_clock
         self._sections: dict[str, _Section] = {}
         self._last_detail: float | None = None
         self._last_info: float | None = None
@@ -299,3 +299,8 @@ def _with_power(battery: Battery, power: float | None, soc: float | None) -> Bat
         firmware=battery.firmware,
         power=power,
     )
+
+
+def _wall_clock() -> float:
+    # Looked up on each call, so that tests that move time move it here too.
+    return time.time()

@@ -1,0 +1,253 @@
+"""Polling: faults and recovery, the nightly outage, reboots, tokens, firmware changes, load."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+import time
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.enphase_gateway.const import DOMAIN
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from simulators.enphase import EnlightenSimulator
+from simulators.enphase.cloud import issue_token
+from simulators.enphase.gateway import WRAP_WH
+
+from .conftest import SimFactory, setup_entry
+
+
+def _entity(hass: HomeAssistant, unique_id: str, platform: str = "sensor") -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+    assert entity_id is not None
+    return entity_id
+
+
+def _value(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_unreachable_keeps_data_then_recovers(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("7x")
+    await setup_entry(hass, "7x", server.port)
+    power = _entity(hass, f"{sim.profile.serial}_production_power")
+    grid = _entity(hass, f"{sim.profile.serial}_ct_net_consumption_power")
+    fault = sim.faults.inject("reset")
+    # A short outage (a reboot, Wi-Fi) keeps the last data.
+    await _tick(hass, freezer, 70)
+    assert _value(hass, power) != STATE_UNAVAILABLE
+    assert _value(hass, grid) != STATE_UNAVAILABLE
+    # A long one makes the entities unavailable, the fast ones first.
+    for _ in range(12):
+        await _tick(hass, freezer, 60)
+    assert _value(hass, grid) == STATE_UNAVAILABLE
+    for _ in range(25):
+        await _tick(hass, freezer, 120)
+    assert _value(hass, power) == STATE_UNAVAILABLE
+    assert fault.hits > 0
+    sim.faults.clear()
+    for _ in range(12):
+        await _tick(hass, freezer, 60)
+    assert _value(hass, power) != STATE_UNAVAILABLE
+    assert _value(hass, grid) != STATE_UNAVAILABLE
+
+
+async def test_nightly_outage_keeps_inverter_detail(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("7x")
+    entry = await setup_entry(hass, "7x", server.port)
+    inverter = next(iter(entry.runtime_data.gateway.data.inverters))
+    temperature = _entity(hass, f"{inverter}_temperature")
+    before = _value(hass, temperature)
+    # device_data hangs during the nightly maintenance: it fails, the rest goes on.
+    sim.faults.inject("status", route="^/ivp/pdm/device_data$", status=503)
+    await _tick(hass, freezer, 301)
+    assert _value(hass, temperature) == before
+    assert "device_data" in entry.runtime_data.poller.section_errors
+    sim.faults.clear()
+    await _tick(hass, freezer, 301)
+    assert "device_data" not in entry.runtime_data.poller.section_errors
+
+
+async def test_reboot_zeros_never_lower_energy(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("3x")
+    await setup_entry(hass, "3x", server.port)
+    lifetime = _entity(hass, f"{sim.profile.serial}_production_lifetime")
+    before = float(_value(hass, lifetime))
+    # A reboot: unreachable, then all zeros for a few minutes.
+    sim.reboot(30)
+    await _tick(hass, freezer, 61)
+    await _tick(hass, freezer, 61)
+    assert sim.clock.timestamp() - sim.boot_time < 180
+    assert float(_value(hass, lifetime)) == before
+    for _ in range(5):
+        await _tick(hass, freezer, 61)
+    assert float(_value(hass, lifetime)) >= before
+
+
+async def test_lifetime_wrap_keeps_rising(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("3x")
+    sim.house.production_wh = WRAP_WH - 300
+    await setup_entry(hass, "3x", server.port)
+    lifetime = _entity(hass, f"{sim.profile.serial}_production_lifetime")
+    assert float(_value(hass, lifetime)) == pytest.approx((WRAP_WH - 300) / 1000, abs=0.01)
+    # The 1.19 MWh register wraps to almost nothing: the total goes on from the top.
+    sim.house.production_wh = WRAP_WH + 500
+    await _tick(hass, freezer, 61)
+    assert float(_value(hass, lifetime)) == pytest.approx((WRAP_WH + 500) / 1000, abs=0.01)
+
+
+async def test_ct_glitch_keeps_energy(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("8x")
+    await setup_entry(hass, "8x", server.port)
+    imported = _entity(hass, f"{sim.profile.serial}_ct_net_consumption_delivered")
+    before = float(_value(hass, imported))
+    sim.faults.inject("wrong_types", route="readings", keys=["actEnergyDlvd"], times=1)
+    await _tick(hass, freezer, 11)
+    assert float(_value(hass, imported)) == before
+    sim.faults.inject("truncated", route="readings", times=1)
+    await _tick(hass, freezer, 11)
+    assert float(_value(hass, imported)) >= before
+
+
+async def test_rejected_token_starts_reauth(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("7x")
+    token = issue_token(sim.profile.serial, issued_at=time.time())
+    entry = await setup_entry(
+        hass, "7x", server.port, token=token, manual_token=True, username="", password=""
+    )
+    assert entry.state is ConfigEntryState.LOADED
+    # The gateway forgets the session and refuses the token (revoked).
+    sim.sessions.clear()
+    sim.faults.inject("status", route="^/(production|auth|ivp|api)", status=401)
+    await _tick(hass, freezer, 61)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert any(flow["context"]["source"] == "reauth" for flow in flows)
+
+
+async def test_expired_session_cookie_is_renewed(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("7x")
+    entry = await setup_entry(hass, "7x", server.port)
+    checks = sim.log.count("^/auth/check_jwt$")
+    sim.sessions.clear()
+    await _tick(hass, freezer, 11)
+    assert entry.state is ConfigEntryState.LOADED
+    # One new check of the token for a new session, then on with the cookie.
+    assert sim.log.count("^/auth/check_jwt$") == checks + 1
+    await _tick(hass, freezer, 11)
+    assert sim.log.count("^/auth/check_jwt$") == checks + 1
+    # Requests carry the session cookie, not the token: cheaper for the gateway.
+    assert not any(r.seconds > 0.3 for r in sim.busy if r.path == "/ivp/meters/readings")
+
+
+async def test_token_renewed_in_background(
+    hass: HomeAssistant,
+    gateway_factory: SimFactory,
+    cloud: EnlightenSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    cloud.token_lifetime = 12 * 3600  # an installer-like token
+    sim, server = await gateway_factory("8x")
+    entry = await setup_entry(hass, "8x", server.port)
+    first = entry.data[CONF_TOKEN]
+    assert cloud.tokens_issued == 1
+    for _ in range(9):
+        await _tick(hass, freezer, 3600)
+    assert cloud.tokens_issued == 2
+    assert entry.data[CONF_TOKEN] != first
+    assert entry.runtime_data.client.token == entry.data[CONF_TOKEN]
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_manual_token_expiry_warning(
+    hass: HomeAssistant, gateway_factory: SimFactory
+) -> None:
+    sim, server = await gateway_factory("7x")
+    token = issue_token(sim.profile.serial, issued_at=time.time() - 350 * 86400)
+    entry = await setup_entry(
+        hass, "7x", server.port, token=token, manual_token=True, username="", password=""
+    )
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"token_expiring_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["days"] == "14"
+
+
+async def test_firmware_change_reprobes(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("7x")
+    entry = await setup_entry(hass, "7x", server.port)
+    sim.profile = replace(sim.profile, firmware="D8.2.4382")
+    for _ in range(5):
+        await _tick(hass, freezer, 3600)
+    await hass.async_block_till_done()
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, sim.profile.serial), entry.entry_id
+    )
+    assert device is not None
+    assert device.sw_version == "D8.2.4382"
+    assert entry.state is ConfigEntryState.LOADED
+    # The new firmware has the power export limit: probed and shown after the reload.
+    assert entry.runtime_data.poller.capabilities.power_export_limit
+
+
+async def test_setup_failures(hass: HomeAssistant, gateway_factory: SimFactory) -> None:
+    sim, server = await gateway_factory("5x")
+    sim.faults.inject("reset")
+    entry = await setup_entry(hass, "5x", server.port)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    other, other_server = await gateway_factory("3x")
+    wrong = await setup_entry(hass, "5x", other_server.port)
+    # Another gateway answers at the address: wait for discovery.
+    assert wrong.state is ConfigEntryState.SETUP_RETRY
+    bad, bad_server = await gateway_factory("3x")
+    denied = await setup_entry(hass, "3x", bad_server.port, password="wrong")
+    assert denied.state is ConfigEntryState.SETUP_ERROR
+    assert any(
+        f["context"]["source"] == "reauth"
+        for f in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    )
+
+
+async def test_requests_per_hour_at_defaults(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("8x")
+    await setup_entry(hass, "8x", server.port)
+    sim.log.clear()
+    for _ in range(360):
+        await _tick(hass, freezer, 10)
+    # One hour: the CTs every 10 s, the production report every minute, settings every 5.
+    assert 355 <= sim.log.count("^/ivp/meters/readings$") <= 362
+    assert 58 <= sim.log.count("^/production.json$") <= 61
+    assert 11 <= sim.log.count("^/admin/lib/tariff$") <= 13
+    assert 11 <= sim.log.count("^/ivp/pdm/device_data$") <= 13
+    assert sim.log.count("^/home$") == 0
+    assert sim.log.count("^/auth/check_jwt$") == 0
