@@ -193,7 +193,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
     await asyncio.gather(*(c.async_refresh() for c in chargers.values()))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 
 
@@ -221,10 +220,6 @@ async def _async_apply_pairings(
             hass.config_entries.async_schedule_reload(entry.entry_id)
             return
         coordinator.set_address(address[0], address[1])
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: V2CConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:

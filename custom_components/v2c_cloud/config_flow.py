@@ -10,7 +10,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
+    OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
@@ -215,7 +215,7 @@ class V2CCloudConfigFlow(ConfigFlow, domain=DOMAIN):
         return V2CCloudOptionsFlow()
 
 
-class V2CCloudOptionsFlow(OptionsFlow):
+class V2CCloudOptionsFlow(OptionsFlowWithReload):
     """Polling, the commands' reserve, and a LAN address per charger."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -122,6 +122,8 @@ class PairingRegistry:
             for item in stored.get("pairings", [])
             if isinstance(item, dict) and item.get("charger_id")
         ]
+        # A restart does not make the list older: no extra cloud call for it.
+        self.refreshed = dt_util.parse_datetime(str(stored.get("refreshed") or ""))
         return bool(self.pairings)
 
     async def async_set(self, pairings: list[Pairing]) -> None:
@@ -134,7 +136,8 @@ class PairingRegistry:
                 "pairings": [
                     {"charger_id": p.charger_id, "name": p.name, "ip": p.ip, "model": p.model}
                     for p in pairings
-                ]
+                ],
+                "refreshed": self.refreshed.isoformat(),
             }
         )
 
