@@ -128,13 +128,16 @@ class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordina
     async def _async_fetch(self) -> UnitData:
         records = await self.client.get_data(self.unit_id, "today")
         now = dt_util.utcnow()
-        power = latest_power(records)
-        previous = self.data.power if self.data is not None else None
-        if power is None:
-            # Just after midnight the day may have no bucket yet.
-            power = previous or PowerFlow()
-        elif previous is not None and not power.complete:
-            power = power.filled_from(previous)
+        power = latest_power(records) or PowerFlow()
+        if not power.complete:
+            # Just after midnight today has no earlier bucket to fill the newest one's nulls
+            # from: the last values seen stand in, or (right after a start) the past hour's.
+            if self.data is not None:
+                power = power.filled_from(self.data.power)
+            else:
+                earlier = latest_power(await self.client.get_data(self.unit_id, "past-hour"))
+                if earlier is not None:
+                    power = power.filled_from(earlier)
         return UnitData(power=power, energy=DailyEnergy(energy_day(now), sum_energy(records)))
 
 

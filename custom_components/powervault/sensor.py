@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+import sys
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -393,7 +394,9 @@ class PowervaultEnergySensor(PowervaultSensor, RestoreSensor):
         self._day: date | None = None
 
     def _new_total(self) -> MonotonicTotal:
-        return MonotonicTotal(confirm_readings=self.entity_description.confirm_readings)
+        # A day's total has one legitimate drop, at midnight, handled by the day itself:
+        # within a day no run of lower readings, however long, is taken for a reset.
+        return MonotonicTotal(confirm_readings=sys.maxsize)
 
     async def async_added_to_hass(self) -> None:
         """Restore today's total, then take the current reading."""

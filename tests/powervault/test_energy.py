@@ -134,3 +134,38 @@ async def test_totals_start_again_at_midnight(
     assert len(drops) == 1
     assert drops[0][1] < 1.0
     assert values[-1] > drops[0][1]
+
+
+async def test_a_long_run_of_lower_totals_is_not_a_reset(
+    hass: HomeAssistant,
+    cloud_entry: MockConfigEntry,
+    cloud_app: PowervaultCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    home = _register(hass, cloud_entry, "home_energy")
+    await setup_entry(hass, cloud_entry)
+    first = _value(hass, home)
+    # For half an hour the cloud answers with a single bucket: a far lower (non-zero) sum.
+    one_bucket = (
+        '{"data": [{"time": "%s", "instant_soc": 50, "instant_battery": 0, '
+        '"instant_demand": 500000, "instant_grid": 500000, "instant_solar": 0, '
+        '"homeConsumed": 500000}]}' % dt_util.utcnow().strftime("%Y-%m-%d %H:00:00")
+    )
+    cloud_app.faults.inject(FaultKind.MALFORMED, "/data", body=one_bucket, times=6)
+    values = []
+    for _ in range(6):
+        await tick(hass, freezer, timedelta(minutes=5))
+        values.append(_value(hass, home))
+    if energy_day(dt_util.utcnow()) == energy_day(dt_util.utcnow() - timedelta(minutes=30)):
+        assert values == [first] * 6
+
+
+async def test_nulls_at_start_are_filled_from_the_past_hour(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    cloud_app.faults.inject(FaultKind.MISSING_KEYS, "/data", keys=["instant_grid"], times=1)
+    await setup_entry(hass, cloud_entry)
+    assert cloud_app.log.count("/data") == 2
+    grid = hass.states.get("sensor.powervault_pvsim_1001_grid_power")
+    assert grid is not None
+    float(grid.state)
