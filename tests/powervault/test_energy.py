@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import itertools
+import json
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
@@ -146,10 +147,21 @@ async def test_a_long_run_of_lower_totals_is_not_a_reset(
     await setup_entry(hass, cloud_entry)
     first = _value(hass, home)
     # For half an hour the cloud answers with a single bucket: a far lower (non-zero) sum.
-    one_bucket = (
-        '{"data": [{"time": "%s", "instant_soc": 50, "instant_battery": 0, '
-        '"instant_demand": 500000, "instant_grid": 500000, "instant_solar": 0, '
-        '"homeConsumed": 500000}]}' % dt_util.utcnow().strftime("%Y-%m-%d %H:00:00")
+    hour = dt_util.utcnow().strftime("%Y-%m-%d %H:00:00")
+    one_bucket = json.dumps(
+        {
+            "data": [
+                {
+                    "time": hour,
+                    "instant_soc": 50,
+                    "instant_battery": 0,
+                    "instant_demand": 500_000,
+                    "instant_grid": 500_000,
+                    "instant_solar": 0,
+                    "homeConsumed": 500_000,
+                }
+            ]
+        }
     )
     cloud_app.faults.inject(FaultKind.MALFORMED, "/data", body=one_bucket, times=6)
     values = []
