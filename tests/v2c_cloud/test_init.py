@@ -201,3 +201,14 @@ async def test_only_unpaired_chargers_can_be_removed(
         config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "OLD0001")}
     )
     assert await async_remove_config_entry_device(hass, init_integration, gone)
+
+
+async def test_restart_does_not_refetch_the_pairing_list(
+    hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
+) -> None:
+    assert v2c_sim.cloud_calls("/pairings/me") == 1
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert v2c_sim.cloud_calls("/pairings/me") == 1
+    # One reported state per charger per start: the whole cost of a restart.
+    assert v2c_sim.cloud_calls("/device/reported") == 4
