@@ -132,7 +132,7 @@ class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordina
         if not power.complete:
             # Just after midnight today has no earlier bucket to fill the newest one's nulls
             # from: the last values seen stand in, or (right after a start) the past hour's.
-            if self.data is not None:
+            if self.last_success is not None:
                 power = power.filled_from(self.data.power)
             else:
                 earlier = latest_power(await self.client.get_data(self.unit_id, "past-hour"))
