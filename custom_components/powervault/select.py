@@ -9,7 +9,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import VALID_STATES
 from .coordinator import PowervaultConfigEntry, PowervaultControlCoordinator
-from .entity import PowervaultEntity
+from .entity import PowervaultControlEntity
 from .helpers import async_run_command, override_duration
 
 PARALLEL_UPDATES = 1
@@ -34,7 +34,7 @@ async def async_setup_entry(
     )
 
 
-class PowervaultBatteryModeSelect(PowervaultEntity[PowervaultControlCoordinator], SelectEntity):
+class PowervaultBatteryModeSelect(PowervaultControlEntity, SelectEntity):
     """
     The battery's effective state; choosing one overrides the portal schedule.
 

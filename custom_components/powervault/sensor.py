@@ -35,9 +35,8 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTemperature,
 )
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.energy import MonotonicTotal
@@ -48,13 +47,8 @@ from ..energy_bridges_common.hass.entity import (
     SensorValue,
 )
 from .api import VALID_STATES, BatteryControl, CellReading, EnergyFlows
-from .coordinator import (
-    PowervaultConfigEntry,
-    PowervaultControlCoordinator,
-    PowervaultDataCoordinator,
-    UnitData,
-)
-from .entity import PowervaultEntity
+from .coordinator import PowervaultConfigEntry, PowervaultDataCoordinator, UnitData
+from .entity import PowervaultControlEntity, PowervaultEntity
 
 PARALLEL_UPDATES = 0
 
@@ -499,48 +493,12 @@ class PowervaultCellSensor(PowervaultEntity[PowervaultDataCoordinator], SensorEn
         return cell.value
 
 
-class PowervaultControlSensor(PowervaultEntity[PowervaultControlCoordinator], SensorEntity):
-    """
-    The effective battery state, or when the override ends.
-
-    Both change when a schedule slot or an override starts or ends, not only when the
-    schedule is read: the entity wakes itself at the next such moment.
-    """
+class PowervaultControlSensor(PowervaultControlEntity, SensorEntity):
+    """The effective battery state, or when the override ends."""
 
     entity_description: BridgeSensorEntityDescription[BatteryControl]
-    _unsub_timer: CALLBACK_TYPE | None = None
 
     @property
     def native_value(self) -> SensorValue:
         """Return the value now."""
         return self.entity_description.value_fn(self.coordinator.data)
-
-    async def async_added_to_hass(self) -> None:
-        """Start the timer."""
-        await super().async_added_to_hass()
-        self._schedule_next_change()
-        self.async_on_remove(self._cancel_timer)
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._schedule_next_change()
-        super()._handle_coordinator_update()
-
-    @callback
-    def _schedule_next_change(self) -> None:
-        self._cancel_timer()
-        when = self.coordinator.data.next_change(dt_util.utcnow())
-        if when is not None:
-            self._unsub_timer = async_track_point_in_utc_time(self.hass, self._changed, when)
-
-    @callback
-    def _changed(self, _now: datetime) -> None:
-        self._unsub_timer = None
-        self._schedule_next_change()
-        self.async_write_ha_state()
-
-    @callback
-    def _cancel_timer(self) -> None:
-        if self._unsub_timer is not None:
-            self._unsub_timer()
-            self._unsub_timer = None

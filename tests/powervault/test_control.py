@@ -280,3 +280,33 @@ async def test_get_data_local(hass: HomeAssistant, local_entry: MockConfigEntry)
         "solar_power",
         "state_of_charge",
     }
+
+
+async def test_state_follows_the_schedule_between_reads(
+    hass: HomeAssistant,
+    local_entry: MockConfigEntry,
+    local_app: PowervaultLocal,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A slot that starts between two schedule reads shows when it starts."""
+    from zoneinfo import ZoneInfo
+
+    london = dt_util.utcnow().astimezone(ZoneInfo("Europe/London"))
+    boundary = (london + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    if boundary.date() != london.date():
+        pytest.skip("too close to midnight for a same-day slot")
+    before = (boundary - timedelta(seconds=1)).strftime("%H:%M:%S")
+    slots = [
+        {"start": "00:00:00", "end": before, "state": "normal"},
+        {"start": boundary.strftime("%H:%M:%S"), "end": "23:59:59", "state": "force-charge"},
+    ]
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    local_app.unit.schedule = dict.fromkeys(days, slots)
+    hass.config_entries.async_update_entry(local_entry, options={"control_interval": 360})
+    await setup_entry(hass, local_entry)
+    assert state_value(hass, "select", f"{LOCAL_UNIT}_battery_mode") == "normal"
+    reads = local_app.log.count("/api/schedule")
+    await tick(hass, freezer, timedelta(minutes=11))
+    assert local_app.log.count("/api/schedule") == reads
+    assert state_value(hass, "select", f"{LOCAL_UNIT}_battery_mode") == "force_charge"
+    assert state_value(hass, "sensor", f"{LOCAL_UNIT}_effective_state") == "force_charge"
