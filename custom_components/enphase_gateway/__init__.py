@@ -69,7 +69,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> b
     await gateway.async_config_entry_first_refresh()
     meters: MeterCoordinator | None = None
     if poller.capabilities.has_cts:
-        meters = MeterCoordinator(hass, entry, poller)
+        meters = MeterCoordinator(hass, entry, poller, gateway)
         await meters.async_config_entry_first_refresh()
     # The gateway's device first: inverters, batteries and the controller hang below it.
     device = dr.async_get(hass).async_get_or_create(

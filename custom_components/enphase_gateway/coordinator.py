@@ -113,9 +113,31 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
 
     @callback
     def async_apply(self, **changes: Any) -> None:
-        """Show what a verified write read back, without a heavy poll."""
-        if self.data is not None:
-            self.async_set_updated_data(replace(self.data, **changes))
+        """Show new values (a write's read-back, live CT power) without a heavy poll."""
+        # Not async_set_updated_data: that would push the next poll back each time.
+        self.data = replace(self.data, **changes)
+        self.async_update_listeners()
+
+    @callback
+    def async_apply_meters(self, meters: MeterData) -> None:
+        """Carry the CTs' live power into the system flows (the report is read less often)."""
+        data = self.data
+        power = {
+            meter.measurement_type: reading.power
+            for eid, meter in meters.meters.items()
+            if (reading := meters.readings.get(eid)) is not None and reading.power is not None
+        }
+        produced = power.get("production")
+        net = power.get("net-consumption")
+        changes: dict[str, Any] = {}
+        if data.production is not None and data.production_from_ct and produced is not None:
+            changes["production"] = replace(data.production, power=produced)
+        if data.net_consumption is not None and net is not None:
+            changes["net_consumption"] = replace(data.net_consumption, power=net)
+        if data.consumption is not None and net is not None and produced is not None:
+            changes["consumption"] = replace(data.consumption, power=produced + net)
+        if changes:
+            self.async_apply(**changes)
 
     async def async_write_storage(
         self,
@@ -266,7 +288,11 @@ class MeterCoordinator(BridgeCoordinator[MeterData]):
     """The fast poll: the CT readings only (cheap for the gateway)."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: EnphaseConfigEntry, poller: GatewayPoller
+        self,
+        hass: HomeAssistant,
+        entry: EnphaseConfigEntry,
+        poller: GatewayPoller,
+        gateway: GatewayCoordinator,
     ) -> None:
         """Poll the CTs every few seconds."""
         super().__init__(
@@ -281,6 +307,9 @@ class MeterCoordinator(BridgeCoordinator[MeterData]):
             max_backoff=MAX_BACKOFF,
         )
         self.poller = poller
+        self.gateway = gateway
 
     async def _async_fetch(self) -> MeterData:
-        return await self.poller.read_meters()
+        data = await self.poller.read_meters()
+        self.gateway.async_apply_meters(data)
+        return data

@@ -55,7 +55,12 @@ async def async_get_config_entry_diagnostics(
         },
         "section_errors": dict(runtime.poller.section_errors),
         "requests": client.stats,
-        "data": asdict(data),
+        # Lists, not dicts keyed by serial: keys are not redacted.
+        "data": {
+            **asdict(data),
+            "inverters": [asdict(i) for i in data.inverters.values()],
+            "batteries": [asdict(b) for b in data.batteries.values()],
+        },
         "meters": asdict(runtime.meters.data) if runtime.meters else None,
     }
     if entry.options.get(OPTION_DIAGNOSTICS_RAW):

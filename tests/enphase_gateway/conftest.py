@@ -7,6 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestServer
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -16,8 +18,6 @@ from custom_components.enphase_gateway.const import (
     ENV_ENLIGHTEN_BASE_URL,
     ENV_TOKEN_BASE_URL,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
-from homeassistant.core import HomeAssistant
 from simulators.enphase import PROFILES, EnlightenSimulator, GatewaySimulator
 from simulators.enphase.cloud import OWNER_EMAIL, OWNER_PASSWORD
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 from ipaddress import ip_address
 import time
 
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 
 from custom_components.enphase_gateway.const import (
@@ -15,11 +20,6 @@ from custom_components.enphase_gateway.const import (
     OPTION_METER_INTERVAL,
     OPTION_SCAN_INTERVAL,
 )
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from simulators.enphase.cloud import MFA_EMAIL, OWNER_EMAIL, OWNER_PASSWORD, issue_token
 
 from .conftest import SimFactory, setup_entry
@@ -74,7 +74,7 @@ async def test_user_digest_flow(hass: HomeAssistant, gateway_factory: SimFactory
 
 
 async def test_user_cloud_login_flow(hass: HomeAssistant, gateway_factory: SimFactory) -> None:
-    sim, server = await gateway_factory("8x")
+    _sim, server = await gateway_factory("8x")
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: f"127.0.0.1:{server.port}"}
     )
@@ -199,7 +199,7 @@ async def test_zeroconf_rejects_ipv6_and_missing_serial(hass: HomeAssistant) -> 
 async def test_already_configured_user_flow_updates_host(
     hass: HomeAssistant, gateway_factory: SimFactory
 ) -> None:
-    sim, server = await gateway_factory("5x")
+    _sim, server = await gateway_factory("5x")
     entry = await setup_entry(hass, "5x", server.port, host="127.0.0.1:1")
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: f"127.0.0.1:{server.port}"}
@@ -209,7 +209,7 @@ async def test_already_configured_user_flow_updates_host(
 
 
 async def test_reauth_with_cloud_login(hass: HomeAssistant, gateway_factory: SimFactory) -> None:
-    sim, server = await gateway_factory("7x")
+    _sim, server = await gateway_factory("7x")
     entry = await setup_entry(hass, "7x", server.port)
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
@@ -237,8 +237,8 @@ async def test_reauth_unreachable_shows_error(
 
 
 async def test_reconfigure(hass: HomeAssistant, gateway_factory: SimFactory) -> None:
-    sim, server = await gateway_factory("5x")
-    other_sim, other_server = await gateway_factory("3x")
+    _sim, server = await gateway_factory("5x")
+    _other_sim, other_server = await gateway_factory("3x")
     entry = await setup_entry(hass, "5x", server.port)
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
@@ -257,7 +257,7 @@ async def test_reconfigure(hass: HomeAssistant, gateway_factory: SimFactory) -> 
 
 
 async def test_options_flow(hass: HomeAssistant, gateway_factory: SimFactory) -> None:
-    sim, server = await gateway_factory("7x")
+    _sim, server = await gateway_factory("7x")
     entry = await setup_entry(hass, "7x", server.port)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(

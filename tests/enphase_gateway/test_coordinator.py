@@ -7,14 +7,14 @@ from datetime import timedelta
 import time
 
 from freezegun.api import FrozenDateTimeFactory
-import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
-
-from custom_components.enphase_gateway.const import DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.enphase_gateway.const import DOMAIN
 from simulators.enphase import EnlightenSimulator
 from simulators.enphase.cloud import issue_token
 from simulators.enphase.gateway import WRAP_WH
@@ -173,7 +173,7 @@ async def test_token_renewed_in_background(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     cloud.token_lifetime = 12 * 3600  # an installer-like token
-    sim, server = await gateway_factory("8x")
+    _sim, server = await gateway_factory("8x")
     entry = await setup_entry(hass, "8x", server.port)
     first = entry.data[CONF_TOKEN]
     assert cloud.tokens_issued == 1
@@ -223,11 +223,11 @@ async def test_setup_failures(hass: HomeAssistant, gateway_factory: SimFactory) 
     sim.faults.inject("reset")
     entry = await setup_entry(hass, "5x", server.port)
     assert entry.state is ConfigEntryState.SETUP_RETRY
-    other, other_server = await gateway_factory("3x")
+    _other, other_server = await gateway_factory("3x")
     wrong = await setup_entry(hass, "5x", other_server.port)
     # Another gateway answers at the address: wait for discovery.
     assert wrong.state is ConfigEntryState.SETUP_RETRY
-    bad, bad_server = await gateway_factory("3x")
+    _bad, bad_server = await gateway_factory("3x")
     denied = await setup_entry(hass, "3x", bad_server.port, password="wrong")
     assert denied.state is ConfigEntryState.SETUP_ERROR
     assert any(
@@ -244,10 +244,29 @@ async def test_requests_per_hour_at_defaults(
     sim.log.clear()
     for _ in range(360):
         await _tick(hass, freezer, 10)
-    # One hour: the CTs every 10 s, the production report every minute, settings every 5.
+    # One hour: the CTs every 10 s, the live battery state every minute, the heavy
+    # production report, inverters and settings every 5 minutes.
     assert 355 <= sim.log.count("^/ivp/meters/readings$") <= 362
-    assert 58 <= sim.log.count("^/production.json$") <= 61
+    assert 58 <= sim.log.count("^/ivp/ensemble/power$") <= 61
+    assert 11 <= sim.log.count("^/production.json$") <= 13
     assert 11 <= sim.log.count("^/admin/lib/tariff$") <= 13
     assert 11 <= sim.log.count("^/ivp/pdm/device_data$") <= 13
     assert sim.log.count("^/home$") == 0
     assert sim.log.count("^/auth/check_jwt$") == 0
+
+
+async def test_system_power_follows_the_cts(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    sim, server = await gateway_factory("7x")
+    await setup_entry(hass, "7x", server.port)
+    serial = sim.profile.serial
+    await _tick(hass, freezer, 10)
+    powers = sim.house.powers(sim.clock.timestamp())
+    production = float(_value(hass, _entity(hass, f"{serial}_production_power")))
+    net = float(_value(hass, _entity(hass, f"{serial}_net_consumption_power")))
+    consumption = float(_value(hass, _entity(hass, f"{serial}_consumption_power")))
+    # Live within one CT poll, though the production report is read every 5 minutes.
+    assert production == pytest.approx(powers.production, abs=1)
+    assert net == pytest.approx(powers.grid, abs=1)
+    assert consumption == pytest.approx(powers.house, abs=2)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from custom_components.enphase_gateway.const import DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+
+from custom_components.enphase_gateway.const import DOMAIN
 
 from .conftest import SimFactory, setup_entry
 

@@ -453,11 +453,10 @@ class EnphaseGateway:
         """Read the network interfaces (``/home``, slow)."""
         return InterfaceInfo.from_json(await self._get_json(const.HOME))
 
-    async def get_production_report(self) -> ProductionReport:
-        """Read ``/production.json?details=1``."""
-        return ProductionReport.from_json(
-            await self._get_json(f"{const.PRODUCTION_JSON}?details=1")
-        )
+    async def get_production_report(self, *, details: bool = True) -> ProductionReport:
+        """Read ``/production.json`` (``?details=1`` adds the phases and costs twice as much)."""
+        path = f"{const.PRODUCTION_JSON}?details=1" if details else const.PRODUCTION_JSON
+        return ProductionReport.from_json(await self._get_json(path))
 
     async def get_production_legacy(self) -> ProductionReport:
         """Read ``/production`` (older firmware)."""

@@ -585,11 +585,7 @@ class EnsembleInventory:
                 if not isinstance(dev, Mapping) or not isinstance(dev.get("serial_num"), str):
                     continue
                 status = dev.get("device_status")
-                status_ok = (
-                    all("ok" in s for s in status if isinstance(s, str))
-                    if isinstance(status, list)
-                    else None
-                )
+                status_ok = "envoy.global.ok" in status if isinstance(status, list) else None
                 if group.get("type") == "ENCHARGE":
                     batteries[dev["serial_num"]] = Battery(
                         serial=dev["serial_num"],

@@ -105,6 +105,7 @@ class GatewayPoller:
         self._sections: dict[str, _Section] = {}
         self._last_detail: float | None = None
         self._last_info: float | None = None
+        self._report: ProductionReport | None = None
         self.section_errors: dict[str, str] = {}
 
     @property
@@ -162,8 +163,8 @@ class GatewayPoller:
                 self.force_detail()
         caps = self.capabilities
         assert gateway.info is not None
-        production, consumption, net, estimate, from_ct = await self._read_production(caps)
         detail = self._last_detail is None or now - self._last_detail >= self.detail_interval
+        production, consumption, net, estimate, from_ct = await self._read_production(caps, detail)
         if detail:
             self._last_detail = now
             if caps.inverters:
@@ -250,32 +251,49 @@ class GatewayPoller:
         return inverters
 
     async def _read_production(
-        self, caps: Capabilities
+        self, caps: Capabilities, detail: bool
     ) -> tuple[
         Measurement | None, Measurement | None, Measurement | None, Measurement | None, bool
     ]:
+        """
+        Read production and consumption as cheaply as the gateway allows.
+
+        ``/production.json?details=1`` is the heaviest endpoint (2-5 s). With CTs, the fast
+        CT poll carries the live power, so the report (energy today, seven days, phases)
+        is read with the detail tier. Without CTs the values only change when the
+        microinverters report, every 5 minutes: a metered gateway's report (its inverters
+        section; v1 may be zeros or stalled there) is read with the detail tier too, and a
+        non-metered one reads the cheap ``/api/v1/production``.
+        """
         gateway = self.gateway
-        report: ProductionReport | None = None
+        report: ProductionReport | None = self._report
         simple: SimpleProduction | None = None
-        if caps.production_report:
-            report = await gateway.get_production_report()
-        elif caps.production_legacy:
-            report = await gateway.get_production_legacy()
-        if caps.production_v1 and (report is None or report.production is None):
+        if caps.metered and (caps.production_report or caps.production_legacy):
+            if detail or report is None:
+                report = (
+                    await gateway.get_production_report(details=caps.has_cts)
+                    if caps.production_report
+                    else await gateway.get_production_legacy()
+                )
+        elif caps.production_v1:
             simple = await gateway.get_simple_production()
+            report = None
+        elif caps.production_report:
+            report = await gateway.get_production_report(details=False)
+        else:
+            report = await gateway.get_production_legacy()
         estimate = report.inverters if report else None
-        production: Measurement | None
         from_ct = bool(report and report.production)
+        production: Measurement | None
         if report is not None and report.production is not None:
             production = report.production
-        elif simple is not None and not (caps.metered and simple.as_measurement().is_all_zero):
+        elif simple is not None:
             production = simple.as_measurement()
         else:
-            # Metered without a production CT: v1 may be zeros or stalled; the inverters'
-            # section of the report is right.
             production = estimate
         if production is None or production.is_all_zero:
             raise GatewayNotReadyError("The gateway reports no production data yet")
+        self._report = report
         consumption = report.total_consumption if report else None
         net = report.net_consumption if report else None
         if caps.net_as_total and consumption is not None and report and report.production:
