@@ -32,7 +32,13 @@ async def run_flow(client: HomeAssistantClient, vendor: Vendor, urls: Urls) -> d
     """Run a vendor's config flow with the demo's answers; return the final result."""
     if vendor.application_credentials is not None:
         await ensure_application_credentials(client, vendor)
-    result = await client.start_flow(vendor.domain)
+    return await drive_flow(client, vendor, urls, await client.start_flow(vendor.domain))
+
+
+async def drive_flow(
+    client: HomeAssistantClient, vendor: Vendor, urls: Urls, result: dict[str, Any]
+) -> dict[str, Any]:
+    """Answer a flow's steps with the demo's answers until it creates an entry or aborts."""
     for _ in range(MAX_FLOW_STEPS):
         kind = result["type"]
         if kind in ("create_entry", "abort"):
@@ -137,6 +143,48 @@ async def ensure_entries(
     vendors = list(vendors)
     outcomes = await asyncio.gather(*(ensure(vendor) for vendor in vendors))
     return {vendor.domain: outcome for vendor, outcome in zip(vendors, outcomes, strict=True)}
+
+
+async def reauthenticate(
+    client: HomeAssistantClient, vendors: Iterable[Vendor], urls: Mapping[str, Urls]
+) -> dict[str, str]:
+    """
+    Finish the re-authentication Home Assistant asks for, as a person would.
+
+    The simulators start afresh on each run: a cloud that forgot the tokens it issued (Tesla's
+    refresh token) refuses them, and Home Assistant starts a reauth flow for the entry.
+    """
+    domains = {vendor.domain: vendor for vendor in vendors}
+    failed = [
+        e for e in await client.entries() if e["domain"] in domains and e["state"] == "setup_error"
+    ]
+    if not failed:
+        return {}
+
+    async def reauth_flows() -> list[dict[str, Any]]:
+        flows = await client.ws("config_entries/flow/progress")
+        return [
+            flow
+            for flow in flows
+            if flow["handler"] in domains and flow["context"].get("source") == "reauth"
+        ]
+
+    try:
+        flows = await wait_for(reauth_flows, timeout=15, what="re-authentication flows")
+    except HomeAssistantError:
+        return {}
+    outcome: dict[str, str] = {}
+    for flow in flows:
+        vendor = domains[flow["handler"]]
+        current = await client.request("GET", f"/api/config/config_entries/flow/{flow['flow_id']}")
+        try:
+            result = await drive_flow(client, vendor, urls[vendor.domain], current)
+        except HomeAssistantError as err:
+            _LOGGER.error("%s: could not re-authenticate: %s", vendor.domain, err)
+            outcome[vendor.domain] = f"failed: {err}"
+            continue
+        outcome[vendor.domain] = str(result.get("reason") or result["type"])
+    return outcome
 
 
 async def wait_entries_loaded(

@@ -39,6 +39,7 @@ from bootstrap import (
     build_dashboard,
     configure_energy,
     ensure_entries,
+    reauthenticate,
     remove_failed_onboarding_entries,
     wait_energy_statistics,
     wait_entries_loaded,
@@ -62,6 +63,8 @@ TRACKED = {"configuration.yaml", "dashboards", "README.md"}
 HASS_START_TIMEOUT = 240.0
 SIMULATOR_START_TIMEOUT = 60.0
 HASS_STOP_TIMEOUT = 60.0
+HASS = "Home Assistant"
+RESTART_EXIT_CODE = 100  # homeassistant.const.RESTART_EXIT_CODE
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
@@ -195,6 +198,18 @@ class Demo:
         self.started = time.monotonic()
         self.started_at = time.time()
         self.timings: dict[str, float] = {}
+        self._hass_env: dict[str, str] = {}
+
+    def _start_hass(self) -> Child:
+        """Start Home Assistant (again, after a restart asked for in the UI)."""
+        hass = Child(
+            HASS,
+            [sys.executable, str(HASS_MAIN), "-c", str(self.config), "--skip-pip"],
+            self.config / "logs" / "hass-console.log",
+            self._hass_env,
+        )
+        self.children.append(hass)
+        return hass
 
     def mark(self, what: str) -> None:
         """Record the seconds since the start for a milestone."""
@@ -223,13 +238,8 @@ class Demo:
             ", ".join(f"{d} {list(u.values())}" for d, u in urls.items()) or "none available yet",
         )
 
-        hass = Child(
-            "Home Assistant",
-            [sys.executable, str(HASS_MAIN), "-c", str(self.config), "--skip-pip"],
-            self.config / "logs" / "hass-console.log",
-            hass_env(running, urls),
-        )
-        self.children.append(hass)
+        self._hass_env = hass_env(running, urls)
+        hass = self._start_hass()
         _LOGGER.info("Home Assistant is starting (log: %s)", self.config / "home-assistant.log")
         async with HomeAssistantClient(self.url) as client:
 
@@ -254,6 +264,13 @@ class Demo:
             if not self.args.no_entries:
                 entries = await ensure_entries(client, running, urls)
                 await wait_entries_loaded(client, [v.domain for v in running])
+                for domain, result in (await reauthenticate(client, running, urls)).items():
+                    entries[domain] = f"re-authenticated ({result})"
+                states = await wait_entries_loaded(client, [v.domain for v in running])
+                entries = {
+                    domain: f"{outcome}, {states.get(domain, 'no entry')}"
+                    for domain, outcome in entries.items()
+                }
                 self.mark("entries")
                 if any([await client.entries(v.domain) for v in running]):
                     await wait_energy_statistics(client, running)
@@ -279,8 +296,14 @@ class Demo:
     async def watch(self, stop: asyncio.Event) -> int:
         """Wait for a stop request or a child's death; return the exit code."""
         while not stop.is_set():
-            for child in self.children:
-                if not child.running:
+            for child in list(self.children):
+                if child.name == HASS and child.process.poll() == RESTART_EXIT_CODE:
+                    # Settings -> Restart: Home Assistant exits for its supervisor to restart it.
+                    _LOGGER.info("Home Assistant asked for a restart: starting it again")
+                    await child.stop(HASS_STOP_TIMEOUT)
+                    self.children.remove(child)
+                    self._start_hass()
+                elif not child.running:
                     _LOGGER.error(
                         "%s exited with code %s (log: %s)",
                         child.name,
@@ -295,7 +318,7 @@ class Demo:
     async def stop(self) -> None:
         """Stop Home Assistant first (it saves its state), then the simulators."""
         for child in reversed(self.children):
-            timeout = HASS_STOP_TIMEOUT if child.name == "Home Assistant" else 10
+            timeout = HASS_STOP_TIMEOUT if child.name == HASS else 10
             if child.running:
                 _LOGGER.info("Stopping %s", child.name)
             await child.stop(timeout)

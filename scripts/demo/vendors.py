@@ -203,7 +203,7 @@ TESLA = Vendor(
     simulator="tesla",
     title="Tesla Energy",
     # OAuth: the simulator's authorize page approves at once and redirects back.
-    answers={"missing_command_scope": answer()},
+    answers={"missing_command_scope": answer(), "reauth_confirm": answer()},
     application_credentials=("demo-client-id", "demo-client-secret"),
     hass_env=lambda urls: {"TESLA_ENERGY_FLEET_SERVER": first(urls)},
     power=("solar_power", "battery_power", "grid_power", "load_power"),
