@@ -189,6 +189,7 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._lan_data: Realtime | None = None
         self._lan_updated: datetime | None = None
         self._cloud: CloudState | None = None
+        self._cloud_received: CloudState | None = None
         self._cloud_updated: datetime | None = None
         self._lan_error: str | None = None
         self._on_lan_trouble = on_lan_trouble
@@ -255,9 +256,10 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
 
     @callback
     def async_cloud_update(self, state: CloudState | None) -> None:
-        """Take what the cloud reported of this charger."""
-        if state is None:
+        """Take what the cloud reported of this charger (a failed poll repeats the old one)."""
+        if state is None or state is self._cloud_received:
             return
+        self._cloud_received = state
         self._cloud = state
         self._cloud_updated = dt_util.utcnow()
         self.async_set_updated_data(self._snapshot())

@@ -169,3 +169,25 @@ async def test_4g_charger_that_gets_a_lan_address_is_rebuilt(
     assert init_integration.runtime_data.chargers["V2C00002"].lan is not None
     # Nothing answers there yet: its values still come from the cloud.
     assert hass.states.get("sensor.trydan_2_data_source").state == "cloud"
+
+
+async def test_failed_poll_does_not_undo_an_accepted_command(
+    hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
+) -> None:
+    from homeassistant.helpers import device_registry as dr
+
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, "V2C00001"), init_integration.entry_id
+    )
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN, "set_ocpp_enabled", {"device_id": device.id, "enabled": True}, blocking=True
+    )
+    assert hass.states.get("switch.trydan_1_ocpp").state == "on"
+    v2c_sim.cloud.faults.inject("status", status=500, times=2)
+    await init_integration.runtime_data.cloud.async_refresh()
+    await hass.async_block_till_done()
+    assert not init_integration.runtime_data.cloud.last_update_success or (
+        init_integration.runtime_data.cloud.consecutive_failures == 1
+    )
+    assert hass.states.get("switch.trydan_1_ocpp").state == "on"
