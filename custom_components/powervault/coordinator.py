@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
-from ..energy_bridges_common.client.budget import CallBudget
+from ..energy_bridges_common.client.budget import CallBudget, command_calls
 from ..energy_bridges_common.client.errors import BridgeApiError
 from ..energy_bridges_common.hass.coordinator import BridgeCoordinator, BudgetedCoordinator
 from .api import (
@@ -83,8 +83,24 @@ class PowervaultControlCoordinator(BridgeCoordinator[BatteryControl]):
     """The coordinator of the schedule and the overrides (cloud or local)."""
 
     async def async_refresh_after_write(self) -> None:
-        """Read the schedule and override back at once (not debounced)."""
-        await self.async_refresh()
+        """
+        Read the schedule and override back at once, as part of the user's command.
+
+        The read counts as a command (it may use the cloud reserve), but the next poll
+        must not: a refresh scheduled inside ``command_calls()`` would inherit its context
+        and spend the reserve forever after. So the read runs in the command's context and
+        the data is handed over (and the next poll scheduled) outside it.
+        """
+        try:
+            with command_calls():
+                data = await self._async_fetch()
+        except BridgeApiError as err:
+            LOGGER.debug("%s: read-back after a write failed: %s", self.name, err)
+            return
+        self.consecutive_failures = 0
+        self.last_success = dt_util.utcnow()
+        self.last_error = None
+        self.async_set_updated_data(data)
 
 
 class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordinator):

@@ -42,8 +42,8 @@ async def async_run_command[T](
             raise _error("command_rejected", err) from err
         except BridgeApiError as err:
             raise _error("command_failed", err) from err
-        if refresh:
-            await entry.runtime_data.control.async_refresh_after_write()
+    if refresh:
+        await entry.runtime_data.control.async_refresh_after_write()
     return result
 
 

@@ -111,3 +111,52 @@ async def test_tight_budget_is_shared_and_respected(
             assert any(r.time > late for r in app.log.matching(f"{unit}/data"))
         for entry in (first, second):
             await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_spent_budget_stops_polls_not_commands(
+    hass: HomeAssistant,
+    cloud_entry: MockConfigEntry,
+    cloud_app: PowervaultCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    budget = cloud_entry.runtime_data.budget
+    assert budget is not None
+    budget.used = budget.quota - budget.reserve  # only the commands' reserve is left
+    cloud_app.log.clear()
+    await tick(hass, freezer, timedelta(minutes=10))
+    assert cloud_app.log.count("/v4/") == 0
+    # The last data is still shown for a while...
+    assert state_value(hass, "sensor", "pvsim-1001_battery_power") != "unavailable"
+    # ...and commands still go through, on the reserve.
+    await hass.services.async_call(
+        DOMAIN, "cancel_override", {"config_entry_id": cloud_entry.entry_id}, blocking=True
+    )
+    assert cloud_app.log.count("stateOverride", "POST") == 1
+    used = budget.used
+    for _ in range(5):
+        await tick(hass, freezer, timedelta(minutes=30))
+    if budget.used >= used:  # the UTC day did not roll over
+        # No poll may spend the reserve (the command's read-back did not leak its kind).
+        assert budget.used == used
+        assert cloud_app.log.count("/v4/", "GET") == 2  # the command's read-back only
+
+
+async def test_polls_after_a_command_count_as_polls(
+    hass: HomeAssistant,
+    cloud_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    budget = cloud_entry.runtime_data.budget
+    assert budget is not None
+    await hass.services.async_call(
+        DOMAIN, "cancel_override", {"config_entry_id": cloud_entry.entry_id}, blocking=True
+    )
+    assert budget.used_by_kind["command"] == 3
+    polls = budget.used_by_kind["poll"]
+    for _ in range(36):
+        await tick(hass, freezer, timedelta(minutes=5))
+    if budget.used_by_kind["poll"] > polls:  # the UTC day did not roll over
+        assert budget.used_by_kind["command"] == 3
+        assert budget.used_by_kind["poll"] >= polls + 36
