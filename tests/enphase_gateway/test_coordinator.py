@@ -242,15 +242,15 @@ async def test_requests_per_hour_at_defaults(
     sim, server = await gateway_factory("8x")
     await setup_entry(hass, "8x", server.port)
     sim.log.clear()
-    for _ in range(360):
+    for _ in range(180):
         await _tick(hass, freezer, 10)
-    # One hour: the CTs every 10 s, the live battery state every minute, the heavy
+    # Half an hour: the CTs every 10 s, the live battery state every minute, the heavy
     # production report, inverters and settings every 5 minutes.
-    assert 355 <= sim.log.count("^/ivp/meters/readings$") <= 362
-    assert 58 <= sim.log.count("^/ivp/ensemble/power$") <= 61
-    assert 11 <= sim.log.count("^/production.json$") <= 13
-    assert 11 <= sim.log.count("^/admin/lib/tariff$") <= 13
-    assert 11 <= sim.log.count("^/ivp/pdm/device_data$") <= 13
+    assert 178 <= sim.log.count("^/ivp/meters/readings$") <= 181
+    assert 29 <= sim.log.count("^/ivp/ensemble/power$") <= 31
+    assert 5 <= sim.log.count("^/production.json$") <= 7
+    assert 5 <= sim.log.count("^/admin/lib/tariff$") <= 7
+    assert 5 <= sim.log.count("^/ivp/pdm/device_data$") <= 7
     assert sim.log.count("^/home$") == 0
     assert sim.log.count("^/auth/check_jwt$") == 0
 

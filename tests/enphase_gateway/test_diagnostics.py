@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
 from custom_components.enphase_gateway.const import OPTION_DIAGNOSTICS_RAW
-from homeassistant.core import HomeAssistant
 
 from .conftest import SimFactory, setup_entry
 

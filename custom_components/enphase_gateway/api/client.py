@@ -223,8 +223,11 @@ class EnphaseGateway:
 
     @property
     def stats(self) -> dict[str, int]:
-        """Return requests sent per path."""
-        return {} if self._http is None else dict(self._http.stats.by_path)
+        """Return requests sent per path (without the address)."""
+        if self._http is None:
+            return {}
+        base = self._http.base_url
+        return {url.removeprefix(base): count for url, count in self._http.stats.by_path.items()}
 
     def _candidates(self) -> list[str]:
         if self.host.startswith(("http://", "https://")):
