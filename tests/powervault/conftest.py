@@ -149,3 +149,11 @@ def state_value(hass: HomeAssistant, platform: str, unique_id: str) -> Any:
     state = hass.states.get(entity_id(hass, platform, unique_id))
     assert state is not None
     return state.state
+
+
+def scheduled(app: PowervaultCloud | PowervaultLocal, unit_id: str = CLOUD_UNIT) -> str:
+    """Return the option the simulated unit's own schedule says for now (e.g. ``normal``)."""
+    from datetime import UTC, datetime
+
+    model = app.units[unit_id] if isinstance(app, PowervaultCloud) else app.unit
+    return model.state_at(datetime.now(UTC)).replace("-", "_")

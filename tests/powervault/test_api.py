@@ -39,7 +39,7 @@ from custom_components.powervault.api import (
     period_window,
 )
 from custom_components.powervault.api.models import Account, Unit, parse_timestamp
-from simulators.framework import FaultKind
+from simulators.framework import FaultKind, SimClock
 from simulators.powervault import PowervaultCloud, PowervaultLocal
 
 from .conftest import API_KEY, CLOUD_UNIT, LOCAL_UNIT
@@ -154,7 +154,9 @@ async def test_cloud_write_not_confirmed(
 
 @pytest.mark.parametrize("chart_format", ["records", "flat"])
 async def test_local_client(socket_enabled: None, chart_format: str) -> None:
-    app = PowervaultLocal(chart_format=chart_format)
+    clock = SimClock()
+    clock.freeze()
+    app = PowervaultLocal(chart_format=chart_format, clock=clock)
     server = TestServer(app.make_app(), host="127.0.0.1")
     await server.start_server()
     try:

@@ -22,7 +22,7 @@ from custom_components.powervault.const import CONF_OVERRIDE_HOURS, DOMAIN
 from simulators.framework import FaultKind
 from simulators.powervault import PowervaultCloud, PowervaultLocal
 
-from .conftest import CLOUD_UNIT, LOCAL_UNIT, entity_id, setup_entry, state_value, tick
+from .conftest import CLOUD_UNIT, LOCAL_UNIT, entity_id, scheduled, setup_entry, state_value, tick
 
 
 async def _select(hass: HomeAssistant, unit: str, option: str) -> None:
@@ -47,7 +47,7 @@ async def test_select_overrides_then_cancel_cloud(
     hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
 ) -> None:
     await setup_entry(hass, cloud_entry)
-    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == "normal"
+    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == scheduled(cloud_app)
     now = dt_util.utcnow()
     await _select(hass, CLOUD_UNIT, "force_charge")
     [override] = cloud_app.units[CLOUD_UNIT].overrides
@@ -65,7 +65,7 @@ async def test_select_overrides_then_cancel_cloud(
     await _press(hass, CLOUD_UNIT)
     assert cloud_app.units[CLOUD_UNIT].overrides == []
     assert state_value(hass, "sensor", f"{CLOUD_UNIT}_override_end") == "unknown"
-    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == "normal"
+    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == scheduled(cloud_app)
 
 
 async def test_select_override_duration_and_expiry_local(
@@ -111,7 +111,7 @@ async def test_select_errors_change_nothing(
         await _select(hass, CLOUD_UNIT, "force_discharge")
     assert err.value.translation_key == key
     assert cloud_app.units[CLOUD_UNIT].overrides == []
-    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == "normal"
+    assert state_value(hass, "select", f"{CLOUD_UNIT}_battery_mode") == scheduled(cloud_app)
     reauth = [
         flow
         for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -155,7 +155,7 @@ async def test_set_battery_state_action(
         "state": "force-charge",
     }
     # It starts later: the battery still follows the schedule now.
-    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_effective_state") == "normal"
+    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_effective_state") == scheduled(cloud_app)
 
     await hass.services.async_call(
         DOMAIN, "cancel_override", {"config_entry_id": cloud_entry.entry_id}, blocking=True

@@ -8,11 +8,14 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.powervault.diagnostics import async_get_config_entry_diagnostics
+from simulators.powervault import PowervaultCloud
 
-from .conftest import API_KEY, CLOUD_UNIT, LOCAL_UNIT, setup_entry
+from .conftest import API_KEY, CLOUD_UNIT, LOCAL_UNIT, scheduled, setup_entry
 
 
-async def test_cloud_diagnostics(hass: HomeAssistant, cloud_entry: MockConfigEntry) -> None:
+async def test_cloud_diagnostics(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
     await setup_entry(hass, cloud_entry)
     result = await async_get_config_entry_diagnostics(hass, cloud_entry)
     dump = json.dumps(result, default=str)
@@ -22,7 +25,7 @@ async def test_cloud_diagnostics(hass: HomeAssistant, cloud_entry: MockConfigEnt
     assert result["entry"]["data"]["api_key"] == "**REDACTED**"
     assert result["power"]["state_of_charge"] is not None
     assert set(result["energy_today_wh"]) >= {"day", "grid_import", "home_consumption"}
-    assert result["control"]["effective_state"] == "normal"
+    assert result["control"]["effective_state"] == scheduled(cloud_app).replace("_", "-")
     assert len(result["control"]["schedule"]) == 7
     assert result["budget"]["quota"] == 500
     assert result["budget"]["used"] == 3

@@ -16,7 +16,7 @@ from custom_components.powervault.const import DOMAIN
 from simulators.powervault import PowervaultCloud, PowervaultLocal, cloud as cloud_sim
 from simulators.powervault.model import local_midnight
 
-from .conftest import CLOUD_UNIT, LOCAL_UNIT, entity_id, setup_entry, state_value, tick
+from .conftest import CLOUD_UNIT, LOCAL_UNIT, entity_id, scheduled, setup_entry, state_value, tick
 
 ENERGY_KEYS = (
     "grid_import_energy",
@@ -53,6 +53,7 @@ async def test_cloud_sensors(
     cloud_entry: MockConfigEntry,
     cloud_app: PowervaultCloud,
     monkeypatch: pytest.MonkeyPatch,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     monkeypatch.setattr(cloud_sim, "NULL_SECONDS", 0)
     await setup_entry(hass, cloud_entry)
@@ -80,7 +81,7 @@ async def test_cloud_sensors(
         assert state.attributes[ATTR_STATE_CLASS] is SensorStateClass.TOTAL_INCREASING
         assert state.attributes[ATTR_DEVICE_CLASS] == "energy"
         assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kWh"
-    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_effective_state") == "normal"
+    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_effective_state") == scheduled(cloud_app)
     assert state_value(hass, "sensor", f"{CLOUD_UNIT}_override_end") == "unknown"
     budget = hass.states.get(entity_id(hass, "sensor", f"{CLOUD_UNIT}_cloud_budget"))
     assert budget is not None
@@ -93,6 +94,7 @@ async def test_cloud_null_values_filled_from_earlier_bucket(
     cloud_entry: MockConfigEntry,
     cloud_app: PowervaultCloud,
     monkeypatch: pytest.MonkeyPatch,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     # The newest bucket always says null for grid, solar and home: the earlier one stands in.
     monkeypatch.setattr(cloud_sim, "NULL_SECONDS", 301)
@@ -114,8 +116,12 @@ async def test_cloud_null_values_filled_from_earlier_bucket(
 
 
 async def test_local_sensors(
-    hass: HomeAssistant, local_entry: MockConfigEntry, local_app: PowervaultLocal
+    hass: HomeAssistant,
+    local_entry: MockConfigEntry,
+    local_app: PowervaultLocal,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Time stands still (freezer), so the unit's values are the ones the entities read."""
     await setup_entry(hass, local_entry)
     latest = local_app.unit.latest()
     assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_state_of_charge")) == latest.soc

@@ -375,9 +375,10 @@ class PowervaultLocalClient(PowervaultClient):
 
     async def _post_override(self, unit_id: str, override: StateOverride | None) -> None:
         if override is None:
-            # The unit keeps one override: one that has already ended clears it.
-            now = datetime.now(UTC).replace(microsecond=0)
-            override = StateOverride(start=now, end=now, state="normal")
+            # The unit keeps one override: one that ended an hour ago (whatever the skew
+            # between our clock and the unit's) replaces and so clears it.
+            past = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+            override = StateOverride(start=past, end=past, state="normal")
         response = await self.http.request("POST", "/state-override", json_body=override.as_api())
         body = response.json()
         if not isinstance(body, dict) or str(body.get("status", "")).lower() != "ok":
