@@ -46,6 +46,24 @@ def _battery_communicating(serial: str) -> Callable[[GatewayData], bool | None]:
     return value
 
 
+def _battery_problem(serial: str) -> Callable[[GatewayData], bool | None]:
+    def value(data: GatewayData) -> bool | None:
+        battery = data.batteries.get(serial)
+        return None if battery is None or battery.operating is None else not battery.operating
+
+    return value
+
+
+def _battery_dc_switch(serial: str) -> Callable[[GatewayData], bool | None]:
+    def value(data: GatewayData) -> bool | None:
+        battery = data.batteries.get(serial)
+        return (
+            None if battery is None or battery.dc_switch_off is None else not battery.dc_switch_off
+        )
+
+    return value
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EnphaseConfigEntry,
@@ -77,7 +95,8 @@ async def async_setup_entry(
             data.info.serial,
         )
     for battery in data.batteries.values():
-        add(
+        device = battery_device(battery, runtime.device_id)
+        for description in (
             EnphaseBinarySensorDescription(
                 key="communicating",
                 translation_key="communicating",
@@ -85,9 +104,21 @@ async def async_setup_entry(
                 entity_category=EntityCategory.DIAGNOSTIC,
                 value_fn=_battery_communicating(battery.serial),
             ),
-            battery_device(battery, runtime.device_id),
-            battery.serial,
-        )
+            EnphaseBinarySensorDescription(
+                key="problem",
+                translation_key="battery_problem",
+                device_class=BinarySensorDeviceClass.PROBLEM,
+                entity_category=EntityCategory.DIAGNOSTIC,
+                value_fn=_battery_problem(battery.serial),
+            ),
+            EnphaseBinarySensorDescription(
+                key="dc_switch",
+                translation_key="dc_switch",
+                entity_category=EntityCategory.DIAGNOSTIC,
+                value_fn=_battery_dc_switch(battery.serial),
+            ),
+        ):
+            add(description, device, battery.serial)
     if (controller := data.system_controller) is not None:
         device = controller_device(controller, runtime.device_id)
         add(

@@ -303,6 +303,7 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
+            await self.async_set_unique_id(entry.unique_id)
             self._info = await self._read_info(entry.data[CONF_HOST], errors)
             if self._info is not None:
                 return await self._async_step_auth()

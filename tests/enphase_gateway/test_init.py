@@ -90,6 +90,9 @@ async def test_full_8x(hass: HomeAssistant, gateway_factory: SimFactory) -> None
     assert float(_state(hass, f"{serial}_power_export_limit") or 0) == 5000
     battery = "122550000000"
     assert float(_state(hass, f"{battery}_soc") or 0) == round(sim.house.soc[0])
+    assert _state(hass, f"{battery}_problem", "binary_sensor") == "off"
+    assert _state(hass, f"{battery}_dc_switch", "binary_sensor") == "on"
+    assert _state(hass, f"{battery}_communicating", "binary_sensor") == "on"
     assert _state(hass, f"{battery}_power") is not None
     # Energy dashboard: grid import/export and battery in/out from the CTs.
     for key in (
