@@ -106,7 +106,7 @@ class Vendor:
     simulator_args: tuple[str, ...] = ()
     application_credentials: tuple[str, str] | None = None  # client id, secret
     hass_env: Callable[[Urls], dict[str, str]] | None = None
-    wrong: WrongValue | None = None
+    wrong: tuple[WrongValue, ...] = ()  # at most one per form
     action: DemoAction | None = None
 
     @property
@@ -143,7 +143,7 @@ POWERVAULT = Vendor(
         BATTERY_IN: ("battery_charge_energy",),
         BATTERY_OUT: ("battery_discharge_energy",),
     },
-    wrong=WrongValue("cloud", "api_key", "not-a-powervault-key", "invalid_auth"),
+    wrong=(WrongValue("cloud", "api_key", "not-a-powervault-key", "invalid_auth"),),
     action=DemoAction(
         service="powervault.set_battery_state",
         data=lambda ids: {"config_entry_id": ids["config_entry_id"], "state": "force-charge"},
@@ -160,7 +160,7 @@ V2C = Vendor(
     hass_env=lambda urls: {"HOME_ENERGY_BRIDGES_V2C_CLOUD_URL": first(urls, "cloud")},
     energy={DEVICE: ("charge_energy",)},
     power=("charge_power",),
-    wrong=WrongValue("user", "api_key", "not-a-v2c-key", "invalid_auth"),
+    wrong=(WrongValue("user", "api_key", "not-a-v2c-key", "invalid_auth"),),
     action=DemoAction(
         service="v2c_cloud.set_ocpp_enabled",
         data=lambda ids: {"device_id": ids["device:ocpp"], "enabled": True},
@@ -188,8 +188,11 @@ ENPHASE = Vendor(
     },
     energy={SOLAR: ("production_lifetime",)},
     power=("production_power", "consumption_power"),
-    # A public address: the LAN guard refuses it before anything is sent.
-    wrong=WrongValue("user", "host", "8.8.8.8", "not_private_address"),
+    wrong=(
+        # A public address: the LAN guard refuses it before anything is sent.
+        WrongValue("user", "host", "8.8.8.8", "not_private_address"),
+        WrongValue("cloud_login", "password", "not my password", "invalid_auth"),
+    ),
     action=DemoAction(
         service="enphase_gateway.set_storage_settings",
         data=lambda ids: {"config_entry_id": ids["config_entry_id"], "mode": "backup"},

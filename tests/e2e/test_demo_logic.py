@@ -125,8 +125,9 @@ def test_vendor_table_matches_the_integrations(vendor: Any) -> None:
     )
     for step in vendor.answers:
         assert step in strings["config"]["step"], step
-    if vendor.wrong is not None:
-        assert vendor.wrong.error in strings["config"]["error"]
+    for wrong in vendor.wrong:
+        assert wrong.step_id in vendor.answers
+        assert wrong.error in strings["config"]["error"]
     sensors = strings["entity"]["sensor"]
     for keys in vendor.energy.values():
         for key in keys:

@@ -31,6 +31,8 @@ from vendors import VENDORS, Vendor  # isort: skip
 
 type Api = Callable[[Callable[[HomeAssistantClient], Any]], Any]
 
+SETUP_TIMEOUT_MS = 120_000  # a config flow step that sets an entry up, on a busy machine
+
 
 def translations(domain: str) -> dict[str, Any]:
     """Return an integration's English translations."""
@@ -66,6 +68,13 @@ def require_entry(vendor: Vendor, ready: dict[str, Any], api: Api) -> None:
         await wait_entries_loaded(client, [vendor.domain])
 
     api(ensure)
+
+    def loaded() -> bool:
+        entries = api(lambda client: client.entries(vendor.domain))
+        return bool(entries) and all(entry["state"] == "loaded" for entry in entries)
+
+    # A slow machine may still be retrying or reloading the entry: give it time.
+    wait_until(loaded, what=f"the {vendor.domain} entry to be loaded", timeout=120)
 
 
 def test_login(page: Any, ready: dict[str, Any]) -> None:
@@ -107,25 +116,28 @@ def test_add_integration(page: Any, ready: dict[str, Any], vendor: Vendor, api: 
     for step, answer in vendor.answers.items():
         step_strings = strings["step"].get(step, {})
         title = dialog.get_by_text(step_strings.get("title", step), exact=True).first
-        title.or_(finish).first.wait_for()
+        title.or_(finish).first.wait_for(timeout=SETUP_TIMEOUT_MS)
         if finish.is_visible():
             break  # a step the flow did not need (e.g. a scope warning)
         values = answer(urls, {})
         if "next_step_id" in values:
             dialog.get_by_text(step_strings["menu_options"][values["next_step_id"]]).click()
             continue
-        if vendor.wrong is not None and vendor.wrong.step_id == step:
-            dialog.locator(f"input[name={vendor.wrong.field}]").fill(str(vendor.wrong.value))
+        for wrong in (w for w in vendor.wrong if w.step_id == step):
+            for field, value in {**values, wrong.field: wrong.value}.items():
+                if isinstance(value, str):
+                    dialog.locator(f"input[name={field}]").fill(value)
             dialog.get_by_role("button", name=re.compile("submit", re.IGNORECASE)).click()
-            dialog.get_by_text(strings["error"][vendor.wrong.error]).wait_for()
-            screenshot(page, f"{vendor.domain}-1-wrong-value")
+            dialog.get_by_text(strings["error"][wrong.error]).wait_for()
+            screenshot(page, f"{vendor.domain}-1-wrong-{step}")
         for field, value in values.items():
             if isinstance(value, str):
                 dialog.locator(f"input[name={field}]").fill(value)
         screenshot(page, f"{vendor.domain}-2-{step}")
         dialog.get_by_role("button", name=re.compile("submit", re.IGNORECASE)).click()
 
-    finish.wait_for()
+    # The dialog offers Finish once the entry is set up (its devices are listed).
+    finish.wait_for(timeout=SETUP_TIMEOUT_MS)
     screenshot(page, f"{vendor.domain}-3-created")
     finish.click()
     entries = api(lambda client: client.entries(vendor.domain))
