@@ -154,13 +154,13 @@ class GatewayPoller:
         now = self._clock()
         firmware_changed = False
         if self._last_info is None or now - self._last_info >= self.firmware_interval:
-            before = gateway.info.firmware if gateway.info else None
             info = await gateway.get_info()
-            self._last_info = now
-            if before is not None and info.firmware != before:
+            if info.firmware != self.capabilities.firmware:
+                # Compared with what was probed, so a probe that failed is tried again.
                 await gateway.probe()
                 firmware_changed = True
                 self.force_detail()
+            self._last_info = now
         caps = self.capabilities
         assert gateway.info is not None
         detail = self._last_detail is None or now - self._last_detail >= self.detail_interval
