@@ -310,3 +310,12 @@ async def test_state_follows_the_schedule_between_reads(
     assert local_app.log.count("/api/schedule") == reads
     assert state_value(hass, "select", f"{LOCAL_UNIT}_battery_mode") == "force_charge"
     assert state_value(hass, "sensor", f"{LOCAL_UNIT}_effective_state") == "force_charge"
+
+
+async def test_write_succeeds_even_if_read_back_fails(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    await setup_entry(hass, cloud_entry)
+    cloud_app.faults.inject(FaultKind.STATUS, "/schedule", status=502, times=1)
+    await _select(hass, CLOUD_UNIT, "only_charge")
+    assert cloud_app.units[CLOUD_UNIT].overrides[0]["state"] == "only-charge"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.powervault.const import DOMAIN
+from custom_components.powervault.const import CLOUD_URL_ENV, DOMAIN, cloud_base_url
 from simulators.framework import FaultKind
 from simulators.powervault import PowervaultCloud, PowervaultLocal
 
@@ -82,3 +83,11 @@ async def test_options_change_reloads_with_new_budget(
     assert runtime.budget.quota == 1000
     assert runtime.data.consumer.min_interval == 600
     assert runtime.control.consumer.min_interval == 7200
+
+
+def test_cloud_url_override_needs_the_loopback_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CLOUD_URL_ENV, "http://127.0.0.1:8100/v4")
+    monkeypatch.delenv("HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK", raising=False)
+    assert cloud_base_url() == "https://rest-api.powervault.co.uk/v4"
+    monkeypatch.setenv("HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK", "1")
+    assert cloud_base_url() == "http://127.0.0.1:8100/v4"
