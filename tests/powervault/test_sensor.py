@@ -170,9 +170,17 @@ async def test_local_sensors(
 
 
 async def test_local_cell_sensor_when_enabled(
-    hass: HomeAssistant, local_entry: MockConfigEntry
+    hass: HomeAssistant, local_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
     registry = er.async_get(hass)
+    for key in ("air_co2", "air_humidity", "max_mosfet_temperature"):
+        registry.async_get_or_create(
+            "sensor",
+            DOMAIN,
+            f"{LOCAL_UNIT}_{key}",
+            config_entry=local_entry,
+            suggested_object_id=key,
+        )
     registry.async_get_or_create(
         "sensor",
         DOMAIN,
@@ -192,6 +200,11 @@ async def test_local_cell_sensor_when_enabled(
     state = hass.states.get("sensor.pack_1")
     assert state.state == "23.3"
     assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "°C"
+    assert hass.states.get("sensor.air_co2").state == "612.0"
+    assert hass.states.get("sensor.air_humidity").state == "44.5"
+    assert hass.states.get("sensor.max_mosfet_temperature").state == "29.0"
+    # Device classes and units agree (Home Assistant warns otherwise).
+    assert "unit of measurement" not in caplog.text.lower()
 
 
 async def test_local_sensors_follow_the_unit(
@@ -208,3 +221,17 @@ async def test_local_sensors_follow_the_unit(
     after = float(state_value(hass, "sensor", f"{LOCAL_UNIT}_home_energy"))
     # About six minutes of a house drawing at least a few hundred watts.
     assert 0.01 < after - before < 0.5
+
+
+async def test_disabled_sensor_enabled_by_the_user(
+    hass: HomeAssistant, local_entry: MockConfigEntry
+) -> None:
+    await setup_entry(hass, local_entry)
+    registry = er.async_get(hass)
+    voc = entity_id(hass, "sensor", f"{LOCAL_UNIT}_air_voc")
+    registry.async_update_entity(voc, disabled_by=None)
+    await hass.config_entries.async_reload(local_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(voc)
+    assert state is not None
+    assert (state.state, state.attributes[ATTR_UNIT_OF_MEASUREMENT]) == ("102.0", "ppb")
