@@ -53,7 +53,8 @@ class HomeAssistantClient:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = f"{self.base_url}/"
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+        # A flow step that creates an entry answers once the entry is set up: give it time.
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300))
         self._token: str | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._ids = itertools.count(1)
