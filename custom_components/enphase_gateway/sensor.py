@@ -453,14 +453,6 @@ CONTROLLER_ROWS: tuple[PartSensorDescription[SystemController], ...] = (
 
 GATEWAY_ROWS: tuple[BridgeSensorEntityDescription[GatewayData], ...] = (
     BridgeSensorEntityDescription[GatewayData](
-        key="last_cloud_report",
-        translation_key="last_cloud_report",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda d: _timestamp(d.interface.last_cloud_report if d.interface else None),
-        exists_fn=lambda d: d.interface is not None,
-        **_DIAGNOSTIC,
-    ),
-    BridgeSensorEntityDescription[GatewayData](
         key="inverters_reporting",
         translation_key="inverters_reporting",
         state_class=SensorStateClass.MEASUREMENT,

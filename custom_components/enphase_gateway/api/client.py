@@ -204,6 +204,7 @@ class EnphaseGateway:
         self.verify_attempts = verify_attempts
         self.verify_delay = verify_delay
         self.info: GatewayInfo | None = None
+        self.interface: InterfaceInfo | None = None
         self.capabilities: Capabilities | None = None
         self.on_token_change: Callable[[str], None] | None = None
         self._sleep = sleep
@@ -548,7 +549,7 @@ class EnphaseGateway:
         inverters = await self._has(self.get_inverters)
         device_data = await self._has(self.get_device_data)
         meters = await self._has(self.get_meters) or {}
-        interface = await self._has(self.get_interface)
+        interface = self.interface = await self._has(self.get_interface)
         inventory: EnsembleInventory | None = None
         pel = None
         if version and version[0] >= 7:

@@ -103,6 +103,8 @@ class GatewayPoller:
         self.section_stale_after = section_stale_after
         self._clock = clock or _wall_clock
         self._sections: dict[str, _Section] = {}
+        if gateway.interface is not None:
+            self.remember("interface", gateway.interface)
         self._last_detail: float | None = None
         self._last_info: float | None = None
         self._report: ProductionReport | None = None
@@ -155,6 +157,9 @@ class GatewayPoller:
         firmware_changed = False
         if self._last_info is None or now - self._last_info >= self.firmware_interval:
             info = await gateway.get_info()
+            if self._last_info is not None and self.capabilities.interface:
+                # /home is slow (6-9 s) and its content (network, cloud link) rarely changes.
+                await self._section("interface", gateway.get_interface)
             if info.firmware != self.capabilities.firmware:
                 # Compared with what was probed, so a probe that failed is tried again.
                 await gateway.probe()
@@ -179,8 +184,6 @@ class GatewayPoller:
                 await self._section("generator", gateway.get_generator)
             if caps.dry_contacts:
                 await self._section("dry_contacts", gateway.get_dry_contacts)
-            if caps.interface and self._kept("interface") is None:
-                await self._section("interface", gateway.get_interface)
         elif caps.dry_contacts:
             # The relay states are live; the settings ride along from the last detail read.
             await self._section("dry_contacts", self._read_dry_contact_states)
