@@ -45,7 +45,7 @@ from ..energy_bridges_common.hass.entity import (
     BudgetSensor,
     SensorValue,
 )
-from .api import VALID_STATES, BatteryControl, CellReading, EnergyFlows
+from .api import VALID_STATES, BatteryControl, CellReading
 from .coordinator import PowervaultConfigEntry, PowervaultDataCoordinator, UnitData
 from .entity import PowervaultControlEntity, PowervaultEntity
 
@@ -137,7 +137,6 @@ ENERGY_SENSORS: tuple[BridgeEnergySensorEntityDescription[UnitData], ...] = tupl
     )
     for key, field_name in ENERGY_KEYS
 )
-assert {key for _k, key in ENERGY_KEYS} == set(EnergyFlows.__dataclass_fields__)
 
 
 @dataclass(frozen=True, kw_only=True)

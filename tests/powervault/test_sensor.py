@@ -235,3 +235,10 @@ async def test_disabled_sensor_enabled_by_the_user(
     state = hass.states.get(voc)
     assert state is not None
     assert (state.state, state.attributes[ATTR_UNIT_OF_MEASUREMENT]) == ("102.0", "ppb")
+
+
+def test_every_energy_flow_has_a_sensor() -> None:
+    from custom_components.powervault.api import EnergyFlows
+    from custom_components.powervault.sensor import ENERGY_KEYS
+
+    assert {name for _key, name in ENERGY_KEYS} == set(EnergyFlows.__dataclass_fields__)
