@@ -325,6 +325,22 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(info.serial)
                 self._abort_if_unique_id_mismatch(reason="wrong_gateway")
                 self._info = info
+                # The stored credentials usually still work: only ask when they do not.
+                stored = {
+                    key: entry.data[key]
+                    for key in (CONF_USERNAME, CONF_PASSWORD, CONF_TOKEN, CONF_MANUAL_TOKEN)
+                    if key in entry.data
+                }
+                client = self._client(
+                    username=stored.get(CONF_USERNAME, ""),
+                    password=stored.get(CONF_PASSWORD, ""),
+                    token=stored.get(CONF_TOKEN),
+                    manual_token=stored.get(CONF_MANUAL_TOKEN, False),
+                )
+                if await self._try_auth(client, {}):
+                    if client.token:
+                        stored[CONF_TOKEN] = client.token
+                    return await self._finish(stored)
                 return await self._async_step_auth()
         return self.async_show_form(
             step_id="reconfigure",

@@ -250,10 +250,33 @@ async def test_reconfigure(hass: HomeAssistant, gateway_factory: SimFactory) -> 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: f"http://127.0.0.1:{server.port}"}
     )
-    assert result["step_id"] == "digest"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    # The stored credentials still work: nothing more to ask.
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_HOST] == f"http://127.0.0.1:{server.port}"
+
+
+async def test_reconfigure_asks_again_when_credentials_fail(
+    hass: HomeAssistant, gateway_factory: SimFactory
+) -> None:
+    sim, server = await gateway_factory("8x")
+    entry = await setup_entry(hass, "8x", server.port)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_PASSWORD: "changed", CONF_TOKEN: "x.y.z"}
+    )
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: f"127.0.0.1:{server.port}"}
+    )
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "cloud_login"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: OWNER_EMAIL, CONF_PASSWORD: OWNER_PASSWORD}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PASSWORD] == OWNER_PASSWORD
+    assert entry.data[CONF_TOKEN] != "x.y.z"
 
 
 async def test_options_flow(hass: HomeAssistant, gateway_factory: SimFactory) -> None:
