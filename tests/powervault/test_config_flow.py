@@ -5,7 +5,7 @@ from __future__ import annotations
 from unittest.mock import patch
 
 from aiohttp.test_utils import TestServer
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -335,3 +335,27 @@ async def test_options_local(hass: HomeAssistant, local_entry: MockConfigEntry) 
         CONF_CONTROL_INTERVAL: 2,
         CONF_OVERRIDE_HOURS: 24,
     }
+
+
+async def test_second_unit_flow_aborts_when_configured(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_INTEGRATION_DISCOVERY},
+        data=dict(cloud_entry.data),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reconfigure_cloud_key_of_another_account(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    cloud_app.units = {"other-1": cloud_app.units[CLOUD_UNIT]}
+    result = await cloud_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY}
+    )
+    assert result["errors"] == {"base": "unit_not_on_account"}
+    assert cloud_entry.data[CONF_API_KEY] == API_KEY
