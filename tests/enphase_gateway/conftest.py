@@ -82,13 +82,14 @@ async def setup_entry(
     port: int,
     *,
     options: dict[str, Any] | None = None,
+    title: str | None = None,
     **overrides: Any,
 ) -> MockConfigEntry:
     """Add an entry for a served gateway and set it up."""
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title=f"Envoy {PROFILES[profile].serial}",
-        unique_id=PROFILES[profile].serial,
+        title=title or f"Envoy {PROFILES[profile].serial}",
+        unique_id=None if title else PROFILES[profile].serial,
         data=entry_data(profile, port, **overrides),
         options=options or {},
     )
