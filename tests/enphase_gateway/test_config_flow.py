@@ -258,7 +258,7 @@ async def test_reconfigure(hass: HomeAssistant, gateway_factory: SimFactory) -> 
 async def test_reconfigure_asks_again_when_credentials_fail(
     hass: HomeAssistant, gateway_factory: SimFactory
 ) -> None:
-    sim, server = await gateway_factory("8x")
+    _sim, server = await gateway_factory("8x")
     entry = await setup_entry(hass, "8x", server.port)
     hass.config_entries.async_update_entry(
         entry, data={**entry.data, CONF_PASSWORD: "changed", CONF_TOKEN: "x.y.z"}
