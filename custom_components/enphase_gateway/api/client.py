@@ -214,6 +214,9 @@ class EnphaseGateway:
         self._digest: DigestAuth | None = None
         self._cookie: str | None = None
         self._authenticated = False
+        # One request at a time: the gateway is a small computer that answers slowly when
+        # asked several things at once (the fast and slow polls would otherwise overlap).
+        self._lock = asyncio.Lock()
 
     # -- connection -------------------------------------------------------------------------
 
@@ -344,12 +347,13 @@ class EnphaseGateway:
     async def _check_jwt(self) -> bool:
         """Validate the token; keep the session cookie the gateway hands back."""
         self._cookie = None
-        response = await self._api.request(
-            "GET",
-            const.CHECK_JWT,
-            headers={"Authorization": f"Bearer {self.token}"},
-            ssl=False,
-        )
+        async with self._lock:
+            response = await self._api.request(
+                "GET",
+                const.CHECK_JWT,
+                headers={"Authorization": f"Bearer {self.token}"},
+                ssl=False,
+            )
         if response.status in (401, 403):
             return False
         getall = getattr(response.headers, "getall", None)
@@ -394,14 +398,15 @@ class EnphaseGateway:
             timeout = const.TIMEOUTS.get(base_path, const.DEFAULT_TIMEOUT)
         response: HttpResponse | None = None
         for attempt in range(3):
-            response = await self._api.request(
-                method,
-                path,
-                headers=self._auth_headers(method, path),
-                json_body=json_body,
-                timeout=timeout,
-                ssl=False,
-            )
+            async with self._lock:
+                response = await self._api.request(
+                    method,
+                    path,
+                    headers=self._auth_headers(method, path),
+                    json_body=json_body,
+                    timeout=timeout,
+                    ssl=False,
+                )
             if response.status not in (401, 403) or attempt == 2:
                 break
             if self._digest is not None:
