@@ -301,3 +301,38 @@ async def test_options_flow(hass: HomeAssistant, gateway_factory: SimFactory) ->
     assert runtime.meters.update_interval is not None
     assert runtime.meters.update_interval.total_seconds() == 15
     assert runtime.client.keep_alive is False
+
+
+@pytest.mark.parametrize("profile", ["3x", "5x", "7x", "8x", "8x-large"])
+async def test_every_profile_through_the_flow(
+    hass: HomeAssistant, gateway_factory: SimFactory, profile: str
+) -> None:
+    from homeassistant.config_entries import ConfigEntryState
+    from homeassistant.helpers import entity_registry as er
+
+    sim, server = await gateway_factory(profile)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: f"127.0.0.1:{server.port}"}
+    )
+    if sim.profile.token_auth:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "cloud_login"}
+        )
+        user_input = {CONF_USERNAME: OWNER_EMAIL, CONF_PASSWORD: OWNER_PASSWORD}
+    else:
+        user_input = {}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{sim.profile.serial}_production_lifetime"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    expected = sim.house.production_wh
+    if profile == "3x":
+        expected %= 2**32 / 3600
+    assert float(state.state) == pytest.approx(expected / 1000, abs=0.05)
