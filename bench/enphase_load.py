@@ -1,5 +1,4 @@
-"""
-Load on each simulated Enphase gateway at default settings: requests and busy-seconds per hour.
+"""Load on each simulated Enphase gateway at default settings: requests and busy-seconds per hour.
 
 Runs the integration's own poller (the code the coordinators call) against each simulator
 profile for a simulated hour, with the default intervals (CT readings every 10 s, the slow

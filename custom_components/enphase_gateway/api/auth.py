@@ -1,5 +1,4 @@
-"""
-Authentication with the gateway: HTTP digest (firmware < 7) and JWT tokens (firmware >= 7).
+"""Authentication with the gateway: HTTP digest (firmware < 7) and JWT tokens (firmware >= 7).
 
 Tokens come from Enphase's cloud (the Enlighten login, then the token service) or are pasted
 by the user (accounts with multi-factor authentication get no session from the login). The
@@ -37,8 +36,7 @@ class MfaRequiredError(AuthenticationError):
 
 
 def installer_password(serial: str, username: str = INSTALLER_USER) -> str:
-    """
-    Return the digest password of a firmware < 7 gateway's ``installer`` user.
+    """Return the digest password of a firmware < 7 gateway's ``installer`` user.
 
     It is derived from the serial number by a publicly documented algorithm: an MD5 of the
     serial and a fixed phrase, with its last eight hex digits remapped by counts of 0 and 1.
@@ -85,8 +83,7 @@ def _md5(text: str) -> str:
 
 
 class DigestAuth:
-    """
-    HTTP digest (RFC 7616, MD5, qop=auth) that reuses the gateway's nonce.
+    """HTTP digest (RFC 7616, MD5, qop=auth) that reuses the gateway's nonce.
 
     After the first challenge every request carries a precomputed answer with a rising
     nonce count, so an old gateway answers each request once instead of 401 then 200.

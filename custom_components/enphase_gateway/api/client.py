@@ -1,5 +1,4 @@
-"""
-The gateway client: firmware detection, authentication, capability probing, reads and writes.
+"""The gateway client: firmware detection, authentication, capability probing, reads and writes.
 
 One ``EnphaseGateway`` talks to one gateway. It first reads ``/info`` (https, then http for
 firmware that has no TLS), authenticates the way the firmware wants, and probes once which
@@ -393,48 +392,49 @@ class EnphaseGateway:
         timeout: float | None = None,
     ) -> HttpResponse:
         """Send a request with the credentials; sort a 401 into re-auth or "not here"."""
-        base_path = path.split("?", 1)[0]
         if timeout is None:
-            timeout = const.TIMEOUTS.get(base_path, const.DEFAULT_TIMEOUT)
-        response: HttpResponse | None = None
-        for attempt in range(3):
-            async with self._lock:
-                response = await self._api.request(
-                    method,
-                    path,
-                    headers=self._auth_headers(method, path),
-                    json_body=json_body,
-                    timeout=timeout,
-                    ssl=False,
-                )
-            if response.status not in (401, 403) or attempt == 2:
-                break
-            if self._digest is not None:
-                # A new or stale nonce: answer the fresh challenge once.
-                if attempt > 0 or not self._digest.take_challenge(
-                    response.headers.get("WWW-Authenticate")
-                ):
-                    break
-            elif self.token:
-                if attempt > 0:
-                    break
-                if not await self._check_jwt():
-                    if self.manual_token or not self.password:
-                        raise AuthenticationError("The gateway no longer accepts the token")
-                    await self._fetch_token()
-                    if not await self._check_jwt():
-                        raise AuthenticationError("The gateway rejected a fresh token")
-            else:
-                break
-        assert response is not None
+            timeout = const.TIMEOUTS.get(path.split("?", 1)[0], const.DEFAULT_TIMEOUT)
+        response = await self._send(method, path, json_body, timeout)
+        retried = False
+        if response.status in (401, 403) and await self._reauthorise(response):
+            response = await self._send(method, path, json_body, timeout)
+            retried = True
         if response.status in (401, 403):
-            if self._authenticated or (self._digest is not None and attempt > 0):
+            if self._authenticated or retried:
+                # Fresh credentials and still refused: this firmware does not have it.
                 raise EndpointUnavailableError(
                     f"{method} {path}: not available on this gateway (HTTP {response.status})",
                     response.status,
                 )
             raise AuthenticationError(f"{method} {path}: authentication rejected")
         return response
+
+    async def _send(self, method: str, path: str, json_body: Any, timeout: float) -> HttpResponse:
+        async with self._lock:
+            return await self._api.request(
+                method,
+                path,
+                headers=self._auth_headers(method, path),
+                json_body=json_body,
+                timeout=timeout,
+                ssl=False,
+            )
+
+    async def _reauthorise(self, refused: HttpResponse) -> bool:
+        """Renew what a 401 may be about; return whether the request is worth repeating."""
+        if self._digest is not None:
+            # A first or a stale nonce: answer the gateway's fresh challenge.
+            return self._digest.take_challenge(refused.headers.get("WWW-Authenticate"))
+        if not self.token:
+            return False
+        # The session cookie lapsed, or the token did: check it (a new cookie), else renew.
+        if not await self._check_jwt():
+            if self.manual_token or not self.password:
+                raise AuthenticationError("The gateway no longer accepts the token")
+            await self._fetch_token()
+            if not await self._check_jwt():
+                raise AuthenticationError("The gateway rejected a fresh token")
+        return True
 
     # -- reads ------------------------------------------------------------------------------
 

@@ -1,5 +1,4 @@
-"""
-Typed models of the gateway's replies, parsed once here.
+"""Typed models of the gateway's replies, parsed once here.
 
 Vendor field names never leave this module: every ``from_json`` takes the decoded reply and
 returns plain values in SI-ish units (W, Wh, V, A, Hz, °C). Missing or ill-typed fields become

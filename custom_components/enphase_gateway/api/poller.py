@@ -1,5 +1,4 @@
-"""
-What to read, and how often, so that a slow gateway is spared.
+"""What to read, and how often, so that a slow gateway is spared.
 
 The gateway is a small embedded computer: polling its heavy endpoints faster than about once
 a minute has stopped gateways communicating, and microinverters only report every 5 minutes.
@@ -258,8 +257,7 @@ class GatewayPoller:
     ) -> tuple[
         Measurement | None, Measurement | None, Measurement | None, Measurement | None, bool
     ]:
-        """
-        Read production and consumption as cheaply as the gateway allows.
+        """Read production and consumption as cheaply as the gateway allows.
 
         ``/production.json?details=1`` is the heaviest endpoint (2-5 s). With CTs, the fast
         CT poll carries the live power, so the report (energy today, seven days, phases)
