@@ -240,6 +240,8 @@ class GatewaySimulator(SimulatorApp):
 
     async def _spend(self, request: web.Request, seconds: float) -> None:
         self.busy.append(BusyRecord(self._now(), request.path, seconds))
+        if len(self.busy) > 100_000:
+            del self.busy[:10_000]
         if self.latency > 0:
             await asyncio.sleep(seconds * self.latency)
 
