@@ -1,5 +1,4 @@
-"""
-Helpers shared by the Home Energy Bridges integrations.
+"""Helpers shared by the Home Energy Bridges integrations.
 
 This directory has no ``manifest.json``: Home Assistant's loader does not treat it as an
 integration. The integrations import it relatively (``from ..energy_bridges_common import``).

@@ -61,8 +61,7 @@ def energy_day(now: datetime) -> date:
 
 
 def seconds_to_next_slot(now: float, budget_seconds: float) -> float:
-    """
-    Return the seconds from ``now`` (a timestamp) to the next cloud poll.
+    """Return the seconds from ``now`` (a timestamp) to the next cloud poll.
 
     A slot is a bucket boundary plus ``BUCKET_POLL_DELAY``, when the new bucket has values.
     The poll that just ran belongs to the latest slot at or before now (however late it
@@ -83,8 +82,7 @@ class PowervaultControlCoordinator(BridgeCoordinator[BatteryControl]):
     """The coordinator of the schedule and the overrides (cloud or local)."""
 
     async def async_refresh_after_write(self) -> None:
-        """
-        Read the schedule and override back at once, as part of the user's command.
+        """Read the schedule and override back at once, as part of the user's command.
 
         The read counts as a command (it may use the cloud reserve), but the next poll
         must not: a refresh scheduled inside ``command_calls()`` would inherit its context
@@ -104,8 +102,7 @@ class PowervaultControlCoordinator(BridgeCoordinator[BatteryControl]):
 
 
 class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordinator):
-    """
-    Today's 5-minute buckets from the cloud: one call gives the newest power and the totals.
+    """Today's 5-minute buckets from the cloud: one call gives the newest power and the totals.
 
     Polls are aligned with the cloud's buckets (a little after each boundary, when the new
     bucket has values) and never faster than the account's budget affords.
@@ -190,8 +187,7 @@ class CloudControlCoordinator(BudgetedCoordinator[BatteryControl], PowervaultCon
 
 
 class LocalDataCoordinator(PowervaultDataCoordinator):
-    """
-    A legacy unit's telemetry, fast; its history every few minutes for the energy totals.
+    """A legacy unit's telemetry, fast; its history every few minutes for the energy totals.
 
     The unit has no energy counters: the totals integrate its ~30 s history (chart data)
     since local midnight. Only the new part of the history is read each time; a restart

@@ -35,8 +35,7 @@ class PowervaultEntity[CoordinatorT: DataUpdateCoordinator[Any]](BridgeEntity[Co
 
 
 class PowervaultControlEntity(PowervaultEntity[PowervaultControlCoordinator]):
-    """
-    An entity showing what the schedule and the overrides decide now.
+    """An entity showing what the schedule and the overrides decide now.
 
     That changes when a schedule slot or an override starts or ends, not only when the
     schedule is read (hourly on the cloud): the entity wakes itself at the next such moment.

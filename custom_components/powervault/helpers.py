@@ -22,8 +22,7 @@ from .coordinator import PowervaultConfigEntry
 async def async_run_command[T](
     entry: PowervaultConfigEntry, command: Callable[[], Awaitable[T]], *, refresh: bool = True
 ) -> T:
-    """
-    Run a command, then read the schedule and override back.
+    """Run a command, then read the schedule and override back.
 
     The calls count as user commands, so on the cloud they may use the reserve that polls
     leave. Errors come out translated; a rejected key also starts re-authentication.

@@ -35,8 +35,7 @@ async def async_setup_entry(
 
 
 class PowervaultBatteryModeSelect(PowervaultControlEntity, SelectEntity):
-    """
-    The battery's effective state; choosing one overrides the portal schedule.
+    """The battery's effective state; choosing one overrides the portal schedule.
 
     The override lasts the configured duration (24 hours by default); the schedule set in
     the Powervault portal is ignored until it ends or is cancelled.

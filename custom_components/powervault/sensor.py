@@ -1,5 +1,4 @@
-"""
-Sensors of a Powervault unit.
+"""Sensors of a Powervault unit.
 
 Power follows Home Assistant's signs (battery positive when discharging, grid positive when
 importing). Energy totals count the current day (British local time, as the unit's
@@ -364,8 +363,7 @@ class _DailyEnergyData(SensorExtraStoredData):
 
 
 class PowervaultEnergySensor(PowervaultSensor, RestoreSensor):
-    """
-    Today's energy one way: rises through the day, starts again at midnight.
+    """Today's energy one way: rises through the day, starts again at midnight.
 
     Between midnights it never goes back: a bucket the cloud has not filled yet or a
     history the unit could not serve keeps the last total. The day is restored with the

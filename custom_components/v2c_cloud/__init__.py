@@ -1,5 +1,4 @@
-"""
-The V2C Cloud integration: V2C Trydan wallboxes, LAN first, with a budgeted cloud.
+"""The V2C Cloud integration: V2C Trydan wallboxes, LAN first, with a budgeted cloud.
 
 Telemetry and the frequent controls go to each charger's LAN API; pairing discovery, the
 cloud-only settings, statistics and the 4G-only chargers go to the V2C Cloud, whose 1000
@@ -78,8 +77,7 @@ def entry_account_id(entry: V2CConfigEntry) -> str:
 async def async_lan_address(
     entry: V2CConfigEntry, pairing: Pairing
 ) -> tuple[str, int | None, bool] | None:
-    """
-    Return the charger's LAN (host, port, overridden), or None when it has no usable one.
+    """Return the charger's LAN (host, port, overridden), or None when it has no usable one.
 
     The address typed in the options wins over the pairing's; either must pass the LAN guard.
     """

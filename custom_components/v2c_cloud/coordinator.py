@@ -1,5 +1,4 @@
-"""
-Coordinators: one LAN coordinator per charger, one budgeted cloud coordinator per account.
+"""Coordinators: one LAN coordinator per charger, one budgeted cloud coordinator per account.
 
 A charger's entities follow its LAN coordinator only. Its data (a ``ChargerSnapshot``) merges
 the LAN's ``RealTimeData`` with what the cloud last reported: LAN values win while they are
@@ -273,8 +272,7 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
     # -- writes ---------------------------------------------------------------------------------
 
     async def async_write(self, keyword: str, value: Any) -> Source:
-        """
-        Write a setting: on the LAN, confirmed by reading the charger back, else by the cloud.
+        """Write a setting: on the LAN, confirmed by reading the charger back, else by the cloud.
 
         Returns where it went; raises ``BridgeApiError`` (``InvalidCommandError`` for a keyword
         or value the charger does not accept).

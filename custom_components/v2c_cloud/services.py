@@ -1,5 +1,4 @@
-"""
-Actions: the cloud-only features (Wi-Fi, timers, RFID, OCPP, power profiles, statistics).
+"""Actions: the cloud-only features (Wi-Fi, timers, RFID, OCPP, power profiles, statistics).
 
 Every action names a charger by its device; the data-retrieval actions fire the seed's events
 and also return their payload as response data.

@@ -133,10 +133,12 @@ async def test_local_coordinator_rides_out_short_failures(
     assert coordinator.consecutive_failures == 1
     assert coordinator.update_interval == timedelta(seconds=10)
     await tick(hass, freezer, 10)
-    assert coordinator.update_interval == timedelta(seconds=20)
+    # The backoff would wait 20 s, but the data goes stale 35 s after the last success:
+    # the next try comes when it does (16 s), not later.
+    assert coordinator.update_interval == timedelta(seconds=16)
     assert coordinator.last_update_success
-    # Past stale_after (35 s since the last success) the entities go unavailable.
-    await tick(hass, freezer, 20)
+    # Past stale_after the entities go unavailable.
+    await tick(hass, freezer, 16)
     assert not coordinator.last_update_success
     assert coordinator.update_interval == timedelta(seconds=40)
     assert isinstance(coordinator.last_exception, UpdateFailed)
@@ -318,3 +320,47 @@ async def test_account_budget_saves_while_running(
     stored = hass_storage["tesla_energy.budget.acct"]["data"]
     assert isinstance(stored, dict)
     assert stored["used"] == 1
+
+
+async def test_budgeted_coordinator_looks_again_when_data_goes_stale(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """With the budget spent, the next try is not put off past stale_after."""
+    freezer.move_to("2026-05-01T06:00:00+00:00")
+    budget = CallBudget(quota=10, reserve=2, now=dt_util.utcnow)
+    coordinator = CloudCoordinator(hass, entry, budget, calls=4)
+    await coordinator.async_refresh()
+    await coordinator.async_refresh()
+    unsub = coordinator.async_add_listener(lambda: None)
+    await coordinator.async_refresh()  # cannot afford: stale data served
+    assert coordinator.last_update_success
+    assert coordinator.update_interval is not None
+    # The budget's pace would be hours away; stale_after (2 h) comes first.
+    assert coordinator.update_interval <= timedelta(hours=2, seconds=1)
+    await tick(hass, freezer, 2 * 3600 + 1)
+    assert not coordinator.last_update_success
+    assert coordinator.last_exception is not None
+    unsub()
+
+
+async def test_a_refresh_started_by_a_command_polls(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """A refresh inside command_calls() (read-back after a write) does not use the reserve."""
+    budget = CallBudget(quota=10, reserve=5, now=dt_util.utcnow)
+    coordinator = CloudCoordinator(hass, entry, budget, calls=1)
+    with command_calls():
+        await coordinator.async_refresh()
+    assert budget.used_by_kind == {"poll": 1, "command": 0}
+
+
+async def test_server_retry_after_is_obeyed_while_serving_stale_data(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    device = FakeDevice()
+    coordinator = LocalCoordinator(hass, entry, device)
+    await coordinator.async_refresh()
+    device.errors = [RateLimitedError("slow down", 300)]
+    assert await coordinator._async_update_data() == 1  # stale data served
+    # The data goes stale in 35 s, but the server asked for 300 s: 300 s it is.
+    assert coordinator.update_interval == timedelta(seconds=300)

@@ -1,5 +1,4 @@
-"""
-Call-budget accounting for a cloud account (no Home Assistant imports).
+"""Call-budget accounting for a cloud account (no Home Assistant imports).
 
 One ``CallBudget`` stands for one account's quota (calls per day or per month). Every client
 of that account reports each request it is about to send (``before_request``): the budget
@@ -54,6 +53,20 @@ def command_calls() -> Iterator[None]:
         _CALL_KIND.reset(token)
 
 
+@contextmanager
+def poll_calls() -> Iterator[None]:
+    """Count the calls made inside this block as polls, whatever the caller's block was.
+
+    Tasks and timers copy the context they were created in: a refresh scheduled from inside
+    ``command_calls()`` would otherwise keep spending the commands' reserve.
+    """
+    token = _CALL_KIND.set(CallKind.POLL)
+    try:
+        yield
+    finally:
+        _CALL_KIND.reset(token)
+
+
 def current_call_kind() -> CallKind:
     """Return the kind the calls made here count as."""
     return _CALL_KIND.get()
@@ -77,8 +90,7 @@ def allocate_intervals(
     *,
     max_interval: float,
 ) -> dict[str, float]:
-    """
-    Return each consumer's interval so that their calls fit ``available_calls``.
+    """Return each consumer's interval so that their calls fit ``available_calls``.
 
     Water-filling by weight: a consumer whose demand at ``min_interval`` fits in its share
     polls at that interval and leaves the rest of its share to the others.

@@ -6,8 +6,7 @@ import math
 
 
 class MonotonicTotal:
-    """
-    Turn a device's energy counter into a value that only goes back on a real reset.
+    """Turn a device's energy counter into a value that only goes back on a real reset.
 
     Devices glitch: a reading of zero right after a reboot, a counter that goes back a little
     for one poll, a missing value. Home Assistant's statistics take any decrease of a

@@ -1,5 +1,4 @@
-"""
-An HTTP client base that every vendor client builds on.
+"""An HTTP client base that every vendor client builds on.
 
 It runs on an injected ``aiohttp.ClientSession`` (Home Assistant's shared session in
 production), and gives every vendor the same behaviour: per-request timeouts, bounded retries
@@ -97,8 +96,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def decode_json_lenient(text: str) -> Any:
-    """
-    Decode JSON the way vendors really send it.
+    """Decode JSON the way vendors really send it.
 
     Handles an empty body (None), JSON followed by junk (a stray ``%``, a newline and a log
     line), JSON wrapped in a JSON string, and bare ``true``/``false``/numbers. Raises
@@ -250,8 +248,7 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         **kwargs: Any,
     ) -> HttpResponse:
-        """
-        Send a request and return the reply, or raise one of the client's errors.
+        """Send a request and return the reply, or raise one of the client's errors.
 
         ``idempotent`` defaults from the method; a POST that only reads (some vendors have
         them) may pass ``idempotent=True`` to be retried.
@@ -379,8 +376,7 @@ class HttpClient:
         return response
 
     def error_for_response(self, response: HttpResponse) -> BridgeApiError | None:
-        """
-        Return the error a reply stands for, or None when it is a success.
+        """Return the error a reply stands for, or None when it is a success.
 
         Vendors override this where a status means something else for them.
         """

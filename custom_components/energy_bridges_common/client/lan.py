@@ -1,5 +1,4 @@
-"""
-Guard for user-supplied device addresses (a server-side request forgery guard).
+"""Guard for user-supplied device addresses (a server-side request forgery guard).
 
 A device address typed into a config flow must be a private LAN address: not public, loopback,
 link-local, multicast or unspecified. Host names are resolved and every address they resolve
@@ -49,8 +48,7 @@ class LanAddressError(ValueError):
 
 
 def normalize_host(value: str) -> tuple[str, int | None]:
-    """
-    Split what a user typed into host and port.
+    """Split what a user typed into host and port.
 
     Accepts ``192.168.1.5``, ``192.168.1.5:8080``, ``[fd00::5]:80``, ``charger.lan`` and a
     pasted URL such as ``http://192.168.1.5/``.
@@ -110,8 +108,7 @@ async def async_check_lan_host(
     allow_loopback: bool = False,
     resolver: Resolver | None = None,
 ) -> tuple[str, int | None]:
-    """
-    Check what a user typed as a device address; return its host and port.
+    """Check what a user typed as a device address; return its host and port.
 
     A name is resolved; it passes only when every address it resolves to passes, so a name
     cannot smuggle a public or loopback address in beside a private one.

@@ -7,8 +7,7 @@ import time
 
 
 class OptimisticValue[T]:
-    """
-    Hold a requested value for a while so a control does not flap back.
+    """Hold a requested value for a while so a control does not flap back.
 
     After a write, the device (or the cloud) may report the old value for a poll or two.
     ``resolve`` returns the requested value until the reported one matches it (numbers within

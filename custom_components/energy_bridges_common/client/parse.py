@@ -1,5 +1,4 @@
-"""
-Lenient value parsing for vendor replies (no Home Assistant imports).
+"""Lenient value parsing for vendor replies (no Home Assistant imports).
 
 Vendors send numbers as strings ("248.000000"), booleans as 0/1 or "true", timestamps as
 epoch seconds, milliseconds or ISO text. These turn one value into a Python value or None,

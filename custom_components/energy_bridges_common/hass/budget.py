@@ -47,8 +47,7 @@ async def async_get_account_budget(
     time_zone: tzinfo | None = None,
     max_interval: float = 3600.0,
 ) -> CallBudget:
-    """
-    Return the account's budget, loading its persisted count on first use.
+    """Return the account's budget, loading its persisted count on first use.
 
     Every config entry of the same account gets the same object, so their coordinators and
     commands spend one quota. ``account_id`` must not be a secret: use ``account_key``.

@@ -1,5 +1,4 @@
-"""
-Coordinators shared by the integrations.
+"""Coordinators shared by the integrations.
 
 ``BridgeCoordinator`` is the local one: a fast interval, the last good data served through a
 short run of failures (a Wi-Fi hiccup, a gateway's nightly restart) before entities go
@@ -23,7 +22,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..client.budget import BudgetConsumer, CallBudget
+from ..client.budget import BudgetConsumer, CallBudget, poll_calls
 from ..client.errors import (
     AuthenticationError,
     BridgeApiError,
@@ -64,6 +63,7 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self.consecutive_failures = 0
         self.last_success: datetime | None = None
         self.last_error: str | None = None
+        self._stale_cap: timedelta | None = None
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
@@ -77,7 +77,9 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
     async def _async_update_data(self) -> DataT:
         try:
-            data = await self._async_fetch()
+            # An update is a poll even when a command's refresh started it.
+            with poll_calls():
+                data = await self._async_fetch()
         except AuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=self.config_entry.domain,
@@ -97,6 +99,7 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         return self.base_interval
 
     def _failed(self, err: BridgeApiError) -> DataT:
+        self._stale_cap = None
         self.consecutive_failures += 1
         self.last_error = str(err)
         backoff = min(self.base_interval * 2 ** (self.consecutive_failures - 1), self.max_backoff)
@@ -106,8 +109,21 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         if (
             self.data is not None
             and self.last_success is not None
-            and dt_util.utcnow() - self.last_success < self.stale_after
+            and (stale_in := self.last_success + self.stale_after - dt_util.utcnow()) > timedelta(0)
         ):
+            # Try again no later than when the data goes stale, so that entities do not
+            # show old data past ``stale_after`` while the next try is far away.
+            cap = stale_in + timedelta(seconds=1)
+            # A server's Retry-After is obeyed; our own budget's refusal costs nothing to
+            # try again, so it does not put the look off.
+            if (
+                isinstance(err, RateLimitedError)
+                and not isinstance(err, BudgetExhaustedError)
+                and err.retry_after
+            ):
+                cap = max(cap, timedelta(seconds=err.retry_after))
+            self._stale_cap = cap
+            self.update_interval = min(backoff, cap)
             self.logger.debug(
                 "%s: update failed (%s), serving the data from %s",
                 self.name,
@@ -125,7 +141,6 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
             translation_domain=self.config_entry.domain,
             translation_key=key,
             translation_placeholders={"error": str(err)},
-            retry_after=backoff.total_seconds() if key != "communication_error" else None,
         ) from err
 
     async def async_refresh_after_write(self) -> None:
@@ -134,8 +149,7 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
 
 class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
-    """
-    Poll a cloud on an account's call budget.
+    """Poll a cloud on an account's call budget.
 
     The interval is the budget's (spread over the account's consumers and what is left of
     the period); an update that the budget cannot afford is skipped and the last data kept.
@@ -192,9 +206,13 @@ class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
         try:
             return super()._failed(err)
         finally:
-            # Never poll faster than the budget allows, even while backing off.
+            # Never poll faster than the budget allows, even while backing off; but do look
+            # again when the data goes stale (a try the budget cannot afford costs nothing).
             if self.update_interval is not None:
-                self.update_interval = max(self.update_interval, self.next_interval())
+                interval = max(self.update_interval, self.next_interval())
+                if self._stale_cap is not None:
+                    interval = min(interval, self._stale_cap)
+                self.update_interval = interval
 
     async def async_shutdown(self) -> None:
         """Stop spending the budget."""

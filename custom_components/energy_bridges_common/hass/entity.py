@@ -96,8 +96,7 @@ class _EnergyExtraData(SensorExtraStoredData):
 
 
 class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
-    """
-    A ``total_increasing`` energy sensor that never feeds a glitch into statistics.
+    """A ``total_increasing`` energy sensor that never feeds a glitch into statistics.
 
     It survives restarts: the last value (and a wrap offset) is restored, so a device that
     answers zero right after Home Assistant starts cannot make the total go backwards.
@@ -163,8 +162,7 @@ class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
 
 
 class OptimisticHoldMixin[T](Entity):
-    """
-    Show a requested value until the device confirms it or the hold runs out.
+    """Show a requested value until the device confirms it or the hold runs out.
 
     The entity calls ``_async_write_with_hold(value, write)``: the value shows at once, the
     write runs, and on an error the hold is rolled back and the error raised. The entity's

@@ -10,8 +10,7 @@ ALLOW_LOOPBACK_ENV = "HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK"
 
 
 def loopback_allowed() -> bool:
-    """
-    Return whether loopback device addresses are allowed (simulators, the demo, tests).
+    """Return whether loopback device addresses are allowed (simulators, the demo, tests).
 
     Only the environment of the Home Assistant process can allow it, never a user's input.
     """

@@ -1,5 +1,4 @@
-"""
-A client library for Powervault home batteries (no Home Assistant imports).
+"""A client library for Powervault home batteries (no Home Assistant imports).
 
 Cloud API for P4/P5 units (paid API key), local API for legacy P3/P3X units (port 5000).
 """

@@ -1,5 +1,4 @@
-"""
-Asynchronous clients of the Powervault cloud API (P4/P5) and local API (legacy P3/P3X).
+"""Asynchronous clients of the Powervault cloud API (P4/P5) and local API (legacy P3/P3X).
 
 Both speak through the shared ``HttpClient``. Calls that one side lacks raise a named error
 (``CloudOnlyError`` on the local client, ``LocalOnlyError`` on the cloud one), as the vendor's
@@ -161,8 +160,7 @@ class PowervaultClient:
         start: datetime | None = None,
         now: datetime | None = None,
     ) -> StateOverride:
-        """
-        Override the schedule with ``state`` from ``start`` (default now) for ``duration``.
+        """Override the schedule with ``state`` from ``start`` (default now) for ``duration``.
 
         The default duration is 24 hours, as in the vendor's library. Whatever the portal's
         schedule says is ignored until the override ends.

@@ -1,5 +1,4 @@
-"""
-Typed models of what Powervault units and the cloud report, parsed once at the boundary.
+"""Typed models of what Powervault units and the cloud report, parsed once at the boundary.
 
 Sign conventions are Home Assistant's from here on: battery power is positive when the
 battery discharges, grid power is positive when the home imports, solar and home power are
@@ -266,8 +265,7 @@ class CloudRecord:
 
     @classmethod
     def from_api(cls, payload: Any) -> CloudRecord:
-        """
-        Parse one record.
+        """Parse one record.
 
         The cloud sends milliwatts. Its battery power is positive when charging (as the
         local API's), so the sign is turned to Home Assistant's here.
@@ -332,8 +330,7 @@ def _power_items(power: PowerFlow) -> Iterable[tuple[str, float | None]]:
 
 
 def latest_power(records: Sequence[CloudRecord]) -> PowerFlow | None:
-    """
-    Return the newest record's power with its ``null`` values filled.
+    """Return the newest record's power with its ``null`` values filled.
 
     At a 5-minute boundary the cloud's newest bucket is still filling and says ``null``
     for some values; the value of the newest earlier bucket that had one stands in.
@@ -452,8 +449,7 @@ class LocalTelemetry:
 
     @classmethod
     def from_api(cls, payload: Any) -> LocalTelemetry:
-        """
-        Parse ``GET /api/latest-telemetry`` (a list of measurement records).
+        """Parse ``GET /api/latest-telemetry`` (a list of measurement records).
 
         The unit's battery power is positive when charging and its solar (``aux1Power``)
         negative when generating; both turn to Home Assistant's signs here.
@@ -531,8 +527,7 @@ class HistorySample:
 
     @classmethod
     def list_from_api(cls, payload: Any) -> list[HistorySample]:
-        """
-        Parse ``GET /api/chart-data``.
+        """Parse ``GET /api/chart-data``.
 
         Units answer either a list of lists of measurement records (one list per moment)
         or a list of flat objects; both are read. Samples without a time are dropped.
@@ -573,8 +568,7 @@ class HistorySample:
 def integrate_energy(
     samples: Sequence[HistorySample], previous: HistorySample | None = None
 ) -> EnergyFlows:
-    """
-    Return the energy between consecutive samples (each interval at its start's power).
+    """Return the energy between consecutive samples (each interval at its start's power).
 
     Intervals longer than ``MAX_SAMPLE_GAP`` are gaps in the history and count nothing.
     """

@@ -1,5 +1,4 @@
-"""
-Vendor facts in one place: the cloud address, the LAN keywords and the enum tables.
+"""Vendor facts in one place: the cloud address, the LAN keywords and the enum tables.
 
 Sources disagree on some enum values (see the API notes); they are data here, in one table
 each, so a correction is a one-line change and never a new code path.

@@ -1,5 +1,4 @@
-"""
-Typed models, parsed once at the boundary.
+"""Typed models, parsed once at the boundary.
 
 The charger's LAN ``RealTimeData`` and the cloud's ``/device/reported`` describe the same
 charger with different names and units (the cloud sends every value as a string, power in kW,
