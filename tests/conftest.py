@@ -2,26 +2,32 @@
 
 pytest-homeassistant-custom-component ships its own ``custom_components`` package: import the
 repository's before the ``hass`` fixture runs, or Home Assistant finds no custom integrations.
+
+Time travel (how budgets are proved): move the clock with the ``freezer`` fixture, then
+``async_fire_time_changed(hass)`` and ``await hass.async_block_till_done(
+wait_background_tasks=True)`` (coordinator refreshes run as background tasks); ``time_travel``
+below does the three. While ``freezer`` holds the clock, ``asyncio.sleep`` and aiohttp
+timeouts never end: give clients ``retry=NO_RETRY`` (or an injected ``sleep``) in such tests.
+Tests that serve a simulator on 127.0.0.1 need the ``socket_enabled`` fixture.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-import importlib
-import sys
+from datetime import timedelta
 
+from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 import custom_components
+from simulators.framework import SimulatorApp
 
+# The repository's package, not the plugin's.
 assert custom_components.__file__ is not None
 assert "pytest_homeassistant_custom_component" not in custom_components.__file__
-importlib.import_module("custom_components")
-sys.modules.setdefault("custom_components", custom_components)
-
-from aiohttp.test_utils import TestServer  # noqa: E402
-
-from simulators.framework import SimulatorApp  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +50,10 @@ async def serve_simulator(app: SimulatorApp) -> AsyncIterator[TestServer]:
         yield server
     finally:
         await server.close()
+
+
+async def time_travel(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move Home Assistant's clock forward and let everything that came due run."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
