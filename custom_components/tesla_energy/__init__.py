@@ -8,7 +8,7 @@ from functools import partial
 
 import aiohttp
 from homeassistant.const import CONF_TOKEN, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
@@ -232,14 +232,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
             hass, partial(_async_check_products, hass, entry), PRODUCTS_INTERVAL
         )
     )
-    # History goes to statistics only: it need not hold up the setup.
+    # History goes to statistics only: it need not hold up the setup. No entity listens to
+    # it, so a listener of its own keeps its schedule running.
     for site_data in runtime.sites.values():
+        entry.async_on_unload(site_data.history.async_add_listener(_no_op))
         entry.async_create_background_task(
             hass, site_data.history.async_refresh(), f"{DOMAIN} history {site_data.site_id}"
         )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
+
+
+@callback
+def _no_op() -> None:
+    """Listen to nothing (keeps a coordinator without entities polling)."""
 
 
 def _known_identifiers(runtime: TeslaEnergyRuntimeData) -> set[str]:

@@ -39,8 +39,7 @@ class BudgetSettings:
 
 
 def budget_settings(options: Mapping[str, Any]) -> BudgetSettings:
-    """
-    Return the quota, the commands' reserve and the period the options ask for.
+    """Return the quota, the commands' reserve and the period the options ask for.
 
     A monthly amount is counted at the data-call price (commands cost half as much, so the
     bill can only come out lower); calls per day are a daily quota.
@@ -59,8 +58,7 @@ def budget_settings(options: Mapping[str, Any]) -> BudgetSettings:
 
 
 def projected_monthly_calls(budget: CallBudget) -> float:
-    """
-    Return the calls a whole month at today's pace comes to.
+    """Return the calls a whole month at today's pace comes to.
 
     What was spent in this period plus what the consumers will spend at their current
     intervals until it ends (never more than the quota), scaled to a month for a daily
@@ -77,8 +75,7 @@ def projected_monthly_calls(budget: CallBudget) -> float:
 
 
 def projected_monthly_cost(budget: CallBudget) -> float:
-    """
-    Return the projected bill of the month before the free credit (USD).
+    """Return the projected bill of the month before the free credit (USD).
 
     Every call is priced as a data request; commands cost half that, so the real bill can
     only come out lower.

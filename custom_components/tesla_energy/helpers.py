@@ -76,8 +76,7 @@ async def async_run_command(
     *,
     expected: Callable[[SiteInfo], SiteInfo] | None = None,
 ) -> None:
-    """
-    Send a command on the commands' reserve, then read the settings back.
+    """Send a command on the commands' reserve, then read the settings back.
 
     ``expected`` returns the settings as the command leaves them: they show at once, and
     stay when the read-back cannot be afforded.

@@ -39,7 +39,7 @@ NUMBERS: tuple[ReserveNumberDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda d: d.backup_reserve,
         set_fn=lambda client, site_id, value: client.async_set_backup_reserve(site_id, value),
-        expected_fn=lambda d, value: replace(d, backup_reserve=value),
+        expected_fn=lambda d, value: replace(d, backup_reserve=float(value)),
         exists_fn=info_has(lambda info: info.has_battery),
     ),
     ReserveNumberDescription(
@@ -55,7 +55,7 @@ NUMBERS: tuple[ReserveNumberDescription, ...] = (
         set_fn=lambda client, site_id, value: client.async_set_off_grid_vehicle_charging_reserve(
             site_id, value
         ),
-        expected_fn=lambda d, value: replace(d, off_grid_vehicle_charging_reserve=value),
+        expected_fn=lambda d, value: replace(d, off_grid_vehicle_charging_reserve=float(value)),
         exists_fn=info_has(lambda info: info.off_grid_reserve_supported),
     ),
 )

@@ -247,7 +247,7 @@ async def _set_backup_reserve(hass: HomeAssistant, call: ServiceCall) -> None:
         lambda entry, site: entry.runtime_data.client.async_set_backup_reserve(
             site.site_id, percent
         ),
-        lambda info: replace(info, backup_reserve=percent),
+        lambda info: replace(info, backup_reserve=float(percent)),
     )
 
 
@@ -302,7 +302,7 @@ async def _set_off_grid_reserve(hass: HomeAssistant, call: ServiceCall) -> None:
         lambda entry, site: entry.runtime_data.client.async_set_off_grid_vehicle_charging_reserve(
             site.site_id, percent
         ),
-        lambda info: replace(info, off_grid_vehicle_charging_reserve=percent),
+        lambda info: replace(info, off_grid_vehicle_charging_reserve=float(percent)),
     )
 
 

@@ -1,5 +1,4 @@
-"""
-Hourly energy history as long-term statistics for the Energy dashboard.
+"""Hourly energy history as long-term statistics for the Energy dashboard.
 
 Tesla's history comes in five-minute steps per local day. Each update reads the days from
 the last imported hour up to now (in the site's time zone), sums them into whole hours, and

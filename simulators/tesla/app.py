@@ -569,7 +569,7 @@ class TeslaFleetSimulator(SimulatorApp):
                 events.append(
                     {
                         "timestamp": datetime.fromtimestamp(a, zone).isoformat(timespec="seconds"),
-                        "duration": int((b - a) * 1000),
+                        "duration": int(b - a),
                     }
                 )
         return {"events": events, "total_events": len(events)}

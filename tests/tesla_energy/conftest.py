@@ -55,7 +55,7 @@ async def server(
     sim: TeslaFleetSimulator, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[TestServer]:
     """Serve the simulator on loopback and point the integration at it."""
-    test_server = TestServer(sim.make_app(), host="127.0.0.1")
+    test_server = TestServer(sim.make_app(), host="127.0.0.1", access_log=None)
     await test_server.start_server()
     monkeypatch.setenv(SERVER_OVERRIDE_ENV, str(test_server.make_url("")).rstrip("/"))
     try:
@@ -139,3 +139,12 @@ async def setup_integration(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+def no_retry_wait(entry: MockConfigEntry) -> None:
+    """Retry at once: a retry's wait never ends while the test's clock is frozen."""
+
+    async def no_sleep(_seconds: float) -> None:
+        return
+
+    entry.runtime_data.client.http._sleep = no_sleep

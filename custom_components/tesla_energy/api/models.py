@@ -1,5 +1,4 @@
-"""
-Typed models of the Fleet API energy replies, parsed once here.
+"""Typed models of the Fleet API energy replies, parsed once here.
 
 The vendor's field names stay in this file: everything above it reads the names below.
 Values of an unexpected type are dropped (None) rather than guessed at, so a reply with a

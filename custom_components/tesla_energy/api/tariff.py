@@ -1,5 +1,4 @@
-"""
-Check a time-of-use tariff (``tariff_content_v2``) against the rules Tesla enforces.
+"""Check a time-of-use tariff (``tariff_content_v2``) against the rules Tesla enforces.
 
 Tesla accepts a broken tariff with HTTP 200 and the app then shows "Invalid schedule", so
 every rule is checked here, before the call, with one clear message per broken rule:

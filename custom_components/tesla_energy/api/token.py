@@ -1,5 +1,4 @@
-"""
-Read the claims of a Fleet API access token (a JWT) without verifying it.
+"""Read the claims of a Fleet API access token (a JWT) without verifying it.
 
 The token came from Tesla's token endpoint over TLS; we only read what it says about
 itself: the account (``sub``), the granted scopes (``scp``) and the region (``ou_code``).

@@ -1,0 +1,228 @@
+"""Actions: the tariff (validated first), histories with response data, explicit commands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tesla_energy.const import DOMAIN
+from simulators.tesla import TeslaFleetSimulator
+
+from .conftest import ACCOUNT, HOME_SITE
+from .tariffs import pge_tariff
+
+
+def site_device(hass: HomeAssistant, entry: MockConfigEntry, site_id: int = HOME_SITE) -> str:
+    """Return the device id of a site."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, str(site_id)), entry.entry_id
+    )
+    assert device is not None
+    return device.id
+
+
+async def call(
+    hass: HomeAssistant, service: str, data: dict[str, Any], *, response: bool = False
+) -> Any:
+    """Call one of the integration's actions."""
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=response
+    )
+
+
+async def test_set_time_of_use(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
+) -> None:
+    """A valid tariff reaches the site, and the server finds nothing to complain about."""
+    tariff = pge_tariff()
+    await call(
+        hass,
+        "set_time_of_use",
+        {"device_id": site_device(hass, setup_integration), "tariff": tariff},
+    )
+    assert sim.tariffs[HOME_SITE]["code"] == "EV2-A"
+    assert sim.invalid_schedule[HOME_SITE] == []
+    info = setup_integration.runtime_data.sites[HOME_SITE].info.data
+    assert info is not None
+    assert info.tariff is not None
+    assert info.tariff["code"] == "EV2-A"
+
+
+async def test_broken_tariff_is_refused_before_any_call(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
+) -> None:
+    """Each broken rule is listed in the error; nothing is sent, nothing is billed."""
+    tariff = pge_tariff()
+    tariff["currency"] = "JPY"
+    tariff["energy_charges"]["Winter"]["rates"]["OFF_PEAK"] = -0.1
+    before = sim.billing[ACCOUNT].commands
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(
+            hass,
+            "set_time_of_use",
+            {"device_id": site_device(hass, setup_integration), "tariff": tariff},
+        )
+    assert caught.value.translation_key == "invalid_tariff"
+    problems = caught.value.translation_placeholders["problems"]
+    assert "Currency 'JPY'" in problems
+    assert "is negative (-0.1)" in problems
+    assert HOME_SITE not in sim.tariffs
+    assert sim.billing[ACCOUNT].commands == before
+
+
+async def test_get_energy_history(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
+    """The energy history comes back as response data in the user's names."""
+    now = dt_util.utcnow()
+    result = await call(
+        hass,
+        "get_energy_history",
+        {
+            "device_id": site_device(hass, setup_integration),
+            "start": now - timedelta(hours=6),
+            "end": now,
+        },
+        response=True,
+    )
+    assert result["unit"] == "Wh"
+    assert result["time_zone"] == "America/Los_Angeles"
+    assert len(result["intervals"]) >= 70
+    assert set(result["totals"]) >= {"solar_production", "grid_import", "home_usage"}
+    assert result["totals"]["home_usage"] > 0
+
+
+async def test_get_backup_history(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
+) -> None:
+    """Outages come back as events with their durations."""
+    sim.outages.append(
+        (
+            HOME_SITE,
+            (dt_util.utcnow() - timedelta(hours=3)).timestamp(),
+            (dt_util.utcnow() - timedelta(hours=2)).timestamp(),
+        )
+    )
+    result = await call(
+        hass,
+        "get_backup_history",
+        {
+            "device_id": site_device(hass, setup_integration),
+            "start": dt_util.utcnow() - timedelta(days=1),
+        },
+        response=True,
+    )
+    assert result["total_events"] == 1
+    assert result["events"][0]["duration_seconds"] == 3600
+
+
+async def test_get_charge_history(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
+    """Wall Connector sessions come back with their energy."""
+    result = await call(
+        hass,
+        "get_charge_history",
+        {
+            "device_id": site_device(hass, setup_integration),
+            "start": dt_util.utcnow() - timedelta(days=3),
+        },
+        response=True,
+    )
+    assert len(result["sessions"]) >= 2
+    assert result["sessions"][0]["energy_added_wh"] == 33000
+    assert result["total_energy_wh"] == 33000 * len(result["sessions"])
+
+
+async def test_history_range_must_be_forward(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """An end before the start is refused with a translated error."""
+    now = dt_util.utcnow()
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(
+            hass,
+            "get_energy_history",
+            {
+                "device_id": site_device(hass, setup_integration),
+                "start": now,
+                "end": now - timedelta(hours=1),
+            },
+            response=True,
+        )
+    assert caught.value.translation_key == "invalid_range"
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "check"),
+    [
+        ("set_backup_reserve", {"percent": 55}, lambda s: s.backup_reserve == 55),
+        ("set_operation_mode", {"mode": "backup"}, lambda s: s.operation_mode == "backup"),
+        ("set_storm_watch", {"enabled": True}, lambda s: s.storm_watch),
+        (
+            "set_grid_import_export",
+            {"allow_charge_from_grid": False, "export_rule": "never"},
+            lambda s: not s.allow_charge_from_grid and s.export_rule == "never",
+        ),
+        (
+            "set_off_grid_vehicle_charging_reserve",
+            {"percent": 15},
+            lambda s: s.off_grid_vehicle_charging_reserve == 15,
+        ),
+    ],
+)
+async def test_command_actions(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: TeslaFleetSimulator,
+    service: str,
+    data: dict[str, Any],
+    check: Any,
+) -> None:
+    """Each command action changes the site."""
+    await call(hass, service, {"device_id": site_device(hass, setup_integration), **data})
+    assert check(sim.site(HOME_SITE))
+
+
+async def test_grid_import_export_needs_a_field(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """Asking to change nothing is refused."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(
+            hass, "set_grid_import_export", {"device_id": site_device(hass, setup_integration)}
+        )
+    assert caught.value.translation_key == "nothing_to_change"
+
+
+async def test_unknown_device(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
+    """A device that is not an energy site is refused."""
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "set_backup_reserve", {"device_id": "nope", "percent": 10})
+    assert caught.value.translation_key == "invalid_device"
+
+
+async def test_unloaded_entry(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
+    """An action on a site whose entry is not loaded says so."""
+    device_id = site_device(hass, setup_integration)
+    await hass.config_entries.async_unload(setup_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, "set_backup_reserve", {"device_id": device_id, "percent": 10})
+    assert caught.value.translation_key == "entry_not_loaded"
+
+
+async def test_out_of_range_percent(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """A percentage above 100 fails the schema and sends nothing."""
+    import probatio
+
+    with pytest.raises((probatio.Invalid, ServiceValidationError)):
+        await call(
+            hass,
+            "set_backup_reserve",
+            {"device_id": site_device(hass, setup_integration), "percent": 120},
+        )
