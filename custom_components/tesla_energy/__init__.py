@@ -240,6 +240,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
             hass, site_data.history.async_refresh(), f"{DOMAIN} history {site_data.site_id}"
         )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    options = dict(entry.options)
+
+    async def _async_options_updated(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> None:
+        # Token refreshes and region moves update the entry too: only a new budget reloads.
+        if dict(entry.options) != options:
+            await hass.config_entries.async_reload(entry.entry_id)
+
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 
@@ -320,11 +327,6 @@ def _update_scope_issue(
         translation_key="missing_command_scope",
         translation_placeholders={"title": entry.title},
     )
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> None:
-    """Apply a new budget."""
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> bool:

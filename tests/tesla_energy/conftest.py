@@ -137,7 +137,7 @@ async def setup_integration(
 ) -> MockConfigEntry:
     """Set the entry up against the simulator."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     return config_entry
 
 

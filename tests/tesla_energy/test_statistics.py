@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -99,7 +100,7 @@ async def test_import_and_backfill(
         hours=1
     )
     # One row per hour, none missing, none twice.
-    assert all(b - a == timedelta(hours=1) for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a == timedelta(hours=1) for a, b in pairwise(starts))
     assert rows[-1]["sum"] == pytest.approx(sum(row["state"] for row in rows), abs=1e-2)
 
     # An hour later the next hour follows.
@@ -135,4 +136,4 @@ async def test_history_failure_keeps_statistics_whole(
     after = await hourly(hass, "grid_import")
     starts = [row["start"] for row in after]
     assert len(after) >= len(before) + 2
-    assert all(b - a == 3600 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a == 3600 for a, b in pairwise(starts))
