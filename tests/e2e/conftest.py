@@ -108,9 +108,22 @@ def context(browser: Any, base_url: str) -> Iterator[Any]:
     context.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Remember each phase's report on the test (the page fixture reads it)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(context: Any) -> Iterator[Any]:
-    """A fresh tab."""
+def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh tab; a screenshot of it is kept in E2E_ARTIFACTS when the test fails."""
     page = context.new_page()
     yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed and (artifacts := os.environ.get("E2E_ARTIFACTS")):
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+        page.screenshot(path=str(Path(artifacts) / f"{name}.png"))
     page.close()
