@@ -34,6 +34,7 @@ type Api = Callable[[Callable[[HomeAssistantClient], Any]], Any]
 
 SETUP_TIMEOUT_MS = 90_000  # a config flow step that sets an entry up, on a busy machine
 POPUP_GRACE_MS = 20_000  # how long the OAuth popup may take on its own
+UI_ATTEMPTS = 2
 
 
 def translations(domain: str) -> dict[str, Any]:
@@ -117,9 +118,26 @@ def open_add_integration(page: Any, name: str, opened: Any, attempts: int = 3) -
 def test_add_integration(page: Any, ready: dict[str, Any], vendor: Vendor, api: Api) -> None:
     """Add the integration in the UI: a wrong value shows its translated error, then success."""
     require(vendor, ready)
-    strings = translations(vendor.domain)["config"]
-    urls = ready["vendors"][vendor.domain]
     login(page)
+    for attempt in range(UI_ATTEMPTS):
+        try:
+            add_through_ui(page, vendor, ready["vendors"][vendor.domain])
+        except PlaywrightTimeoutError:
+            # The integrations page sometimes re-renders under the dialog and closes it (seen
+            # while the entries added just before set up their devices on a busy machine):
+            # start the flow again, as a person would, unless the entry exists already.
+            if attempt == UI_ATTEMPTS - 1 or api(lambda client: client.entries(vendor.domain)):
+                raise
+        else:
+            break
+    entries = api(lambda client: client.entries(vendor.domain))
+    assert len(entries) == 1
+    assert entries[0]["state"] == "loaded"
+
+
+def add_through_ui(page: Any, vendor: Vendor, urls: dict[str, str]) -> None:
+    """Add Integration -> the vendor -> its forms, wrong values first, until Finish."""
+    strings = translations(vendor.domain)["config"]
     dialog = page.locator("dialog-data-entry-flow")
     credentials = page.locator("input[name=clientId]")
     # The flow dialog's host element has no size: its close button shows it is open.
@@ -127,16 +145,16 @@ def test_add_integration(page: Any, ready: dict[str, Any], vendor: Vendor, api: 
     open_add_integration(page, manifest_name(vendor.domain), flow_open.or_(credentials).first)
     finish = dialog.get_by_role("button", name=re.compile("finish", re.IGNORECASE))
 
-    if vendor.application_credentials is not None:
+    if vendor.application_credentials is not None and credentials.is_visible():
         # First use of an OAuth integration: Home Assistant asks for the application's
         # credentials, then opens the (simulated, auto-approving) sign-in page in a popup.
         client_id, client_secret = vendor.application_credentials
-        page.locator("input[name=clientId]").wait_for()
         page.locator("input[name=name]").fill(f"{vendor.title} demo")
-        page.locator("input[name=clientId]").fill(client_id)
+        credentials.fill(client_id)
         page.locator("input[name=clientSecret]").fill(client_secret)
         screenshot(page, f"{vendor.domain}-1-credentials")
         page.get_by_role("button", name="Add", exact=True).click()
+    if vendor.application_credentials is not None:
         # The frontend opens the sign-in page in a popup by itself and the simulator sends it
         # straight back. When the browser blocked that popup (the click's user activation had
         # run out on a busy machine), the dialog keeps its "Open website" button: click it.
@@ -144,8 +162,9 @@ def test_add_integration(page: Any, ready: dict[str, Any], vendor: Vendor, api: 
         try:
             finish.wait_for(timeout=POPUP_GRACE_MS)
         except PlaywrightTimeoutError:
-            with page.expect_popup():
-                open_site.click()
+            if open_site.is_visible():
+                with page.expect_popup():
+                    open_site.click()
 
     for step, answer in vendor.answers.items():
         step_strings = strings["step"].get(step, {})
@@ -174,9 +193,6 @@ def test_add_integration(page: Any, ready: dict[str, Any], vendor: Vendor, api: 
     finish.wait_for(timeout=SETUP_TIMEOUT_MS)
     screenshot(page, f"{vendor.domain}-3-created")
     finish.click()
-    entries = api(lambda client: client.entries(vendor.domain))
-    assert len(entries) == 1
-    assert entries[0]["state"] == "loaded"
 
 
 @pytest.mark.parametrize("vendor", vendor_params())
