@@ -67,6 +67,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 # New sites and Wall Connectors are rare: one product-list call a day finds them.
 PRODUCTS_INTERVAL = timedelta(days=1)
+MAX_INTERVAL = timedelta(days=1)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -140,6 +141,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
         quota=settings.quota,
         reserve=settings.reserve,
         period=settings.period,
+        # A small budget may space settings and history reads out to a day: never more.
+        max_interval=MAX_INTERVAL.total_seconds(),
         # Tesla bills by calendar month; a daily quota follows the user's day.
         time_zone=dt_util.UTC
         if settings.period is BudgetPeriod.MONTH
