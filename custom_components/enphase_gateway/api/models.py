@@ -16,6 +16,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from ...energy_bridges_common.client.errors import InvalidResponseError
+from ...energy_bridges_common.client.parse import require_list as _list, require_mapping as _mapping
 
 
 def _num(value: Any) -> float | None:
@@ -46,18 +47,6 @@ def _bool(value: Any) -> bool | None:
 def _scaled(value: Any, factor: float) -> float | None:
     number = _num(value)
     return None if number is None else number * factor
-
-
-def _mapping(data: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise InvalidResponseError(f"{what}: expected an object, got {type(data).__name__}")
-    return data
-
-
-def _list(data: Any, what: str) -> list[Any]:
-    if not isinstance(data, list):
-        raise InvalidResponseError(f"{what}: expected a list, got {type(data).__name__}")
-    return data
 
 
 # -- identity ---------------------------------------------------------------------------------

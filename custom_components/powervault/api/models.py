@@ -12,11 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 import itertools
-import math
 import re
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from ...energy_bridges_common.client.parse import (
+    as_float as _number,
+    parse_timestamp,
+    require_list as _require_list,
+    require_mapping as _require_mapping,
+)
 from .const import BUCKET_SECONDS, SCHEDULE_TIME_ZONE, VALID_STATES
 from .errors import InvalidResponseError
 
@@ -33,52 +38,6 @@ MAX_SAMPLE_GAP: Final = timedelta(minutes=10)
 
 
 # -- value helpers -----------------------------------------------------------------------
-
-
-def _number(value: Any) -> float | None:
-    """Return a finite number, or None for null, text, booleans, NaN."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                return None
-        else:
-            return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _require_mapping(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise InvalidResponseError(f"{what}: expected an object, got {type(value).__name__}")
-    return value
-
-
-def _require_list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise InvalidResponseError(f"{what}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """Return an aware UTC datetime from epoch seconds/milliseconds or an ISO-ish string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value <= 0:
-            return None
-        seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, UTC)
-    if isinstance(value, str) and value.strip():
-        text = value.strip().replace("Z", "+00:00")
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        # The cloud writes "YYYY-MM-DD HH:MM:SS" in UTC without saying so.
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return None
 
 
 def format_utc(when: datetime) -> str:

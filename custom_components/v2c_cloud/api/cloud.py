@@ -10,6 +10,7 @@ import aiohttp
 
 from ...energy_bridges_common.client.errors import AuthenticationError, InvalidResponseError
 from ...energy_bridges_common.client.http import NO_RETRY, HttpClient, HttpResponse, RateLimitInfo
+from ...energy_bridges_common.client.parse import as_bool
 from ...energy_bridges_common.client.redact import Redactor
 from .const import CLOUD_BASE_URL
 from .lan import InvalidCommandError, validate_write
@@ -17,7 +18,6 @@ from .models import (
     CloudState,
     Pairing,
     VersionInfo,
-    as_bool,
     normalize_payload,
     parse_pairings,
     parse_reported,

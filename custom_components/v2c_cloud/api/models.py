@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 import json
-import math
 from typing import Any
 
 from ...energy_bridges_common.client.errors import InvalidResponseError
+from ...energy_bridges_common.client.parse import as_bool, as_float, as_int, as_str
 
 
 class Source(StrEnum):
@@ -23,50 +23,6 @@ class Source(StrEnum):
 
     LAN = "lan"
     CLOUD = "cloud"
-
-
-def as_float(value: Any) -> float | None:
-    """Return a number from a JSON value (numbers or numeric strings), else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip().rstrip("%"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def as_int(value: Any) -> int | None:
-    """Return a whole number from a JSON value, else None."""
-    number = as_float(value)
-    return None if number is None else round(number)
-
-
-def as_bool(value: Any) -> bool | None:
-    """Return a flag from 0/1, "0"/"1", true/false, "true"/"false"; else None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    number = as_float(value)
-    if number is None:
-        return None
-    return number != 0
-
-
-def as_str(value: Any) -> str | None:
-    """Return a non-empty string, else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float | str):
-        text = str(value).strip()
-        return text or None
-    return None
 
 
 def _scaled(value: Any, factor: float) -> float | None:
