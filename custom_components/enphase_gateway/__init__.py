@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from ..energy_bridges_common.client.errors import AuthenticationError, BridgeApiError
+from ..energy_bridges_common.hass.errors import setup_errors
 from .api import GatewayPoller
 from .const import DOMAIN, PLATFORMS
 from .coordinator import (
@@ -39,7 +39,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> b
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_TOKEN: token})
 
     client.on_token_change = save_token
-    try:
+    with setup_errors(DOMAIN):
         info = await client.setup()
         if entry.unique_id is not None and info.serial != entry.unique_id:
             # The address now belongs to another gateway (a new DHCP lease): wait for
@@ -51,18 +51,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> b
             )
         await client.authenticate()
         await client.probe()
-    except AuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="authentication_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except BridgeApiError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
     poller = GatewayPoller(client)
     gateway = GatewayCoordinator(hass, entry, poller)

@@ -18,13 +18,13 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from ..energy_bridges_common.client.budget import command_calls
-from ..energy_bridges_common.client.errors import AuthenticationError, BridgeApiError
 from ..energy_bridges_common.client.lan import LanAddressError
 from ..energy_bridges_common.hass.budget import (
     account_key,
     async_get_account_budget,
     async_release_account_budget,
 )
+from ..energy_bridges_common.hass.errors import setup_errors
 from ..energy_bridges_common.hass.lan import async_validate_device_host
 from .api import Pairing, V2CCloudClient, V2CLocalClient
 from .const import (
@@ -121,22 +121,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
     if not await pairings.async_load():
         try:
             # Start-up is rare and the user is waiting: it may use the commands' reserve.
-            with command_calls():
+            with setup_errors(DOMAIN), command_calls():
                 await pairings.async_set(await client.pairings())
-        except AuthenticationError as err:
+        except ConfigEntryAuthFailed, ConfigEntryNotReady:
             await _release_budget()
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="authentication_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except BridgeApiError as err:
-            await _release_budget()
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise
 
     interval = timedelta(seconds=int(entry.options.get(CONF_LAN_INTERVAL, DEFAULT_LAN_INTERVAL)))
     chargers: dict[str, V2CChargerCoordinator] = {}

@@ -10,13 +10,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from ..energy_bridges_common.client.errors import (
-    AuthenticationError,
-    BridgeApiError,
-    BudgetExhaustedError,
-    RateLimitedError,
-    RequestError,
-)
+from ..energy_bridges_common.client.errors import AuthenticationError, BridgeApiError, RequestError
+from ..energy_bridges_common.hass.errors import translated_error
 from .api import InvalidCommandError
 from .const import DOMAIN
 from .entity import V2CEntity
@@ -26,28 +21,17 @@ def command_error(
     err: BridgeApiError, hass: HomeAssistant | None = None, entry: ConfigEntry | None = None
 ) -> HomeAssistantError:
     """Return the translated error a failed command shows the user."""
-    placeholders = {"error": str(err)}
     if isinstance(err, InvalidCommandError):
         return ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_value",
             translation_placeholders={"setting": err.keyword, "value": str(err.value)},
         )
-    if isinstance(err, BudgetExhaustedError):
-        key = "budget_exhausted"
-    elif isinstance(err, RateLimitedError):
-        key = "rate_limited"
-    elif isinstance(err, AuthenticationError):
-        key = "authentication_failed"
-        if hass is not None and entry is not None:
-            entry.async_start_reauth(hass)
-    elif isinstance(err, RequestError) and 400 <= err.status < 500:
-        key = "command_rejected"
-    else:
-        key = "communication_error"
-    return HomeAssistantError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
+    if isinstance(err, AuthenticationError) and hass is not None and entry is not None:
+        entry.async_start_reauth(hass)
+    if isinstance(err, RequestError) and 400 <= err.status < 500:
+        return translated_error(DOMAIN, err, "command_rejected")
+    return translated_error(DOMAIN, err)
 
 
 def v2c_command[**P](

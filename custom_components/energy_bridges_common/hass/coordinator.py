@@ -29,6 +29,7 @@ from ..client.errors import (
     BudgetExhaustedError,
     RateLimitedError,
 )
+from .errors import error_translation_key
 
 
 class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -131,15 +132,9 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 self.last_success.isoformat(),
             )
             return self.data
-        if isinstance(err, BudgetExhaustedError):
-            key = "budget_exhausted"
-        elif isinstance(err, RateLimitedError):
-            key = "rate_limited"
-        else:
-            key = "communication_error"
         raise UpdateFailed(
             translation_domain=self.config_entry.domain,
-            translation_key=key,
+            translation_key=error_translation_key(err),
             translation_placeholders={"error": str(err)},
         ) from err
 
