@@ -36,6 +36,10 @@ SETUP_TIMEOUT_MS = 90_000  # a config flow step that sets an entry up, on a busy
 POPUP_GRACE_MS = 20_000  # how long the OAuth popup may take on its own
 UI_ATTEMPTS = 2
 
+# The browser waits are bounded one by one; this only stops a test that hangs altogether
+# (pyproject's 120 s is for the unit tests; the log test waits for the soak time).
+pytestmark = pytest.mark.timeout(600)
+
 
 def translations(domain: str) -> dict[str, Any]:
     """Return an integration's English translations."""
@@ -145,6 +149,10 @@ def add_through_ui(page: Any, vendor: Vendor, urls: dict[str, str]) -> None:
     open_add_integration(page, manifest_name(vendor.domain), flow_open.or_(credentials).first)
     finish = dialog.get_by_role("button", name=re.compile("finish", re.IGNORECASE))
 
+    open_site = dialog.get_by_text("Open website", exact=True)
+    if vendor.application_credentials is not None:
+        # The credentials dialog (first use), or the sign-in already under way.
+        credentials.or_(finish).or_(open_site).first.wait_for(timeout=SETUP_TIMEOUT_MS)
     if vendor.application_credentials is not None and credentials.is_visible():
         # First use of an OAuth integration: Home Assistant asks for the application's
         # credentials, then opens the (simulated, auto-approving) sign-in page in a popup.
@@ -158,7 +166,6 @@ def add_through_ui(page: Any, vendor: Vendor, urls: dict[str, str]) -> None:
         # The frontend opens the sign-in page in a popup by itself and the simulator sends it
         # straight back. When the browser blocked that popup (the click's user activation had
         # run out on a busy machine), the dialog keeps its "Open website" button: click it.
-        open_site = dialog.get_by_text("Open website", exact=True)
         try:
             finish.wait_for(timeout=POPUP_GRACE_MS)
         except PlaywrightTimeoutError:
