@@ -20,7 +20,7 @@ from .api import (
     SiteInfo,
     TariffError,
 )
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
 
 
@@ -89,7 +89,13 @@ async def async_run_command(
             raise translate_error(hass, entry, err) from err
         if expected is not None and site.info.data is not None:
             site.info.async_set_updated_data(expected(site.info.data))
-        await site.info.async_refresh()
+        try:
+            info = await entry.runtime_data.client.async_site_info(site.site_id)
+        except BridgeApiError as err:
+            # The command went through; the settings show as the command left them.
+            LOGGER.debug("Reading the settings back failed: %s", err)
+        else:
+            site.info.async_set_updated_data(info)
 
 
 async def async_run_read[T](
