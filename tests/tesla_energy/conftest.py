@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import logging
 import time
 from typing import Any
 
@@ -42,6 +43,14 @@ class HomeAssistantClock(SimClock):
 @pytest.fixture
 def mock_recorder_before_hass(recorder_db_url: str) -> None:
     """Prepare the recorder's database before Home Assistant starts (recorder is a dependency)."""
+
+
+@pytest.fixture(autouse=True)
+def quick_backfill(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Fill one day back on first setup (a week in production): the tests stay quick."""
+    monkeypatch.setattr("custom_components.tesla_energy.statistics.BACKFILL_DAYS", 1)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    return 1
 
 
 @pytest.fixture

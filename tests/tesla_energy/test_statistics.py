@@ -74,12 +74,12 @@ async def test_import_and_backfill(
     setup_integration: MockConfigEntry,
     sim: TeslaFleetSimulator,
 ) -> None:
-    """First setup fills a week; after two days of downtime the gap is filled exactly."""
+    """First setup fills the days before; after two days of downtime the gap is filled."""
     await wait_history(hass)
     rows = await hourly(hass, "home_usage")
     zone = dt_util.get_time_zone("America/Los_Angeles")
     assert zone is not None
-    first = datetime(2026, 6, 8, tzinfo=zone).astimezone(UTC)
+    first = datetime(2026, 6, 14, tzinfo=zone).astimezone(UTC)  # one day back (in tests)
     last_complete = START.replace(minute=0) - timedelta(hours=1)
     starts = [dt_util.utc_from_timestamp(row["start"]) for row in rows]
     assert starts[0] == first

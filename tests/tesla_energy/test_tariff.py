@@ -18,7 +18,7 @@ from simulators.tesla.tariff_server import schedule_errors
 
 from .tariffs import pge_tariff, valid_tariffs
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def rules_of(tariff: Any) -> set[TariffRule]:
