@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_energy.diagnostics import async_get_config_entry_diagnostics
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 
 async def test_diagnostics(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
