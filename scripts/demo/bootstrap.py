@@ -1,5 +1,4 @@
-"""
-Bring a freshly started demo to life: config entries, Energy dashboard, demo dashboard.
+"""Bring a freshly started demo to life: config entries, Energy dashboard, demo dashboard.
 
 Everything goes through Home Assistant's public APIs (config flows, websocket commands), as a
 person clicking through the UI would; nothing writes Home Assistant's storage files.
@@ -82,8 +81,7 @@ async def _progress_finished(client: HomeAssistantClient, flow_id: str) -> dict[
 
 
 async def remove_failed_onboarding_entries(client: HomeAssistantClient) -> list[str]:
-    """
-    Remove what onboarding set up that cannot work here (Google Translate needs internet).
+    """Remove what onboarding set up that cannot work here (Google Translate needs internet).
 
     Onboarding adds a few integrations on its own; wait for their flows to finish, then delete
     the entries that failed, as a person would from the integrations page.
@@ -148,8 +146,7 @@ async def ensure_entries(
 async def reauthenticate(
     client: HomeAssistantClient, vendors: Iterable[Vendor], urls: Mapping[str, Urls]
 ) -> dict[str, str]:
-    """
-    Finish the re-authentication Home Assistant asks for, as a person would.
+    """Finish the re-authentication Home Assistant asks for, as a person would.
 
     The simulators start afresh on each run: a cloud that forgot the tokens it issued (Tesla's
     refresh token) refuses them, and Home Assistant starts a reauth flow for the entry.
@@ -442,8 +439,7 @@ def _device_domain(device: Mapping[str, Any], entities: Iterable[Mapping[str, An
 async def build_dashboard(
     client: HomeAssistantClient, vendors: Iterable[Vendor], *, refresh: bool = True
 ) -> dict[str, Any] | None:
-    """
-    Create the demo's dashboard in the sidebar, or refresh it (``refresh``).
+    """Create the demo's dashboard in the sidebar, or refresh it (``refresh``).
 
     Without ``refresh`` an existing dashboard is kept as it is (it may have been edited).
     """

@@ -1,5 +1,4 @@
-"""
-A small client of Home Assistant's REST and websocket APIs, for the demo and its tests.
+"""A small client of Home Assistant's REST and websocket APIs, for the demo and its tests.
 
 Only what a person does in the UI, through the same public APIs the frontend uses:
 onboarding, logging in, config flows, the registries, energy preferences and dashboards.

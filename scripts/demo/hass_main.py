@@ -1,5 +1,4 @@
-"""
-Start Home Assistant for the demo: ``python -m homeassistant`` plus one compatibility fix.
+"""Start Home Assistant for the demo: ``python -m homeassistant`` plus one compatibility fix.
 
 Home Assistant 2026.10.4's assist_pipeline calls ``MicroVad.Process10ms`` and
 ``AudioProcessor.Process10ms(...).audio`` (pymicro-vad 1.x, pyspeex-noise 1.x). Those versions

@@ -1,5 +1,4 @@
-"""
-Run the Home Energy Bridges demo: simulators + a real Home Assistant, set up and onboarded.
+"""Run the Home Energy Bridges demo: simulators + a real Home Assistant, set up and onboarded.
 
 Started by ``scripts/develop`` (see ``docs/demo.md``). It:
 

@@ -1,5 +1,4 @@
-"""
-What the demo knows about each vendor: simulator, config flow answers, energy sensors.
+"""What the demo knows about each vendor: simulator, config flow answers, energy sensors.
 
 One ``Vendor`` per integration. A vendor is *available* when both its integration (with a
 config flow) and its simulator package are in the tree; the demo skips the others.
