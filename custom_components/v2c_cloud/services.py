@@ -402,10 +402,10 @@ def _charger_for(hass: HomeAssistant, device_id: str) -> V2CChargerCoordinator:
             translation_placeholders={"device_id": device_id},
         )
     charger_ids = {ident for domain, ident in device.identifiers if domain == DOMAIN}
-    for entry_id in device.config_entries:
-        entry: V2CConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            continue
+    # A device belongs to one config entry (config_entry_id; the config_entries set is
+    # deprecated and goes in Home Assistant 2027.10).
+    entry: V2CConfigEntry | None = hass.config_entries.async_get_entry(device.config_entry_id)
+    if entry is not None and entry.domain == DOMAIN:
         if entry.state is not ConfigEntryState.LOADED:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
