@@ -32,6 +32,7 @@ from ..energy_bridges_common.hass.budget import (
     async_get_account_budget,
     async_release_account_budget,
 )
+from ..energy_bridges_common.hass.errors import setup_errors
 from .api import (
     AuthenticationError,
     BridgeApiError,
@@ -171,20 +172,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
 
     entry.async_on_unload(_release)
 
-    try:
+    with setup_errors(DOMAIN):
         sites = [site for site in await client.async_energy_sites() if site.is_useful]
-    except AuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="authentication_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except BridgeApiError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
     account_device = DeviceInfo(
         identifiers={(DOMAIN, f"account_{key}")},
