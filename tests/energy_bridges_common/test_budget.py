@@ -198,6 +198,12 @@ def test_configure_and_validation(clock: Clock) -> None:
     remove()
     spend(budget, 1)
     assert seen == [0, 1]
+    # The same period keeps the count; another period starts a new one.
+    budget.configure(quota=20, reserve=5, period=BudgetPeriod.DAY)
+    assert budget.used == 2
+    budget.configure(quota=600, reserve=5, period=BudgetPeriod.MONTH)
+    assert (budget.period, budget.used, budget.remaining) == (BudgetPeriod.MONTH, 0, 600)
+    assert budget.period_start == datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def test_persistence_round_trip(clock: Clock) -> None:

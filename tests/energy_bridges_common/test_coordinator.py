@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.energy_bridges_common.client.budget import (
     BudgetConsumer,
+    BudgetPeriod,
     CallBudget,
     command_calls,
 )
@@ -289,6 +290,7 @@ async def test_account_budget_is_shared_and_persisted(
     )
     assert first is second
     assert (first.quota, first.reserve) == (900, 40)
+    assert first.period is BudgetPeriod.DAY
     for _ in range(42):
         first.before_request("GET", "x")
     await async_release_account_budget(hass, domain="v2c_cloud", account_id=account, entry_id="a")

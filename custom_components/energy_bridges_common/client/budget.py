@@ -168,12 +168,21 @@ class CallBudget:
 
     # -- configuration -------------------------------------------------------------------
 
-    def configure(self, *, quota: int, reserve: int) -> None:
-        """Change the quota and the reserve (from the integration's options)."""
+    def configure(self, *, quota: int, reserve: int, period: BudgetPeriod | None = None) -> None:
+        """Change the quota, the reserve and the period (from the integration's options).
+
+        A new period starts a new count: what was spent was counted against another quota.
+        """
         if quota <= 0 or not 0 <= reserve < quota:
             raise ValueError("reserve must be at least 0 and less than a positive quota")
         self.quota = quota
         self.reserve = reserve
+        if period is not None and period is not self.period:
+            self.period = period
+            self.period_start = self._period_bounds(self._now())[0]
+            self.used = 0
+            self.used_by_kind = {kind.value: 0 for kind in CallKind}
+            self.refused = 0
         self._notify()
 
     def refund_status(self, billed: Callable[[int], bool]) -> None:

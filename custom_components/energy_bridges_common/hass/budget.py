@@ -76,7 +76,7 @@ async def async_get_account_budget(
         # Another entry may have created it while we awaited the store.
         shared = shared_budgets.setdefault(key, shared)
     else:
-        shared.budget.configure(quota=quota, reserve=reserve)
+        shared.budget.configure(quota=quota, reserve=reserve, period=period)
     shared.users.add(entry_id)
     return shared.budget
 

@@ -148,6 +148,7 @@ class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
 
     The interval is the budget's (spread over the account's consumers and what is left of
     the period); an update that the budget cannot afford is skipped and the last data kept.
+    Like any coordinator it polls only while it has listeners (entities, or one of yours).
     """
 
     def __init__(
