@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +13,10 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..energy_bridges_common.hass.entity import BridgeEntity
-from .api import SiteInfo
+from .api import SiteInfo, TeslaEnergyClient
 from .const import DOMAIN
-from .coordinator import TeslaEnergySiteData
+from .coordinator import TeslaEnergyConfigEntry, TeslaEnergyInfoCoordinator, TeslaEnergySiteData
+from .helpers import async_run_command
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +45,41 @@ class TeslaEnergySiteEntity[CoordinatorT: DataUpdateCoordinator[Any]](BridgeEnti
             unique_id_prefix=str(site.site_id),
         )
         self.site = site
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteSettingDescription[ValueT](SiteEntityDescription):
+    """A site setting: how to send a new value, and what the settings look like after."""
+
+    set_fn: Callable[[TeslaEnergyClient, int, ValueT], Awaitable[None]]
+    expected_fn: Callable[[SiteInfo, ValueT], SiteInfo]
+
+
+class SiteSettingEntity[ValueT](TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator]):
+    """A control of a site setting: every change goes through the one command path."""
+
+    entity_description: SiteSettingDescription[ValueT]
+
+    def __init__(
+        self,
+        entry: TeslaEnergyConfigEntry,
+        site: TeslaEnergySiteData,
+        description: SiteSettingDescription[ValueT],
+    ) -> None:
+        """Keep the entry for the command path."""
+        super().__init__(site, site.info, description)
+        self._entry = entry
+
+    async def _async_send(self, value: ValueT) -> None:
+        description = self.entity_description
+        client = self._entry.runtime_data.client
+        await async_run_command(
+            self.hass,
+            self._entry,
+            self.site,
+            lambda: description.set_fn(client, self.site.site_id, value),
+            expected=lambda info: description.expected_fn(info, value),
+        )
 
 
 def wall_connector_device(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
@@ -10,21 +10,18 @@ from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import SiteInfo, TeslaEnergyClient
-from .coordinator import TeslaEnergyConfigEntry, TeslaEnergyInfoCoordinator, TeslaEnergySiteData
-from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has
-from .helpers import async_run_command
+from .api import SiteInfo
+from .coordinator import TeslaEnergyConfigEntry
+from .entity import SiteSettingDescription, SiteSettingEntity, info_has
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReserveNumberDescription(NumberEntityDescription, SiteEntityDescription):
+class ReserveNumberDescription(NumberEntityDescription, SiteSettingDescription[int]):
     """A percentage setting of the site."""
 
     value_fn: Callable[[SiteInfo], float | None]
-    set_fn: Callable[[TeslaEnergyClient, int, int], Awaitable[None]]
-    expected_fn: Callable[[SiteInfo, int], SiteInfo]
 
 
 NUMBERS: tuple[ReserveNumberDescription, ...] = (
@@ -75,20 +72,10 @@ async def async_setup_entry(
     )
 
 
-class ReserveNumber(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], NumberEntity):
+class ReserveNumber(SiteSettingEntity[int], NumberEntity):
     """A reserve percentage, set through the Fleet API."""
 
     entity_description: ReserveNumberDescription
-
-    def __init__(
-        self,
-        entry: TeslaEnergyConfigEntry,
-        site: TeslaEnergySiteData,
-        description: ReserveNumberDescription,
-    ) -> None:
-        """Keep the entry for the command path."""
-        super().__init__(site, site.info, description)
-        self._entry = entry
 
     @property
     def native_value(self) -> float | None:
@@ -97,13 +84,4 @@ class ReserveNumber(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], NumberEnt
 
     async def async_set_native_value(self, value: float) -> None:
         """Set the reserve."""
-        percent = round(value)
-        description = self.entity_description
-        client = self._entry.runtime_data.client
-        await async_run_command(
-            self.hass,
-            self._entry,
-            self.site,
-            lambda: description.set_fn(client, self.site.site_id, percent),
-            expected=lambda info: description.expected_fn(info, percent),
-        )
+        await self._async_send(round(value))

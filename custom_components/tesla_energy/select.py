@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
@@ -10,21 +10,18 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import ExportRule, OperationMode, SiteInfo, TeslaEnergyClient
-from .coordinator import TeslaEnergyConfigEntry, TeslaEnergyInfoCoordinator, TeslaEnergySiteData
-from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has
-from .helpers import async_run_command
+from .api import ExportRule, OperationMode, SiteInfo
+from .coordinator import TeslaEnergyConfigEntry
+from .entity import SiteSettingDescription, SiteSettingEntity, info_has
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class SiteSelectDescription(SelectEntityDescription, SiteEntityDescription):
+class SiteSelectDescription(SelectEntityDescription, SiteSettingDescription[str]):
     """A choice among the site's settings."""
 
     value_fn: Callable[[SiteInfo], str | None]
-    set_fn: Callable[[TeslaEnergyClient, int, str], Awaitable[None]]
-    expected_fn: Callable[[SiteInfo, str], SiteInfo]
 
 
 SELECTS: tuple[SiteSelectDescription, ...] = (
@@ -69,20 +66,10 @@ async def async_setup_entry(
     )
 
 
-class SiteSelect(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SelectEntity):
+class SiteSelect(SiteSettingEntity[str], SelectEntity):
     """A site setting with a few choices."""
 
     entity_description: SiteSelectDescription
-
-    def __init__(
-        self,
-        entry: TeslaEnergyConfigEntry,
-        site: TeslaEnergySiteData,
-        description: SiteSelectDescription,
-    ) -> None:
-        """Keep the entry for the command path."""
-        super().__init__(site, site.info, description)
-        self._entry = entry
 
     @property
     def current_option(self) -> str | None:
@@ -91,12 +78,4 @@ class SiteSelect(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SelectEntity
 
     async def async_select_option(self, option: str) -> None:
         """Change the setting."""
-        description = self.entity_description
-        client = self._entry.runtime_data.client
-        await async_run_command(
-            self.hass,
-            self._entry,
-            self.site,
-            lambda: description.set_fn(client, self.site.site_id, option),
-            expected=lambda info: description.expected_fn(info, option),
-        )
+        await self._async_send(option)

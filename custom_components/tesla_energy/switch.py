@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -11,21 +11,18 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import SiteInfo, TeslaEnergyClient
-from .coordinator import TeslaEnergyConfigEntry, TeslaEnergyInfoCoordinator, TeslaEnergySiteData
-from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has
-from .helpers import async_run_command
+from .api import SiteInfo
+from .coordinator import TeslaEnergyConfigEntry
+from .entity import SiteSettingDescription, SiteSettingEntity, info_has
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class SiteSwitchDescription(SwitchEntityDescription, SiteEntityDescription):
+class SiteSwitchDescription(SwitchEntityDescription, SiteSettingDescription[bool]):
     """An on/off setting of the site."""
 
     value_fn: Callable[[SiteInfo], bool | None]
-    set_fn: Callable[[TeslaEnergyClient, int, bool], Awaitable[None]]
-    expected_fn: Callable[[SiteInfo, bool], SiteInfo]
 
 
 SWITCHES: tuple[SiteSwitchDescription, ...] = (
@@ -68,41 +65,20 @@ async def async_setup_entry(
     )
 
 
-class SiteSwitch(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SwitchEntity):
+class SiteSwitch(SiteSettingEntity[bool], SwitchEntity):
     """A site setting that is on or off."""
 
     entity_description: SiteSwitchDescription
-
-    def __init__(
-        self,
-        entry: TeslaEnergyConfigEntry,
-        site: TeslaEnergySiteData,
-        description: SiteSwitchDescription,
-    ) -> None:
-        """Keep the entry for the command path."""
-        super().__init__(site, site.info, description)
-        self._entry = entry
 
     @property
     def is_on(self) -> bool | None:
         """Return the setting."""
         return self.entity_description.value_fn(self.coordinator.data)
 
-    async def _async_set(self, on: bool) -> None:
-        description = self.entity_description
-        client = self._entry.runtime_data.client
-        await async_run_command(
-            self.hass,
-            self._entry,
-            self.site,
-            lambda: description.set_fn(client, self.site.site_id, on),
-            expected=lambda info: description.expected_fn(info, on),
-        )
-
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn the setting on."""
-        await self._async_set(True)
+        await self._async_send(True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn the setting off."""
-        await self._async_set(False)
+        await self._async_send(False)
