@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import aiohttp
 import pytest
@@ -22,6 +23,7 @@ from custom_components.enphase_gateway.api import (
     installer_password,
 )
 from custom_components.enphase_gateway.api.auth import DigestAuth, envoy_password
+from custom_components.enphase_gateway.api.client import PROBE_REPLY_REUSE_SECONDS
 from custom_components.enphase_gateway.api.models import (
     BatteryPower,
     DeviceData,
@@ -31,6 +33,7 @@ from custom_components.enphase_gateway.api.models import (
     parse_firmware,
     parse_meter_readings,
 )
+from simulators.enphase import PROFILES
 from simulators.enphase.cloud import MFA_EMAIL, OWNER_EMAIL, OWNER_PASSWORD, issue_token
 from simulators.enphase.gateway import installer_password as sim_installer_password
 
@@ -213,6 +216,47 @@ async def test_token_fetch_mfa_and_rejections(gateway_factory: SimFactory, cloud
         old = _client(session, server.port, token=expired, manual_token=True)
         with pytest.raises(AuthenticationError):
             await old.authenticate()
+
+
+async def test_first_poll_takes_the_probe_replies(gateway_factory: SimFactory) -> None:
+    sim, server = await gateway_factory("8x")
+    now = [time.time()]
+    token = issue_token(PROFILES["8x"].serial, issued_at=now[0])
+    heavy = "^/(production.json|api/v1|ivp/pdm|ivp/ensemble|admin|ivp/ss)"
+    async with aiohttp.ClientSession() as session:
+        client = _client(
+            session,
+            server.port,
+            token=token,
+            manual_token=True,
+            clock=lambda: now[0],
+            verify_attempts=1,  # a write is checked by a single read
+        )
+        await client.setup()
+        await client.authenticate()
+        await client.probe()
+        probed = sim.log.count(heavy)
+        data = await GatewayPoller(client).read()
+        # Setup reads each endpoint once: the first poll takes what the probe just read.
+        assert sim.log.count(heavy) == probed
+        assert data.batteries
+        assert data.relay is not None
+        # Each reply serves once: the next detail read asks the gateway.
+        await GatewayPoller(client).read()
+        assert sim.log.count("^/production.json$") == 2
+        assert sim.log.count("^/ivp/ensemble/inventory$") == 2
+
+        # A write makes the probe's replies stale: the relay is read back from the gateway.
+        await client.probe()
+        await client.set_grid_relay(on_grid=False)
+        assert (await client.get_grid_relay()).admin_state == "open"
+
+        # So does time: a minute later the reply is read again.
+        await client.probe()
+        sim.log.clear()
+        now[0] += PROBE_REPLY_REUSE_SECONDS + 1
+        await client.get_inventory()
+        assert sim.log.count("^/ivp/ensemble/inventory$") == 1
 
 
 async def test_unreachable(socket_enabled: None) -> None:

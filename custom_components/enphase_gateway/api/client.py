@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 import time
@@ -68,6 +69,12 @@ from .models import (
     parse_meter_readings,
     parse_meters,
 )
+
+# The first poll after a probe takes the probe's replies instead of asking the gateway again
+# (one use each, this young at most): setup then reads each endpoint once, not twice.
+PROBE_REPLY_REUSE_SECONDS = 60.0
+# Set while this task probes (a poll running beside it keeps nothing).
+_PROBING: ContextVar[bool] = ContextVar("enphase_probing", default=False)
 
 
 class EndpointUnavailableError(RequestError):
@@ -216,6 +223,7 @@ class EnphaseGateway:
         # One request at a time: the gateway is a small computer that answers slowly when
         # asked several things at once (the fast and slow polls would otherwise overlap).
         self._lock = asyncio.Lock()
+        self._probe_replies: dict[str, tuple[float, Any]] = {}
 
     # -- connection -------------------------------------------------------------------------
 
@@ -392,6 +400,9 @@ class EnphaseGateway:
         timeout: float | None = None,
     ) -> HttpResponse:
         """Send a request with the credentials; sort a 401 into re-auth or "not here"."""
+        if method != "GET":
+            # A write changes what the probe read: its replies are no longer current.
+            self._probe_replies.clear()
         if timeout is None:
             timeout = const.TIMEOUTS.get(path.split("?", 1)[0], const.DEFAULT_TIMEOUT)
         response = await self._send(method, path, json_body, timeout)
@@ -450,7 +461,14 @@ class EnphaseGateway:
             return text
 
     async def _get_json(self, path: str) -> Any:
-        return (await self._request("GET", path)).json()
+        if (kept := self._probe_replies.pop(path, None)) is not None:
+            read_at, body = kept
+            if self._clock() - read_at <= PROBE_REPLY_REUSE_SECONDS:
+                return body
+        body = (await self._request("GET", path)).json()
+        if _PROBING.get():
+            self._probe_replies[path] = (self._clock(), body)
+        return body
 
     async def get_info(self) -> GatewayInfo:
         """Read ``/info`` again (the firmware may have changed)."""
@@ -545,7 +563,18 @@ class EnphaseGateway:
             return None
 
     async def probe(self) -> Capabilities:
-        """Decide which endpoints this gateway has."""
+        """Decide which endpoints this gateway has.
+
+        Its replies are kept for the first poll after it (see ``PROBE_REPLY_REUSE_SECONDS``).
+        """
+        self._probe_replies.clear()
+        token = _PROBING.set(True)
+        try:
+            return await self._probe()
+        finally:
+            _PROBING.reset(token)
+
+    async def _probe(self) -> Capabilities:
         info = self.info or await self.setup()
         version = info.version
         report = await self._has(self.get_production_report)
