@@ -29,6 +29,18 @@ from .browser import TIMEOUT_MS  # noqa: E402
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 860}
+# Root needs --no-sandbox; the rest keep Chromium from reaching for Google's services, which
+# a machine without internet refuses (many connections at a time).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -92,9 +104,7 @@ def browser(ready: dict[str, Any]) -> Iterator[Any]:
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is missing: scripts/e2e installs it with apt")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -102,7 +112,13 @@ def browser(ready: dict[str, Any]) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def context(browser: Any, base_url: str) -> Iterator[Any]:
     """One browser profile for the session: the login of the first test is kept."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=base_url, locale="en-GB")
+    # No service worker: the frontend registers one on localhost and reloads the page when
+    # it takes control ("controllerchange"). On a busy machine that comes late, in the middle
+    # of a test: the reload closed the Add-integration dialog and aborted its request, which
+    # cancelled the entry's setup on the server.
+    context = browser.new_context(
+        viewport=VIEWPORT, base_url=base_url, locale="en-GB", service_workers="block"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     yield context
     context.close()

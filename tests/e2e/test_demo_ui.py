@@ -34,7 +34,6 @@ type Api = Callable[[Callable[[HomeAssistantClient], Any]], Any]
 
 SETUP_TIMEOUT_MS = 90_000  # a config flow step that sets an entry up, on a busy machine
 POPUP_GRACE_MS = 20_000  # how long the OAuth popup may take on its own
-UI_ATTEMPTS = 2
 
 # The browser waits are bounded one by one; this only stops a test that hangs altogether
 # (pyproject's 120 s is for the unit tests; the log test waits for the soak time).
@@ -91,31 +90,19 @@ def test_login(page: Any, ready: dict[str, Any]) -> None:
     screenshot(page, "01-login")
     login(page)
     page.locator("ha-sidebar").get_by_text("Settings").wait_for()
+    # No service worker controls the page: it would reload it under a later test.
+    assert page.evaluate("() => !navigator.serviceWorker?.controller")
     screenshot(page, "02-overview")
 
 
-def open_add_integration(page: Any, name: str, opened: Any, attempts: int = 3) -> None:
-    """Settings -> Devices & services -> Add integration -> ``name``, until ``opened`` shows.
-
-    The integrations page re-renders while entries added just before are still setting up
-    their devices, and that can close the dialog under the test: then it starts again.
-    """
-    for attempt in range(attempts):
-        page.goto("/config/integrations/dashboard")
-        page.get_by_text("Shopping list", exact=True).first.wait_for()
-        try:
-            page.get_by_role(
-                "button", name=re.compile("add integration", re.IGNORECASE)
-            ).first.click()
-            search = page.get_by_placeholder(re.compile("search for a brand name", re.IGNORECASE))
-            search.fill(name, timeout=10_000)
-            page.get_by_text(name, exact=True).last.click(timeout=10_000)
-            opened.wait_for(timeout=20_000)
-        except PlaywrightTimeoutError:
-            if attempt == attempts - 1:
-                raise
-        else:
-            return
+def open_add_integration(page: Any, name: str, opened: Any) -> None:
+    """Settings -> Devices & services -> Add integration -> ``name``, until ``opened`` shows."""
+    page.goto("/config/integrations/dashboard")
+    page.get_by_text("Shopping list", exact=True).first.wait_for()
+    page.get_by_role("button", name=re.compile("add integration", re.IGNORECASE)).first.click()
+    page.get_by_placeholder(re.compile("search for a brand name", re.IGNORECASE)).fill(name)
+    page.get_by_text(name, exact=True).last.click()
+    opened.wait_for()
 
 
 @pytest.mark.parametrize("vendor", vendor_params())
@@ -123,17 +110,7 @@ def test_add_integration(page: Any, ready: dict[str, Any], vendor: Vendor, api: 
     """Add the integration in the UI: a wrong value shows its translated error, then success."""
     require(vendor, ready)
     login(page)
-    for attempt in range(UI_ATTEMPTS):
-        try:
-            add_through_ui(page, vendor, ready["vendors"][vendor.domain])
-        except PlaywrightTimeoutError:
-            # The integrations page sometimes re-renders under the dialog and closes it (seen
-            # while the entries added just before set up their devices on a busy machine):
-            # start the flow again, as a person would, unless the entry exists already.
-            if attempt == UI_ATTEMPTS - 1 or api(lambda client: client.entries(vendor.domain)):
-                raise
-        else:
-            break
+    add_through_ui(page, vendor, ready["vendors"][vendor.domain])
     entries = api(lambda client: client.entries(vendor.domain))
     assert len(entries) == 1
     assert entries[0]["state"] == "loaded"
