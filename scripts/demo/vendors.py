@@ -204,6 +204,8 @@ TESLA = Vendor(
     domain="tesla_energy",
     simulator="tesla",
     title="Tesla Energy",
+    # The demo's sites are in the demo home's time zone, so their sun rises with the others'.
+    simulator_args=("--set", "tesla.time_zone=Europe/London"),
     # OAuth: the simulator's authorize page approves at once and redirects back.
     answers={"missing_command_scope": answer(), "reauth_confirm": answer()},
     application_credentials=("demo-client-id", "demo-client-secret"),

@@ -10,7 +10,8 @@ from .physics import SiteModel, WallConnector
 
 DESCRIPTION = (
     "Tesla Fleet API for energy sites on :8400 (OAuth authorize auto-approves, token, region "
-    "lookup, /na and /eu regional prefixes); options: port, login_as, rate_limit_per_minute"
+    "lookup, /na and /eu regional prefixes); options: port, login_as, rate_limit_per_minute, "
+    "time_zone (of the first account's sites, America/Los_Angeles by default)"
 )
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
 def build(options: dict[str, str], clock: SimClock) -> list[Served]:
     """Return the simulated Tesla cloud (one server for auth and every region)."""
     app = TeslaFleetSimulator(
-        clock=clock, rate_limit_per_minute=int(options.get("rate_limit_per_minute", "120"))
+        clock=clock,
+        accounts=default_accounts(options.get("time_zone", "America/Los_Angeles")),
+        rate_limit_per_minute=int(options.get("rate_limit_per_minute", "120")),
     )
     if "login_as" in options:
         app.login_as = options["login_as"]

@@ -80,12 +80,12 @@ class Billing:
         return round(self.data / 500 + self.commands / 1000, 4)
 
 
-def default_accounts() -> list[Account]:
-    """Return the accounts the simulator starts with."""
+def default_accounts(time_zone: str = "America/Los_Angeles") -> list[Account]:
+    """Return the accounts the simulator starts with (the first one's sites in ``time_zone``)."""
     home = SiteModel(
         site_id=1001,
         name="Home",
-        time_zone="America/Los_Angeles",
+        time_zone=time_zone,
         solar_peak=7600.0,
         battery_count=2,
         wall_connectors=[
@@ -97,11 +97,11 @@ def default_accounts() -> list[Account]:
     barn = SiteModel(
         site_id=1002,
         name="Barn",
-        time_zone="America/Los_Angeles",
+        time_zone=time_zone,
         solar_peak=4000.0,
         has_grid=False,
     )
-    empty = SiteModel(site_id=1003, name="Old gateway", time_zone="America/Los_Angeles")
+    empty = SiteModel(site_id=1003, name="Old gateway", time_zone=time_zone)
     other = SiteModel(
         site_id=2001,
         name="Ferienhaus",

@@ -1,0 +1,21 @@
+"""Vendor simulators' command-line options (``--set vendor.option=value``)."""
+
+from __future__ import annotations
+
+from simulators import tesla
+from simulators.framework import SimClock
+
+
+def test_tesla_time_zone_puts_the_first_accounts_sites_there() -> None:
+    """The demo moves the Tesla sites into its own time zone, so their sun rises with the others'."""
+    (served,) = tesla.build({"time_zone": "Europe/London"}, SimClock())
+    (default,) = tesla.build({}, SimClock())
+    app = served.app
+    assert isinstance(app, tesla.TeslaFleetSimulator)
+    assert isinstance(default.app, tesla.TeslaFleetSimulator)
+    assert {site.time_zone for site in app.accounts["account-home"].sites} == {"Europe/London"}
+    assert {site.time_zone for site in default.app.accounts["account-home"].sites} == {
+        "America/Los_Angeles"
+    }
+    # Only the first account moves.
+    assert {site.time_zone for site in app.accounts["account-other"].sites} == {"Europe/Berlin"}
