@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import homeassistant
+from PIL import Image
 import pytest
 import yaml
 
@@ -147,3 +148,14 @@ def test_no_blocking_calls_in_integrations() -> None:
         modules = imported_modules(path)
         assert not modules & forbidden, f"{path.relative_to(ROOT)} imports {modules & forbidden}"
         assert "time.sleep(" not in path.read_text(), path.relative_to(ROOT)
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_brand_icons(domain: str) -> None:
+    """Our own icons, at the sizes Home Assistant's brands rules ask for (scripts/brand_icons.py)."""
+    brand = COMPONENTS / domain / "brand"
+    for name, size in (("icon.png", 256), ("icon@2x.png", 512)):
+        with Image.open(brand / name) as image:
+            assert image.format == "PNG"
+            assert image.size == (size, size)
+            assert image.mode == "RGBA"
