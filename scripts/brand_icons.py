@@ -36,27 +36,27 @@ def bolt(draw: ImageDraw.ImageDraw, s: float, cx: float, cy: float, h: float) ->
     draw.polygon([(x * s, y * s) for x, y in points], fill=WHITE)
 
 
-def battery(draw: ImageDraw.ImageDraw, s: float, _tile: Colour) -> None:
-    """Draw a home battery: an upright cell with a terminal and a charge bolt."""
+def bolted_box(draw: ImageDraw.ImageDraw, s: float, box: tuple[float, ...], radius: float) -> None:
+    """Draw an outlined rounded box (fractions of the size) with a bolt in its middle."""
+    left, top, right, bottom = box
     draw.rounded_rectangle(
-        (0.34 * s, 0.26 * s, 0.66 * s, 0.80 * s),
-        radius=0.05 * s,
+        (left * s, top * s, right * s, bottom * s),
+        radius=radius * s,
         outline=WHITE,
         width=int(0.05 * s),
     )
+    bolt(draw, s, (left + right) / 2, (top + bottom) / 2, (bottom - top) * 0.6)
+
+
+def battery(draw: ImageDraw.ImageDraw, s: float, _tile: Colour) -> None:
+    """Draw a home battery: an upright cell with a terminal and a charge bolt."""
+    bolted_box(draw, s, (0.34, 0.26, 0.66, 0.80), 0.05)
     draw.rectangle((0.44 * s, 0.20 * s, 0.56 * s, 0.26 * s), fill=WHITE)
-    bolt(draw, s, 0.5, 0.53, 0.34)
 
 
 def charger(draw: ImageDraw.ImageDraw, s: float, _tile: Colour) -> None:
     """Draw a wallbox: a tall box with a bolt, its cable curling down to a plug."""
-    draw.rounded_rectangle(
-        (0.24 * s, 0.18 * s, 0.56 * s, 0.70 * s),
-        radius=0.06 * s,
-        outline=WHITE,
-        width=int(0.05 * s),
-    )
-    bolt(draw, s, 0.40, 0.44, 0.30)
+    bolted_box(draw, s, (0.24, 0.18, 0.56, 0.70), 0.06)
     width = int(0.045 * s)
     draw.line([(0.56 * s, 0.60 * s), (0.70 * s, 0.60 * s)], fill=WHITE, width=width)
     draw.arc((0.58 * s, 0.60 * s, 0.82 * s, 0.84 * s), start=270, end=90, fill=WHITE, width=width)
