@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+import re
+from typing import Any
 
 import homeassistant
 from PIL import Image
@@ -159,3 +161,40 @@ def test_brand_icons(domain: str) -> None:
             assert image.format == "PNG"
             assert image.size == (size, size)
             assert image.mode == "RGBA"
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+PLACEHOLDER = re.compile(r"\{[a-z0-9_]+\}|\[%key:[^%]+%\]")
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for d in DOMAINS
+        for p in (COMPONENTS / d / "translations").glob("*.json")
+        if p.stem != "en"
+    ),
+    ids=lambda p: f"{p.parent.parent.name}/{p.name}",
+)
+def test_translation_matches_english(path: Path) -> None:
+    """Every language has each English string, no other, with the same placeholders."""
+    english = _flatten(json.loads((path.parent / "en.json").read_text(encoding="utf-8")))
+    other = _flatten(json.loads(path.read_text(encoding="utf-8")))
+    assert set(other) == set(english), {
+        "missing": sorted(set(english) - set(other)),
+        "extra": sorted(set(other) - set(english)),
+    }
+    for key, text in other.items():
+        assert isinstance(text, str), key
+        assert text.strip(), f"{key} is empty"
+        assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(english[key])), key
