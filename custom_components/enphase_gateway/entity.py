@@ -110,6 +110,7 @@ def bind[DataT, PartT](
     get: Callable[[DataT], PartT | None],
     *,
     key: str | None = None,
+    translation_key: str | None = None,
     placeholders: dict[str, str] | None = None,
     wrap_at: float | None = None,
 ) -> BridgeSensorEntityDescription[DataT]:
@@ -124,7 +125,7 @@ def bind[DataT, PartT](
 
     common: dict[str, Any] = {
         "key": key or row.key,
-        "translation_key": row.translation_key,
+        "translation_key": translation_key or row.translation_key,
         "translation_placeholders": placeholders,
         "device_class": row.device_class,
         "state_class": row.state_class,

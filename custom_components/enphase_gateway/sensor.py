@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,11 +53,6 @@ from .entity import (
 PARALLEL_UPDATES = 0
 
 PHASES = ("L1", "L2", "L3")
-FLOW_NAMES = {
-    "production": "Production",
-    "consumption": "Consumption",
-    "net_consumption": "Net consumption",
-}
 
 
 def _timestamp(value: float | None) -> datetime | None:
@@ -141,6 +135,8 @@ FLOWS: dict[str, tuple[Callable[[GatewayData], Measurement | None], tuple[Measur
     "net_consumption": (lambda d: d.net_consumption, _flow_rows("net_consumption", energy=False)),
 }
 
+# A flow's per-phase sensors are named by "<flow>_<translation_key>" (e.g.
+# production_phase_power, "Production power {phase}"): the rows only give the suffix.
 PHASE_ROWS: tuple[MeasurementRow, ...] = (
     PartSensorDescription(
         key="power", translation_key="phase_power", value_fn=lambda m: m.power, **_POWER, **_HIDDEN
@@ -161,16 +157,21 @@ PHASE_ROWS: tuple[MeasurementRow, ...] = (
     ),
 )
 
-CT_NAMES = {
-    "production": "Production",
-    "net-consumption": "Net consumption",
-    "total-consumption": "Total consumption",
-    "storage": "Storage",
-    "backfeed": "Backfeed",
-    "load": "Load",
-    "evse": "EV charger",
-    "pv3p": "PV 3-phase",
-}
+# The CT measurement types we know. Their sensors are named by translation keys of their
+# own, "<type>_<translation_key>" with "-" -> "_" (net_consumption_ct_voltage, "Net
+# consumption CT voltage"; evse_ct_phase_current, "EV charger CT current {phase}"), so
+# that every language names them. Only a type we do not know uses the rows' generic keys,
+# whose {ct} placeholder then holds the gateway's own identifier of the type.
+KNOWN_CTS = (
+    "production",
+    "net-consumption",
+    "total-consumption",
+    "storage",
+    "backfeed",
+    "load",
+    "evse",
+    "pv3p",
+)
 # The CTs that fill the Energy dashboard get names of their own.
 CT_KEYS: dict[str, dict[str, str]] = {
     "net-consumption": {
@@ -559,7 +560,8 @@ async def async_setup_entry(
                             row,
                             _phase(get, index),
                             key=f"{flow}_{row.key}_{PHASES[index].lower()}",
-                            placeholders={"flow": FLOW_NAMES[flow], "phase": PHASES[index]},
+                            translation_key=f"{flow}_{row.translation_key}",
+                            placeholders={"phase": PHASES[index]},
                         ),
                         device,
                         serial,
@@ -641,6 +643,16 @@ def _meter(eid: int) -> Callable[[MeterData], CtMeter | None]:
     return lambda d: d.meters.get(eid)
 
 
+def ct_naming(
+    kind: str, row: PartSensorDescription[Any], phase: str | None = None
+) -> tuple[str | None, dict[str, str] | None]:
+    """Return the translation key and placeholders of a CT sensor of a measurement type."""
+    placeholders = {} if phase is None else {"phase": phase}
+    if kind in KNOWN_CTS:
+        return f"{kind.replace('-', '_')}_{row.translation_key}", placeholders or None
+    return row.translation_key, {"ct": kind, **placeholders}
+
+
 def _ct_sensors(
     coordinator: DataUpdateCoordinator[MeterData],
     meters: dict[int, CtMeter],
@@ -651,23 +663,24 @@ def _ct_sensors(
     for eid, meter in meters.items():
         kind = meter.measurement_type
         slug = kind.replace("-", "_")
-        name = CT_NAMES.get(kind, kind)
         named = CT_KEYS.get(kind, {})
 
         def reading(data: MeterData, eid: int = eid) -> CtReading | None:
             return data.readings.get(eid)
 
         for row in CT_ROWS:
-            special = named.get(row.key)
+            translation_key, placeholders = ct_naming(kind, row)
+            if (special := named.get(row.key)) is not None:
+                translation_key, placeholders = special, None
             described = bind(
                 row,
                 reading,
                 key=f"ct_{slug}_{row.key}",
-                placeholders={"ct": name},
+                translation_key=translation_key,
+                placeholders=placeholders,
             )
-            if special is not None:
-                described = _retranslate(described, special)
             entities.append(_make(coordinator, described, device, serial))
+        translation_key, placeholders = ct_naming(kind, CT_STATUS)
         entities.append(
             _make(
                 coordinator,
@@ -675,7 +688,8 @@ def _ct_sensors(
                     CT_STATUS,
                     _meter(eid),
                     key=f"ct_{slug}_status",
-                    placeholders={"ct": name},
+                    translation_key=translation_key,
+                    placeholders=placeholders,
                 ),
                 device,
                 serial,
@@ -687,24 +701,14 @@ def _ct_sensors(
                 ct = data.readings.get(eid)
                 return ct.channels[index] if ct is not None and index < len(ct.channels) else None
 
-            entities.extend(
-                _make(
-                    coordinator,
-                    bind(
-                        row,
-                        channel,
-                        key=f"ct_{slug}_{row.key}_{PHASES[index].lower()}",
-                        placeholders={"ct": name, "phase": PHASES[index]},
-                    ),
-                    device,
-                    serial,
+            for row in CT_CHANNEL_ROWS:
+                translation_key, placeholders = ct_naming(kind, row, PHASES[index])
+                described = bind(
+                    row,
+                    channel,
+                    key=f"ct_{slug}_{row.key}_{PHASES[index].lower()}",
+                    translation_key=translation_key,
+                    placeholders=placeholders,
                 )
-                for row in CT_CHANNEL_ROWS
-            )
+                entities.append(_make(coordinator, described, device, serial))
     return entities
-
-
-def _retranslate[DataT](
-    description: BridgeSensorEntityDescription[DataT], translation_key: str
-) -> BridgeSensorEntityDescription[DataT]:
-    return replace(description, translation_key=translation_key, translation_placeholders=None)

@@ -85,14 +85,6 @@ def _entry(hass: HomeAssistant, call: ServiceCall) -> EnphaseConfigEntry:
     return entry
 
 
-def _unsupported(entry: EnphaseConfigEntry, feature: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="not_supported",
-        translation_placeholders={"title": entry.title, "feature": feature},
-    )
-
-
 async def _get_raw_data(call: ServiceCall) -> ServiceResponse:
     entry = _entry(call.hass, call)
     client = entry.runtime_data.client
@@ -109,7 +101,11 @@ async def _set_storage_settings(call: ServiceCall) -> None:
     entry = _entry(call.hass, call)
     coordinator = entry.runtime_data.gateway
     if coordinator.data.storage is None:
-        raise _unsupported(entry, "storage settings")
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="storage_settings_not_supported",
+            translation_placeholders={"title": entry.title},
+        )
     mode = call.data.get(ATTR_MODE)
     reserve = call.data.get(ATTR_RESERVE)
     charge = call.data.get(ATTR_CHARGE_FROM_GRID)

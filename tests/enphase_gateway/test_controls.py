@@ -282,7 +282,8 @@ async def test_storage_action_without_batteries(
             {"config_entry_id": entry.entry_id, "reserve": 10},
             blocking=True,
         )
-    assert err.value.translation_key == "not_supported"
+    assert err.value.translation_key == "storage_settings_not_supported"
+    assert err.value.translation_placeholders == {"title": entry.title}
 
 
 async def test_get_raw_data(
