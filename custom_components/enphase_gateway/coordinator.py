@@ -135,7 +135,11 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
         if data.net_consumption is not None and net is not None:
             changes["net_consumption"] = replace(data.net_consumption, power=net)
         if data.consumption is not None and net is not None and produced is not None:
-            changes["consumption"] = replace(data.consumption, power=produced + net)
+            # The house uses what the panels, the grid and the batteries give it. A storage CT
+            # means the batteries are not behind the production CT: add what they give
+            # (its power is positive while they discharge).
+            used = produced + net + power.get("storage", 0.0)
+            changes["consumption"] = replace(data.consumption, power=used)
         if changes:
             self.async_apply(**changes)
 

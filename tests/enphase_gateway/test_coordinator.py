@@ -255,14 +255,19 @@ async def test_requests_per_hour_at_defaults(
     assert sim.log.count("^/auth/check_jwt$") == 0
 
 
+@pytest.mark.parametrize("profile", ["7x", "8x"])
 async def test_system_power_follows_the_cts(
-    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory, profile: str
 ) -> None:
-    sim, server = await gateway_factory("7x")
-    await setup_entry(hass, "7x", server.port)
+    # An evening: no sun, and the 8x's batteries (behind a storage CT) carry the house.
+    freezer.move_to("2026-01-15T19:00:00+00:00")
+    sim, server = await gateway_factory(profile)
+    await setup_entry(hass, profile, server.port)
     serial = sim.profile.serial
     await _tick(hass, freezer, 10)
     powers = sim.house.powers(sim.clock.timestamp())
+    if profile == "8x":
+        assert powers.battery > 0
     production = float(_value(hass, _entity(hass, f"{serial}_production_power")))
     net = float(_value(hass, _entity(hass, f"{serial}_net_consumption_power")))
     consumption = float(_value(hass, _entity(hass, f"{serial}_consumption_power")))
