@@ -92,6 +92,8 @@ def test_login(page: Any, ready: dict[str, Any]) -> None:
     page.locator("ha-sidebar").get_by_text("Settings").wait_for()
     # No service worker controls the page: it would reload it under a later test.
     assert page.evaluate("() => !navigator.serviceWorker?.controller")
+    # The overview fills in once its areas and summaries are loaded.
+    page.get_by_text(re.compile(r"^Loading")).first.wait_for(state="hidden")
     screenshot(page, "02-overview")
 
 
