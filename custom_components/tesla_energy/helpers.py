@@ -22,6 +22,7 @@ from .api import (
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
+from .tariff_messages import async_tariff_error
 
 
 def require_command_scope(entry: TeslaEnergyConfigEntry) -> None:
@@ -34,16 +35,12 @@ def require_command_scope(entry: TeslaEnergyConfigEntry) -> None:
         )
 
 
-def translate_error(
+async def async_translate_error(
     hass: HomeAssistant, entry: TeslaEnergyConfigEntry, err: Exception
 ) -> HomeAssistantError:
     """Return the translated error a user sees for a failed command or read."""
     if isinstance(err, TariffError):
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_tariff",
-            translation_placeholders={"problems": "\n".join(f"- {p}" for p in err.problems)},
-        )
+        return await async_tariff_error(hass, err)
     if isinstance(err, MissingScopeError):
         return HomeAssistantError(
             translation_domain=DOMAIN,
@@ -86,7 +83,7 @@ async def async_run_command(
         try:
             await command()
         except (BridgeApiError, TariffError) as err:
-            raise translate_error(hass, entry, err) from err
+            raise await async_translate_error(hass, entry, err) from err
         if expected is not None and site.info.data is not None:
             site.info.async_set_updated_data(expected(site.info.data))
         try:
@@ -106,4 +103,4 @@ async def async_run_read[T](
         try:
             return await read()
         except BridgeApiError as err:
-            raise translate_error(hass, entry, err) from err
+            raise await async_translate_error(hass, entry, err) from err

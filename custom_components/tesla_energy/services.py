@@ -25,7 +25,7 @@ from .api import ExportRule, OperationMode, SiteInfo
 from .api.tariff import validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .helpers import async_run_command, async_run_read, require_command_scope, translate_error
+from .helpers import async_run_command, async_run_read, async_translate_error, require_command_scope
 
 ATTR_TARIFF = "tariff"
 ATTR_START = "start"
@@ -140,7 +140,7 @@ async def _set_time_of_use(hass: HomeAssistant, call: ServiceCall) -> None:
         # Checked before any call: a broken tariff costs nothing and changes nothing.
         validate_tariff(tariff)
     except ValueError as err:
-        raise translate_error(hass, entry, err) from err
+        raise await async_translate_error(hass, entry, err) from err
     client = entry.runtime_data.client
     await async_run_command(
         hass,

@@ -152,6 +152,41 @@ def test_one_problem_per_rule_and_season() -> None:
     assert "and 4 more" in problems[0].message
 
 
+def test_problems_carry_their_details_as_data() -> None:
+    """Each problem has the values its message uses, untranslated, for other languages."""
+    tariff = pge_tariff()
+    tariff["seasons"]["Summer"]["toDay"] = 29
+    tariff["seasons"]["Winter"]["tou_periods"]["ON_PEAK"]["periods"][0]["toHour"] = 20
+    tariff["demand_charges"]["Winter"] = {"rates": {"ON_PEAK": -2.5}}
+    tariff["sell_tariff"]["energy_charges"]["Summer"]["rates"]["OFF_PEAK"] = -0.05
+    gap, season_gap, demand, sell = tariff_problems(tariff)
+
+    assert (gap.code, gap.details, gap.more, gap.sell_tariff) == (
+        "period_gap",
+        {"season": "Winter"},
+        4,
+        False,
+    )
+    assert gap.items == tuple(
+        {"weekday": str(day), "start": "20:00", "end": "21:00"} for day in range(3)
+    )
+    assert season_gap.code == "season_gap"
+    assert season_gap.items == (
+        {"from_month": "9", "from_day": "30", "to_month": "9", "to_day": "30"},
+    )
+    assert (demand.rule, demand.code, demand.details) == (
+        TariffRule.NEGATIVE_PRICE,
+        "negative_price_demand",
+        {"season": "Winter", "period": "ON_PEAK", "price": "-2.5"},
+    )
+    assert (sell.code, sell.details, sell.sell_tariff) == (
+        "negative_price",
+        {"season": "Summer", "period": "OFF_PEAK", "price": "-0.05"},
+        True,
+    )
+    assert sell.message == "Sell tariff: Price of 'OFF_PEAK' in season 'Summer' is negative (-0.05)"
+
+
 # --- property-based ---------------------------------------------------------------------------
 
 

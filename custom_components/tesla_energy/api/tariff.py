@@ -18,12 +18,16 @@ Time periods: days of the week 0 (Monday) to 6, ``from`` inclusive, ``to`` exclu
 end and the start of each day in its range), ``from`` equal to ``to`` is the whole day, and
 ``fromDayOfWeek`` after ``toDayOfWeek`` wraps the week. Keys left out are zero (Tesla sends
 its tariffs that way).
+
+Each problem has an English ``message`` and the same facts as data (``code``, ``details``,
+``items``, ``more``, ``sell_tariff``), so that an application can say it in its user's
+language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 import math
@@ -31,6 +35,7 @@ from typing import Any
 
 CURRENCIES = frozenset({"USD", "EUR", "GBP"})
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MINUTES_PER_DAY = 24 * 60
 ALL = "ALL"
 # A leap year, so that a season may end on 29 February; the check for gaps skips that day
@@ -62,10 +67,39 @@ class TariffRule(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TariffProblem:
-    """One broken rule, said in words."""
+    """One broken rule, said in words (``message``, English) and as data (the rest).
+
+    ``code`` names the form of the message: the rule, or the rule and a ``variant`` where a
+    rule is broken in more than one way (``invalid_season_not_object``,
+    ``invalid_period_not_list``, ``price_without_times_no_dates``, ``negative_price_demand``).
+    ``details`` holds the message's values as plain text that needs no translation: season and
+    period names as the tariff writes them (``periods`` joins several with ", "), prices as
+    plain numbers (``0.3``), a bad value as written (``currency``, ``price``, ``window``).
+    ``items`` are the places the message lists, at most three (``more`` counts the others):
+
+    - ``season_gap``, ``season_overlap``: ``from_month``, ``from_day``, ``to_month``,
+      ``to_day`` (numbers; one day when from and to are equal);
+    - ``period_gap``, ``period_overlap``: ``weekday`` (0 is Monday), ``start``, ``end``
+      (``"07:00"``, the end exclusive, up to ``"24:00"``);
+    - ``sell_above_buy``: ``weekday``, ``time``, ``season`` (of the buy tariff), ``sell``,
+      ``buy`` (prices).
+
+    ``sell_tariff`` is true for a problem of the sell tariff (its message starts with
+    "Sell tariff: ").
+    """
 
     rule: TariffRule
     message: str
+    details: Mapping[str, str] = field(default_factory=dict, hash=False)
+    items: tuple[Mapping[str, str], ...] = field(default=(), hash=False)
+    more: int = 0
+    sell_tariff: bool = False
+    variant: str = ""
+
+    @property
+    def code(self) -> str:
+        """Return the form of the message: the rule, with its variant if it has one."""
+        return f"{self.rule.value}_{self.variant}" if self.variant else self.rule.value
 
     def __str__(self) -> str:
         """Return the message."""
@@ -99,9 +133,12 @@ def tariff_problems(tariff: Any) -> list[TariffProblem]:
     checker = _Checker()
     currency = tariff.get("currency")
     if currency not in CURRENCIES:
+        allowed = ", ".join(sorted(CURRENCIES))
         checker.add(
             TariffRule.INVALID_CURRENCY,
-            f"Currency {currency!r} is not one of {', '.join(sorted(CURRENCIES))}",
+            f"Currency {currency!r} is not one of {allowed}",
+            currency=currency if isinstance(currency, str) else _brief(currency),
+            currencies=allowed,
         )
     buy = checker.schedule(tariff, "")
     sell_source = tariff.get("sell_tariff")
@@ -112,7 +149,9 @@ def tariff_problems(tariff: Any) -> list[TariffProblem]:
             # problems are already told).
             sell_source = {**sell_source, "seasons": tariff.get("seasons")}
         checker.mute = _STRUCTURE if borrowed else frozenset()
+        checker.sell_tariff = True
         sell = checker.schedule(sell_source, "Sell tariff: ")
+        checker.sell_tariff = False
         checker.mute = frozenset()
         if buy is not None and sell is not None:
             checker.compare(buy, sell)
@@ -162,10 +201,30 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[TariffProblem] = []
         self.mute: frozenset[TariffRule] = frozenset()
+        self.sell_tariff = False
 
-    def add(self, rule: TariffRule, message: str) -> None:
+    def add(
+        self,
+        rule: TariffRule,
+        message: str,
+        *,
+        variant: str = "",
+        items: tuple[Mapping[str, str], ...] = (),
+        more: int = 0,
+        **details: str,
+    ) -> None:
         if rule not in self.mute:
-            self.problems.append(TariffProblem(rule, message))
+            self.problems.append(
+                TariffProblem(
+                    rule,
+                    message,
+                    details=details,
+                    items=items,
+                    more=more,
+                    sell_tariff=self.sell_tariff,
+                    variant=variant,
+                )
+            )
 
     # -- a whole schedule (the buy tariff or the sell tariff) ---------------------------------
 
@@ -189,7 +248,12 @@ class _Checker:
     def season(self, name: str, raw: Any, prefix: str) -> _Season | None:
         where = f"{prefix}Season {name!r}"
         if not isinstance(raw, Mapping):
-            self.add(TariffRule.INVALID_SEASON, f"{where} must be an object")
+            self.add(
+                TariffRule.INVALID_SEASON,
+                f"{where} must be an object",
+                variant="not_object",
+                season=name,
+            )
             return None
         bounds = [_int(raw.get(key, 0)) for key in ("fromMonth", "fromDay", "toMonth", "toDay")]
         start = _day_of_year(bounds[0], bounds[1])
@@ -198,6 +262,7 @@ class _Checker:
             self.add(
                 TariffRule.INVALID_SEASON,
                 f"{where} needs valid fromMonth/fromDay/toMonth/toDay (months 1-12, real days)",
+                season=name,
             )
             return None
         days = (
@@ -205,10 +270,10 @@ class _Checker:
             if start <= end
             else [*range(start, _DAYS_IN_YEAR), *range(end + 1)]
         )
-        grid = self.week(raw.get("tou_periods"), where)
+        grid = self.week(raw.get("tou_periods"), where, name)
         return _Season(name=name, days=days, grid=grid)
 
-    def week(self, periods_raw: Any, where: str) -> list[list[str | None]]:
+    def week(self, periods_raw: Any, where: str, season: str) -> list[list[str | None]]:
         grid: list[list[str | None]] = [[None] * MINUTES_PER_DAY for _ in WEEKDAYS]
         overlaps: list[list[bool]] = [[False] * MINUTES_PER_DAY for _ in WEEKDAYS]
         overlapping: set[str] = set()
@@ -218,7 +283,11 @@ class _Checker:
             windows = entry.get("periods") if isinstance(entry, Mapping) else entry
             if not isinstance(windows, list):
                 self.add(
-                    TariffRule.INVALID_PERIOD, f"{where}, period {label!r}: needs a list of times"
+                    TariffRule.INVALID_PERIOD,
+                    f"{where}, period {label!r}: needs a list of times",
+                    variant="not_list",
+                    season=season,
+                    period=str(label),
                 )
                 continue
             for window in windows:
@@ -228,6 +297,9 @@ class _Checker:
                         TariffRule.INVALID_PERIOD,
                         f"{where}, period {label!r}: invalid time window {_brief(window)} "
                         "(days 0-6, hours 0-24, minutes 0-59)",
+                        season=season,
+                        period=str(label),
+                        window=_brief(window),
                     )
                     continue
                 for day, start, end in spans:
@@ -239,16 +311,25 @@ class _Checker:
                         row[minute] = str(label)
         gaps = _runs(grid, lambda day, minute: grid[day][minute] is None)
         if gaps:
+            items, more = _run_items(gaps)
             self.add(
                 TariffRule.PERIOD_GAP,
-                f"{where}: no period covers {_list_runs(gaps)} (every day needs 24 hours)",
+                f"{where}: no period covers {_list_runs(items, more)} (every day needs 24 hours)",
+                items=items,
+                more=more,
+                season=season,
             )
         clashes = _runs(overlaps, lambda day, minute: overlaps[day][minute])
         if clashes:
+            items, more = _run_items(clashes)
+            periods = ", ".join(sorted(overlapping))
             self.add(
                 TariffRule.PERIOD_OVERLAP,
-                f"{where}: periods {', '.join(sorted(overlapping))} overlap at "
-                f"{_list_runs(clashes)}",
+                f"{where}: periods {periods} overlap at {_list_runs(items, more)}",
+                items=items,
+                more=more,
+                season=season,
+                periods=periods,
             )
         return grid
 
@@ -259,12 +340,22 @@ class _Checker:
                 count[day] += 1
         if count[_LEAP_DAY] == 0 and count[_LEAP_DAY - 1] and count[_LEAP_DAY + 1]:
             count[_LEAP_DAY] = 1
-        gaps = _day_runs(i for i, c in enumerate(count) if c == 0)
-        if gaps:
-            self.add(TariffRule.SEASON_GAP, f"{prefix}No season covers {gaps}")
-        overlaps = _day_runs(i for i, c in enumerate(count) if c > 1)
-        if overlaps:
-            self.add(TariffRule.SEASON_OVERLAP, f"{prefix}Seasons overlap on {overlaps}")
+        items, more = _day_runs(i for i, c in enumerate(count) if c == 0)
+        if items:
+            self.add(
+                TariffRule.SEASON_GAP,
+                f"{prefix}No season covers {_list_days(items, more)}",
+                items=items,
+                more=more,
+            )
+        items, more = _day_runs(i for i, c in enumerate(count) if c > 1)
+        if items:
+            self.add(
+                TariffRule.SEASON_OVERLAP,
+                f"{prefix}Seasons overlap on {_list_days(items, more)}",
+                items=items,
+                more=more,
+            )
 
     def prices(
         self, tariff: Mapping[str, Any], seasons_raw: Mapping[str, Any], prefix: str
@@ -281,10 +372,22 @@ class _Checker:
                 where = f"{prefix}Price of {period!r} in season {season_name!r}"
                 value = _price(price)
                 if value is None:
-                    self.add(TariffRule.INVALID_PRICE, f"{where} is not a number: {price!r}")
+                    self.add(
+                        TariffRule.INVALID_PRICE,
+                        f"{where} is not a number: {price!r}",
+                        season=str(season_name),
+                        period=str(period),
+                        price=_brief(price),
+                    )
                     continue
                 if value < 0:
-                    self.add(TariffRule.NEGATIVE_PRICE, f"{where} is negative ({value:g})")
+                    self.add(
+                        TariffRule.NEGATIVE_PRICE,
+                        f"{where} is negative ({value:g})",
+                        season=str(season_name),
+                        period=str(period),
+                        price=f"{value:g}",
+                    )
                 season_rates[str(period)] = value
             rates[str(season_name)] = season_rates
         self.negative_other_charges(tariff, prefix)
@@ -298,6 +401,8 @@ class _Checker:
                     self.add(
                         TariffRule.PRICE_WITHOUT_TIMES,
                         f"{prefix}Season {season_name!r} has prices but no dates",
+                        variant="no_dates",
+                        season=season_name,
                     )
                 continue
             timed = season_raw.get("tou_periods")
@@ -308,6 +413,8 @@ class _Checker:
                     TariffRule.PRICE_WITHOUT_TIMES,
                     f"{prefix}Season {season_name!r}: {', '.join(untimed)} "
                     f"{'has' if len(untimed) == 1 else 'have'} a price but no times",
+                    season=season_name,
+                    periods=", ".join(untimed),
                 )
         # Timed periods must have prices.
         resolved: dict[str, dict[str, float]] = {}
@@ -329,6 +436,8 @@ class _Checker:
                     TariffRule.TIMES_WITHOUT_PRICE,
                     f"{prefix}Season {season_name!r}: {', '.join(sorted(missing))} "
                     f"{'has' if len(missing) == 1 else 'have'} times but no price",
+                    season=str(season_name),
+                    periods=", ".join(sorted(missing)),
                 )
             resolved[str(season_name)] = season_prices
         return resolved
@@ -347,6 +456,10 @@ class _Checker:
                             TariffRule.NEGATIVE_PRICE,
                             f"{prefix}Demand charge of {period!r} in season {season_name!r} "
                             f"is negative ({value:g})",
+                            variant="demand",
+                            season=str(season_name),
+                            period=str(period),
+                            price=f"{value:g}",
                         )
 
     # -- sell against buy ----------------------------------------------------------------------
@@ -370,15 +483,27 @@ class _Checker:
                     worst.append((buy_name, sell_name, day, minute, sell_price, buy_price))
                     break
         if worst:
-            shown = [
-                f"{WEEKDAYS[day]} {_hhmm(minute)} in season {buy_name!r} "
-                f"(sell {sell_price:g} > buy {buy_price:g})"
+            items = tuple(
+                {
+                    "weekday": str(day),
+                    "time": _hhmm(minute),
+                    "season": buy_name,
+                    "sell": f"{sell_price:g}",
+                    "buy": f"{buy_price:g}",
+                }
                 for buy_name, _sell, day, minute, sell_price, buy_price in worst[:_MAX_LISTED]
+            )
+            more = max(len(worst) - _MAX_LISTED, 0)
+            shown = [
+                f"{WEEKDAYS[int(item['weekday'])]} {item['time']} in season {item['season']!r} "
+                f"(sell {item['sell']} > buy {item['buy']})"
+                for item in items
             ]
-            more = f" and {len(worst) - _MAX_LISTED} more" if len(worst) > _MAX_LISTED else ""
             self.add(
                 TariffRule.SELL_ABOVE_BUY,
-                f"The sell price is above the buy price on {'; '.join(shown)}{more}",
+                f"The sell price is above the buy price on {_and_more(shown, more, '; ')}",
+                items=items,
+                more=more,
             )
 
 
@@ -469,13 +594,26 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _list_runs(runs: list[tuple[int, int, int]]) -> str:
-    shown = [f"{WEEKDAYS[day]} {_hhmm(a)}-{_hhmm(b)}" for day, a, b in runs[:_MAX_LISTED]]
-    more = f" and {len(runs) - _MAX_LISTED} more" if len(runs) > _MAX_LISTED else ""
-    return ", ".join(shown) + more
+def _and_more(shown: list[str], more: int, separator: str = ", ") -> str:
+    return separator.join(shown) + (f" and {more} more" if more else "")
 
 
-def _day_runs(days: Iterable[int]) -> str:
+def _run_items(runs: list[tuple[int, int, int]]) -> tuple[tuple[dict[str, str], ...], int]:
+    """Return the first runs (weekday, start, end) as items, and how many are not shown."""
+    items = tuple(
+        {"weekday": str(day), "start": _hhmm(a), "end": _hhmm(b)}
+        for day, a, b in runs[:_MAX_LISTED]
+    )
+    return items, max(len(runs) - _MAX_LISTED, 0)
+
+
+def _list_runs(items: tuple[Mapping[str, str], ...], more: int) -> str:
+    shown = [f"{WEEKDAYS[int(i['weekday'])]} {i['start']}-{i['end']}" for i in items]
+    return _and_more(shown, more)
+
+
+def _day_runs(days: Iterable[int]) -> tuple[tuple[dict[str, str], ...], int]:
+    """Return the first runs of days of the year as items, and how many are not shown."""
     runs: list[tuple[int, int]] = []
     for day in days:
         if runs and runs[-1][1] == day - 1:
@@ -483,14 +621,30 @@ def _day_runs(days: Iterable[int]) -> str:
         else:
             runs.append((day, day))
     first = date(_YEAR, 1, 1)
+    items = []
+    for a, b in runs[:_MAX_LISTED]:
+        start, end = first + timedelta(days=a), first + timedelta(days=b)
+        items.append(
+            {
+                "from_month": str(start.month),
+                "from_day": str(start.day),
+                "to_month": str(end.month),
+                "to_day": str(end.day),
+            }
+        )
+    return tuple(items), max(len(runs) - _MAX_LISTED, 0)
 
-    def name(day: int) -> str:
-        when = first + timedelta(days=day)
-        return f"{when:%b} {when.day}"
 
-    shown = [name(a) if a == b else f"{name(a)}-{name(b)}" for a, b in runs[:_MAX_LISTED]]
-    more = f" and {len(runs) - _MAX_LISTED} more" if len(runs) > _MAX_LISTED else ""
-    return ", ".join(shown) + more
+def _list_days(items: tuple[Mapping[str, str], ...], more: int) -> str:
+    def name(month: str, day: str) -> str:
+        return f"{MONTHS[int(month) - 1]} {day}"
+
+    shown = []
+    for item in items:
+        start = name(item["from_month"], item["from_day"])
+        end = name(item["to_month"], item["to_day"])
+        shown.append(start if start == end else f"{start}-{end}")
+    return _and_more(shown, more)
 
 
 def _brief(value: Any) -> str:
