@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 from ..client.lan import async_check_lan_host
+from ..client.stand_in import ALLOW_LOOPBACK_ENV, loopback_allowed
 
-ALLOW_LOOPBACK_ENV = "HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK"
-
-
-def loopback_allowed() -> bool:
-    """Return whether loopback device addresses are allowed (simulators, the demo, tests).
-
-    Only the environment of the Home Assistant process can allow it, never a user's input.
-    """
-    return os.environ.get(ALLOW_LOOPBACK_ENV) == "1"
+__all__ = ["ALLOW_LOOPBACK_ENV", "async_validate_device_host", "loopback_allowed"]
 
 
 async def async_validate_device_host(value: str) -> tuple[str, int | None]:
