@@ -196,7 +196,6 @@ KNOWN_CTS = (
 # The CTs that fill the Energy dashboard get names of their own.
 CT_KEYS: dict[str, dict[str, str]] = {
     "net-consumption": {
-        "power": "grid_power",
         "delivered": "grid_import_energy",
         "received": "grid_export_energy",
     },
@@ -205,8 +204,19 @@ CT_KEYS: dict[str, dict[str, str]] = {
         "delivered": "battery_discharged_energy",
         "received": "battery_charged_energy",
     },
-    "production": {"power": "production_ct_power", "delivered": "production_ct_energy"},
 }
+
+# CT values the system flows already show from the same reading: the production, net and
+# total-consumption CTs' power is the flows' power, and the production CT's energy is the
+# lifetime production. One sensor each.
+DUPLICATED_BY_FLOWS = frozenset(
+    {
+        ("production", "power"),
+        ("production", "delivered"),
+        ("net-consumption", "power"),
+        ("total-consumption", "power"),
+    }
+)
 
 type CtRow = PartSensorDescription[CtReading]
 
@@ -317,6 +327,7 @@ INVERTER_ROWS: tuple[PartSensorDescription[Inverter], ...] = (
         value_fn=lambda i: i.max_power,
         **_POWER,
         **_DIAGNOSTIC,
+        **_HIDDEN,
     ),
     PartSensorDescription(
         key="last_report",
@@ -324,6 +335,7 @@ INVERTER_ROWS: tuple[PartSensorDescription[Inverter], ...] = (
         value_fn=lambda i: _timestamp(i.last_report),
         device_class=SensorDeviceClass.TIMESTAMP,
         **_DIAGNOSTIC,
+        **_HIDDEN,
     ),
 )
 
@@ -332,24 +344,29 @@ def _detail(fn: Callable[[Any], SensorValue]) -> Callable[[Inverter], SensorValu
     return lambda i: None if i.detail is None else fn(i.detail)
 
 
+# Per microinverter, only the power is on by default (as core does): dozens of inverters
+# times eight values would crowd the recorder for what few people look at.
 INVERTER_DETAIL_ROWS: tuple[PartSensorDescription[Inverter], ...] = (
     PartSensorDescription(
         key="dc_voltage",
         translation_key="dc_voltage",
         value_fn=_detail(lambda d: d.dc_voltage),
         **_VOLTAGE,
+        **_HIDDEN,
     ),
     PartSensorDescription(
         key="dc_current",
         translation_key="dc_current",
         value_fn=_detail(lambda d: d.dc_current),
         **_CURRENT,
+        **_HIDDEN,
     ),
     PartSensorDescription(
         key="ac_voltage",
         translation_key="ac_voltage",
         value_fn=_detail(lambda d: d.ac_voltage),
         **_VOLTAGE,
+        **_HIDDEN,
     ),
     PartSensorDescription(
         key="ac_current",
@@ -373,18 +390,21 @@ INVERTER_DETAIL_ROWS: tuple[PartSensorDescription[Inverter], ...] = (
         translation_key="inverter_temperature",
         value_fn=_detail(lambda d: d.temperature),
         **_TEMPERATURE,
+        **_HIDDEN,
     ),
     PartSensorDescription(
         key="energy_today",
         translation_key="inverter_energy_today",
         value_fn=_detail(lambda d: d.energy_today),
         **_TOTAL,
+        **_HIDDEN,
     ),
     PartSensorDescription(
         key="energy_lifetime",
         translation_key="inverter_energy_lifetime",
         value_fn=_detail(lambda d: d.energy_lifetime),
         **_LIFETIME,
+        **_HIDDEN,
     ),
 )
 
@@ -793,6 +813,8 @@ def _ct_sensors(
             return data.readings.get(eid)
 
         for row in CT_ROWS:
+            if (kind, row.key) in DUPLICATED_BY_FLOWS:
+                continue
             translation_key, placeholders = ct_naming(kind, row)
             if (special := named.get(row.key)) is not None:
                 translation_key, placeholders = special, None

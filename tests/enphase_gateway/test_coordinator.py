@@ -12,14 +12,14 @@ from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.enphase_gateway.const import DOMAIN
 from simulators.enphase import EnlightenSimulator
 from simulators.enphase.cloud import issue_token
 from simulators.enphase.gateway import WRAP_WH
 
-from .conftest import SimFactory, setup_entry
+from .conftest import SimFactory, entry_data, setup_entry
 
 
 def _entity(hass: HomeAssistant, unique_id: str, platform: str = "sensor") -> str:
@@ -46,7 +46,7 @@ async def test_unreachable_keeps_data_then_recovers(
     sim, server = await gateway_factory("7x")
     await setup_entry(hass, "7x", server.port)
     power = _entity(hass, f"{sim.profile.serial}_production_power")
-    grid = _entity(hass, f"{sim.profile.serial}_ct_net_consumption_power")
+    grid = _entity(hass, f"{sim.profile.serial}_ct_net_consumption_voltage")
     fault = sim.faults.inject("reset")
     # A short outage (a reboot, Wi-Fi) keeps the last data.
     await _tick(hass, freezer, 70)
@@ -71,8 +71,20 @@ async def test_nightly_outage_keeps_inverter_detail(
     hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
 ) -> None:
     sim, server = await gateway_factory("7x")
-    entry = await setup_entry(hass, "7x", server.port)
-    inverter = next(iter(entry.runtime_data.gateway.data.inverters))
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Envoy",
+        unique_id=sim.profile.serial,
+        data=entry_data("7x", server.port),
+    )
+    entry.add_to_hass(hass)
+    inverter = sim._inverter_serial(0)
+    # The detail is off by default: this user turned the temperature on.
+    er.async_get(hass).async_get_or_create(
+        "sensor", DOMAIN, f"{inverter}_temperature", config_entry=entry
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     temperature = _entity(hass, f"{inverter}_temperature")
     before = _value(hass, temperature)
     # device_data hangs during the nightly maintenance: it fails, the rest goes on.

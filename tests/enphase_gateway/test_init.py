@@ -63,11 +63,28 @@ async def test_metered_3_phase_7x(hass: HomeAssistant, gateway_factory: SimFacto
     assert registry.async_get(phase_entity).disabled_by is not None  # type: ignore[union-attr]
     imported = float(_state(hass, f"{serial}_ct_net_consumption_delivered") or 0)
     assert imported == pytest.approx(sim.house.import_wh / 1000, rel=1e-3)  # kWh
-    assert float(_state(hass, f"{serial}_ct_production_delivered") or 0) > 0
-    # Inverters covered by device_data get their DC and temperature sensors.
+    assert float(_state(hass, f"{serial}_production_lifetime") or 0) > 0
+    # One sensor per value: the production CT's energy is the lifetime production.
+    assert f"{serial}_ct_production_delivered" not in ids
+    assert f"{serial}_ct_net_consumption_power" not in ids
+    # Inverters covered by device_data get their DC and temperature sensors, disabled by
+    # default (only the power is on, as core does).
     inverter = next(iter(entry.runtime_data.gateway.data.inverters))
     assert f"{inverter}_dc_voltage" in ids
     assert f"{inverter}_temperature" in ids
+    for key, enabled in (
+        ("power", True),
+        ("dc_voltage", False),
+        ("temperature", False),
+        ("energy_today", False),
+        ("max_power", False),
+        ("last_report", False),
+    ):
+        entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{inverter}_{key}")
+        assert entity_id is not None
+        entity = registry.async_get(entity_id)
+        assert entity is not None
+        assert (entity.disabled_by is None) is enabled, key
     assert _state(hass, f"{serial}_ct_production_status") == "normal"
 
 

@@ -17,6 +17,7 @@ from custom_components.enphase_gateway.sensor import (
     CT_KEYS,
     CT_ROWS,
     CT_STATUS,
+    DUPLICATED_BY_FLOWS,
     KNOWN_CTS,
     PHASES,
     ct_naming,
@@ -121,7 +122,7 @@ async def test_sensor_names_are_german(hass: HomeAssistant, gateway_factory: Sim
 
     # Every sensor is named from the German file, and only a phase fills a placeholder.
     sensors = _sensors(hass)
-    assert len(sensors) > 100
+    assert len(sensors) > 60
     german = STRINGS["de"]["entity"]["sensor"]
     for sensor in sensors:
         placeholders = dict(sensor.translation_placeholders)
@@ -147,8 +148,11 @@ async def test_english_names_are_unchanged(
     assert names["ct_net_consumption_voltage"] == "Net consumption CT voltage"
     assert names["ct_net_consumption_power_l2"] == "Net consumption CT power L2"
     assert names["ct_storage_status"] == "Storage CT status"
-    assert names["ct_production_power"] == "Production CT power"
-    assert names["ct_production_delivered"] == "Production CT energy"
+    assert names["ct_production_voltage"] == "Production CT voltage"
+    # One sensor per value: the flows show these CTs' power and the production CT's energy.
+    assert "ct_production_power" not in names
+    assert "ct_production_delivered" not in names
+    assert "ct_net_consumption_power" not in names
     assert names["ct_storage_received"] == "Battery energy charged"
 
 
@@ -189,7 +193,11 @@ async def test_unknown_ct_type_is_named_by_its_identifier(
 def test_every_known_ct_type_is_translated(kind: str) -> None:
     """Each known CT type has its own key in every language, with at most {phase}."""
     special = CT_KEYS.get(kind, {})
-    rows = [(row, None) for row in (*CT_ROWS, CT_STATUS) if row.key not in special]
+    rows = [
+        (row, None)
+        for row in (*CT_ROWS, CT_STATUS)
+        if row.key not in special and (kind, row.key) not in DUPLICATED_BY_FLOWS
+    ]
     rows += [(row, phase) for row in CT_CHANNEL_ROWS for phase in PHASES]
     for row, phase in rows:
         key, placeholders = ct_naming(kind, row, phase)
