@@ -676,7 +676,7 @@ class GatewaySimulator(SimulatorApp):
                 power=powers.consumption,
                 lifetime=h.consumption_wh,
                 today=h.consumption_today_wh,
-                seven_days=h.consumption_today_wh + sum(h.past_days) * 1.1,
+                seven_days=h.consumption_seven_days_wh,
                 details=lines,
             )
             net = self._eim(

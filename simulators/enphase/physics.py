@@ -73,6 +73,7 @@ class House:
     consumption_today_wh: float = 0.0
     day: int = 0
     past_days: list[float] = field(default_factory=list)
+    consumption_past_days: list[float] = field(default_factory=list)
     inverter_wh: list[float] = field(default_factory=list)
     inverter_today_wh: list[float] = field(default_factory=list)
     inverter_yesterday_wh: list[float] = field(default_factory=list)
@@ -179,6 +180,10 @@ class House:
             if (day := self._day(self.time)) != self.day:
                 self.day = day
                 self.past_days = [self.today_wh, *self.past_days][:6]
+                self.consumption_past_days = [
+                    self.consumption_today_wh,
+                    *self.consumption_past_days,
+                ][:6]
                 self.today_wh = 0.0
                 self.consumption_today_wh = 0.0
                 self.inverter_yesterday_wh = list(self.inverter_today_wh)
@@ -188,3 +193,8 @@ class House:
     def seven_days_wh(self) -> float:
         """Return production over today and the six days before."""
         return self.today_wh + sum(self.past_days)
+
+    @property
+    def consumption_seven_days_wh(self) -> float:
+        """Return the gateway's total consumption over today and the six days before."""
+        return self.consumption_today_wh + sum(self.consumption_past_days)
