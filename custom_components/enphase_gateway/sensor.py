@@ -587,6 +587,49 @@ GENERATOR_ROW = PartSensorDescription[Any](
 )
 
 
+class EnphaseSensor[DataT](BridgeSensor[DataT]):
+    """A sensor that writes its state only when it changed.
+
+    The CT readings come every 10 s for dozens of sensors, most of which (voltages, phases
+    at night, status) do not change: rewriting them is most of an update's event-loop time.
+    """
+
+    _written: tuple[bool, Any] | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the platform writes when it adds the entity."""
+        await super().async_added_to_hass()
+        self._written = (self.available, self.native_value)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        current = (self.available, self.native_value)
+        if current == self._written:
+            return
+        self._written = current
+        self.async_write_ha_state()
+
+
+class EnphaseEnergySensor[DataT](BridgeEnergySensor[DataT]):
+    """An energy total that writes its state only when it changed."""
+
+    _written: tuple[bool, Any] | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the platform writes when it adds the entity."""
+        await super().async_added_to_hass()
+        self._written = (self.available, self.native_value)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._take_reading()
+        current = (self.available, self.native_value)
+        if current == self._written:
+            return
+        self._written = current
+        self.async_write_ha_state()
+
+
 def _make[DataT](
     coordinator: DataUpdateCoordinator[DataT],
     description: BridgeSensorEntityDescription[DataT],
@@ -594,10 +637,10 @@ def _make[DataT](
     prefix: str,
 ) -> BridgeSensor[DataT]:
     if isinstance(description, BridgeEnergySensorEntityDescription):
-        return BridgeEnergySensor(
+        return EnphaseEnergySensor(
             coordinator, description, device_info=device, unique_id_prefix=prefix
         )
-    return BridgeSensor(coordinator, description, device_info=device, unique_id_prefix=prefix)
+    return EnphaseSensor(coordinator, description, device_info=device, unique_id_prefix=prefix)
 
 
 def _phase(
@@ -689,7 +732,7 @@ async def async_setup_entry(
                     )
                 )
     entities.extend(
-        BridgeSensor(coordinator, row, device_info=device, unique_id_prefix=serial)
+        EnphaseSensor(coordinator, row, device_info=device, unique_id_prefix=serial)
         for row in GATEWAY_ROWS
         if row.exists_fn(data)
     )

@@ -517,3 +517,33 @@ async def test_split_phase_power_factor_never_above_one(
     factor = _float(hass, f"{OWN_SERIAL}_ct_production_power_factor")
     assert factor <= 1
     assert factor == pytest.approx(expected, abs=0.001)
+
+
+# -- a lighter footprint -----------------------------------------------------------------------
+
+
+async def test_ct_refresh_writes_only_changed_sensors(
+    hass: HomeAssistant, replay: Any, tmp_path: Path, freezer: FrozenDateTimeFactory
+) -> None:
+    folder = tmp_path / "quiet"
+    write_own_capture(folder, readings={"production": 250.0, "net-consumption": 130.0})
+    app, port = await replay(folder)
+    await _setup(hass, folder, port)
+    registry = er.async_get(hass)
+    voltage = registry.async_get_entity_id("sensor", DOMAIN, f"{OWN_SERIAL}_ct_production_voltage")
+    power = registry.async_get_entity_id("sensor", DOMAIN, f"{OWN_SERIAL}_production_power")
+    assert voltage is not None and power is not None
+    await time_travel(hass, freezer, 11)
+    before = hass.states.get(voltage)
+    assert before is not None
+    # The state object is updated in place when rewritten unchanged: keep the time.
+    reported = before.last_reported
+    polls = app.log.count("/ivp/meters/readings")
+    write_readings(folder, {"production": 260.0, "net-consumption": 130.0})
+    await time_travel(hass, freezer, 11)
+    assert app.log.count("/ivp/meters/readings") == polls + 1
+    # The power changed and is written; the voltage did not and is left alone.
+    assert _float(hass, f"{OWN_SERIAL}_production_power") == 260.0
+    after = hass.states.get(voltage)
+    assert after is not None
+    assert after.last_reported == reported
