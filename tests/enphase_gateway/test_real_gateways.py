@@ -547,3 +547,58 @@ async def test_ct_refresh_writes_only_changed_sensors(
     after = hass.states.get(voltage)
     assert after is not None
     assert after.last_reported == reported
+
+
+# -- 7. IQ Meter Collar and IQ Combiner (no capture has them: a capture of our own) --------------
+
+
+async def test_meter_collar_and_combiner_from_the_inventory(
+    hass: HomeAssistant, replay: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "collar"
+    write_own_capture(folder)
+    inventory = [
+        {"type": "ENCHARGE", "devices": []},
+        {
+            "type": "COLLAR",
+            "devices": [
+                {
+                    "part_num": "865-00400-r22",
+                    "serial_num": "482400000001",
+                    "communicating": True,
+                    "temperature": 40,
+                    "img_pnum_running": "1.0.1",
+                    "mains_admin_state": "closed",
+                    "mains_oper_state": "open",
+                }
+            ],
+        },
+        {
+            "type": "C6 COMBINER CONTROLLER",
+            "devices": [
+                {
+                    "part_num": "800-01400-r03",
+                    "serial_num": "482400000002",
+                    "communicating": False,
+                    "img_pnum_running": "2.0.0",
+                }
+            ],
+        },
+    ]
+    (folder / "ivp_ensemble_inventory").write_text(json.dumps(inventory))
+    _app, port = await replay(folder)
+    entry = await _setup(hass, folder, port)
+    devices = {
+        d.serial_number: d
+        for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    }
+    collar = inventory[1]["devices"][0]  # type: ignore[index]
+    combiner = inventory[2]["devices"][0]  # type: ignore[index]
+    assert devices[collar["serial_num"]].model == "IQ Meter Collar"
+    assert devices[collar["serial_num"]].sw_version == collar["img_pnum_running"]
+    assert devices[combiner["serial_num"]].model == "IQ Combiner"
+    assert _state(hass, f"{collar['serial_num']}_communicating", "binary_sensor") == "on"
+    assert _state(hass, f"{combiner['serial_num']}_communicating", "binary_sensor") == "off"
+    expected = "on" if collar["mains_oper_state"] == "closed" else "off"
+    assert _state(hass, f"{collar['serial_num']}_grid_status", "binary_sensor") == expected
+    assert _state(hass, f"{combiner['serial_num']}_grid_status", "binary_sensor") is None

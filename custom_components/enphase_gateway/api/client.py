@@ -133,6 +133,8 @@ class Capabilities:
     meters: Mapping[int, CtMeter] = field(default_factory=dict)
     batteries: bool = False
     system_controller: bool = False
+    ensemble_devices: bool = False
+    """IQ Meter Collars or IQ Combiners in the inventory."""
     ensemble_status: bool = False
     battery_aggregate: bool = False
     battery_power: bool = False
@@ -178,7 +180,10 @@ class Capabilities:
             (const.DEVICE_DATA, self.device_data),
             (const.METERS, bool(self.meters)),
             (const.METER_READINGS, self.has_cts),
-            (const.ENSEMBLE_INVENTORY, self.batteries or self.system_controller),
+            (
+                const.ENSEMBLE_INVENTORY,
+                self.batteries or self.system_controller or self.ensemble_devices,
+            ),
             (const.ENSEMBLE_STATUS, self.ensemble_status),
             (const.ENSEMBLE_SECCTRL, self.battery_aggregate),
             (const.ENSEMBLE_POWER, self.battery_power),
@@ -709,6 +714,7 @@ class EnphaseGateway:
             meters=meters,
             batteries=batteries,
             system_controller=controller,
+            ensemble_devices=bool(inventory and inventory.others),
             ensemble_status=status is not None,
             battery_aggregate=secctrl is not None,
             battery_power=power is not None,

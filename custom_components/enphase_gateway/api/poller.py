@@ -250,7 +250,9 @@ class GatewayPoller:
             self._last_detail = now
             if caps.inverters:
                 await self._section("inverters", self._read_inverters)
-            if (caps.batteries or caps.system_controller) and not self._grid_from_inventory:
+            if (
+                caps.batteries or caps.system_controller or caps.ensemble_devices
+            ) and not self._grid_from_inventory:
                 await self._section("inventory", gateway.get_inventory)
             if caps.storage_settings:
                 await self._section("storage", gateway.get_storage_settings)
