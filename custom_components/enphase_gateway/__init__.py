@@ -112,7 +112,9 @@ async def async_remove_config_entry_device(
 ) -> bool:
     """Allow removing a device the gateway no longer reports (a replaced inverter)."""
     data = entry.runtime_data.gateway.data
-    current = {data.info.serial, *data.inverters, *data.batteries}
+    current = {data.info.serial, *data.inverters, *data.batteries, *data.ensemble_devices}
     if data.system_controller is not None:
         current.add(data.system_controller.serial)
+    if data.ac_batteries is not None:
+        current.add(f"{data.info.serial}_acb")
     return not any(ident[0] == DOMAIN and ident[1] in current for ident in device.identifiers)
