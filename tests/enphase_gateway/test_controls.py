@@ -153,6 +153,17 @@ async def test_storage_write_ignored(
         )
     assert err.value.translation_key == "write_not_applied"
     assert err.value.translation_placeholders["setting"] == "storage_mode"
+    # A gateway that keeps its optimised schedules on through the write: said as such.
+    sim.opt_schedules = True
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_storage_settings",
+            {"config_entry_id": _entry.entry_id, "reserve": 40},
+            blocking=True,
+        )
+    assert err.value.translation_key == "storage_locked"
+    assert sim.opt_schedules is True
 
 
 async def test_cloud_puts_storage_back(
