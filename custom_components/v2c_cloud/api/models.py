@@ -85,20 +85,6 @@ class Realtime:
         return replace(self, **values)
 
 
-LAN_ONLY_FIELDS: frozenset[str] = frozenset(
-    {
-        "ready_state",
-        "timer",
-        "pause_dynamic",
-        "charge_mode",
-        "dynamic_power_mode",
-        "signal_status",
-        "logo_led",
-    }
-)
-"""``Realtime`` fields the real cloud never reports: only a charger's LAN gives them."""
-
-
 # LAN RealTimeData key -> (field, parser). Missing keys stay None: firmware differs.
 _LAN_FIELDS: dict[str, tuple[str, Any]] = {
     "ID": ("charger_id", as_str),
