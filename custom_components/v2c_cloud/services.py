@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, time
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,10 +67,29 @@ def _wifi_password(value: Any) -> str:
     return text
 
 
+def _whole(low: int, high: int) -> Callable[[Any], int]:
+    """Return a validator of a whole number in range: 90.5 is refused, never sent as 90."""
+
+    def validate(value: Any) -> int:
+        if isinstance(value, bool):
+            raise vol.Invalid("expected a whole number")
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as err:
+            raise vol.Invalid("expected a whole number") from err
+        if not math.isfinite(number) or not number.is_integer():
+            raise vol.Invalid("expected a whole number")
+        if not low <= number <= high:
+            raise vol.Invalid(f"expected a number from {low} to {high}")
+        return int(number)
+
+    return validate
+
+
 _RFID_CODE = vol.All(cv.string, vol.Strip, vol.Match(r"^[0-9A-Za-z:\-]{4,32}$"))
 _LABEL = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=40))
 _ENERGY = vol.All(vol.Coerce(float), vol.Range(min=0.1, max=200))
-_MINUTES = vol.All(vol.Coerce(int), vol.Range(min=1, max=1440))
+_MINUTES = _whole(1, 1440)
 _PROFILE_NAME = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=64))
 _UPDATED_AT = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=64))
 
@@ -119,11 +139,23 @@ async def _set_wifi(hass: HomeAssistant, c: V2CChargerCoordinator, call: Service
     )
 
 
+def _timer_id(value: float) -> int:
+    """Return a whole timer slot; 3.9 is refused, never sent as 3."""
+    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= 10:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_timer_id",
+            translation_placeholders={"value": str(value)},
+        )
+    return int(value)
+
+
 async def _program_timer(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
+    timer_id = _timer_id(call.data["timer_id"])
     await c.async_cloud_command(
         lambda: c.cloud_client.program_timer(
             c.charger_id,
-            call.data["timer_id"],
+            timer_id,
             _hhmm(call.data["start_time"]),
             _hhmm(call.data["end_time"]),
             call.data["active"],
@@ -305,7 +337,8 @@ ACTIONS: dict[str, _Action] = {
     "program_timer": _Action(
         _schema(
             {
-                vol.Required("timer_id"): vol.All(vol.Coerce(int), vol.Range(min=1, max=10)),
+                # A float here: a fraction is refused with a translated error, not truncated.
+                vol.Required("timer_id"): vol.Coerce(float),
                 vol.Required("start_time"): cv.time,
                 vol.Required("end_time"): cv.time,
                 vol.Optional("active", default=True): cv.boolean,
@@ -321,7 +354,7 @@ ACTIONS: dict[str, _Action] = {
     "set_ocpp_address": _Action(_schema({vol.Required("address"): _ocpp_url}), _ocpp_address),
     "set_inverter_ip": _Action(_schema({vol.Required("inverter_ip"): _lan_ip}), _inverter_ip),
     "set_installation_voltage": _Action(
-        _schema({vol.Required("voltage"): vol.All(vol.Coerce(int), vol.Range(min=100, max=450))}),
+        _schema({vol.Required("voltage"): _whole(100, 450)}),
         _voltage,
     ),
     "trigger_update": _Action(_schema(), _update),

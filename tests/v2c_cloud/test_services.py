@@ -76,7 +76,7 @@ async def test_timer_and_rfid_lifecycle(
         "program_timer",
         {"device_id": device_id, "timer_id": 2, "start_time": "22:00", "end_time": "06:30"},
     )
-    assert charger.timers[2] == {"timeIni": "22:00", "timeFin": "06:30", "active": True}
+    assert charger.timers[2] == {"start": "22:00", "end": "06:30", "active": True}
     await _call(hass, "add_rfid_card", {"device_id": device_id, "code": "04A1B2", "tag": "Ana"})
     await _call(hass, "update_rfid_tag", {"device_id": device_id, "code": "04A1B2", "tag": "Bo"})
     assert charger.rfid_cards == [{"code": "04A1B2", "tag": "Bo"}]
@@ -163,6 +163,11 @@ BAD_INPUT: list[tuple[str, dict[str, Any]]] = [
     ("add_rfid_card", {"code": "04A1B2", "tag": ""}),
     ("set_charge_stop_energy", {"energy": 0}),
     ("set_charge_stop_minutes", {"minutes": 2000}),
+    # Whole numbers only: never truncated silently (issue 14).
+    ("set_charge_stop_minutes", {"minutes": 90.5}),
+    ("start_charge_for_minutes", {"minutes": "nan"}),
+    ("set_installation_voltage", {"voltage": 230.7}),
+    ("program_timer", {"timer_id": 3.9, "start_time": "08:00", "end_time": "09:00"}),
     ("create_power_profile", {"name": "P", "profile": {}}),
     ("get_device_statistics", {"start_date": "2025-02-01", "end_date": "2025-01-01"}),
     ("get_device_statistics", {"start_date": "yesterday"}),
@@ -178,7 +183,7 @@ async def test_bad_input_changes_nothing(
     for service, data in BAD_INPUT:
         try:
             await _call(hass, service, {"device_id": device_id, **data})
-        except vol.Invalid:
+        except vol.Invalid, ServiceValidationError:
             continue
         pytest.fail(f"{service} accepted {data}")
     assert v2c_sim.cloud_calls() == before

@@ -1,8 +1,14 @@
 """The V2C Trydan protocol: the cloud API and the charger's LAN API (no Home Assistant)."""
 
 from .cloud import V2CCloudClient
-from .const import CLOUD_BASE_URL, WRITABLE_KEYWORDS
-from .lan import InvalidCommandError, V2CLocalClient, lan_base_url, validate_write
+from .const import CLOUD_BASE_URL, WRITABLE_KEYWORDS, Language, PvChargeMode
+from .lan import (
+    InvalidCommandError,
+    V2CLocalClient,
+    WriteRefusedError,
+    lan_base_url,
+    validate_write,
+)
 from .models import CloudState, Pairing, Realtime, Source
 
 __all__ = [
@@ -10,11 +16,14 @@ __all__ = [
     "WRITABLE_KEYWORDS",
     "CloudState",
     "InvalidCommandError",
+    "Language",
     "Pairing",
+    "PvChargeMode",
     "Realtime",
     "Source",
     "V2CCloudClient",
     "V2CLocalClient",
+    "WriteRefusedError",
     "lan_base_url",
     "validate_write",
 ]

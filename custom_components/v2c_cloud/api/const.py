@@ -7,6 +7,7 @@ each, so a correction is a one-line change and never a new code path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Final
 
 CLOUD_BASE_URL: Final = "https://v2c.cloud/kong/v2c_service"
@@ -97,17 +98,41 @@ SLAVE_TYPES: Final[dict[int, str]] = {
     11: "mqtt",
 }
 
-LANGUAGES: Final[dict[int, str]] = {
-    0: "spanish",
-    1: "english",
-    2: "french",
-    3: "portuguese",
-    4: "italian",
-    5: "german",
-    6: "catalan",
-    7: "dutch",
-    8: "polish",
-    9: "basque",
+
+class Language(IntEnum):
+    """``/device/language`` values, as the real cloud takes them (checked on live chargers)."""
+
+    ENGLISH = 0
+    SPANISH = 1
+    PORTUGUESE = 2
+    FRENCH = 3
+    ITALIAN = 4
+    GERMAN = 5
+    ROMANIAN = 6
+    DUTCH = 7
+    DANISH = 8
+    CATALAN = 9
+
+
+LANGUAGES: Final[dict[int, str]] = {member.value: member.name.lower() for member in Language}
+
+
+class PvChargeMode(IntEnum):
+    """``/device/chargefvmode`` values: how a charger follows the sun (also a 4G-only one)."""
+
+    PV_WITH_MINIMUM_POWER = 0
+    PV_ONLY = 1
+    MAXIMUM_POWER = 2
+
+
+PV_CHARGE_MODES: Final[dict[int, str]] = {
+    member.value: member.name.lower() for member in PvChargeMode
 }
+
+INVERTER_MAX_POWER_RANGE: Final = (1000, 22000)
+"""W the inverter (Denka) maximum power takes on ``/device/denka/max_power``."""
+
+TIMER_IDS: Final = range(1, 11)
+"""Timer slots ``/device/timer`` takes."""
 
 SIGNAL_QUALITY: Final[dict[int, str]] = {0: "none", 1: "weak", 2: "good", 3: "excellent"}
