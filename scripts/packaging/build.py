@@ -457,6 +457,9 @@ def build(
             # that leaves it would now point inside the integration, so refuse it.
             check_self_contained(text, module, is_package, SHARED)
         check_self_contained(text, new_module, is_package, domain)
+        if f"{COMPONENTS}.{SHARED}" in text:
+            # A dotted path in a string (``import_module``, ``patch``) escapes the rewriting.
+            raise PackagingError(f"{relative} names {COMPONENTS}.{SHARED} outside an import")
         compile(text, str(relative), "exec")
         destination.write_text(text, encoding="utf-8", newline="")
 
