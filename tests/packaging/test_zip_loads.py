@@ -58,9 +58,19 @@ class AloneRun:
 
 @pytest.fixture(scope="session")
 def alone_runs(
-    built: dict[str, Built], tmp_path_factory: pytest.TempPathFactory
+    built: dict[str, Built],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[dict[str, AloneRun]]:
-    """Start the four at once: most of each run is importing Home Assistant, on its own core."""
+    """Start the selected runs at once: most of each is importing Home Assistant, on one core."""
+    selected = [
+        domain
+        for domain in DOMAINS
+        if any(
+            item.name == f"{test_zip_loads_alone_in_home_assistant.__name__}[{domain}]"
+            for item in request.session.items
+        )
+    ]
     env = {
         key: value
         for key, value in os.environ.items()
@@ -68,7 +78,7 @@ def alone_runs(
     }
     env["HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK"] = "1"  # the simulators are on loopback
     runs = {}
-    for domain in DOMAINS:
+    for domain in selected:
         config_dir = tmp_path_factory.mktemp(f"{domain}-alone") / "config"
         target = config_dir / "custom_components" / domain
         target.mkdir(parents=True)
