@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.selector import NumberSelectorConfig
 import probatio as vol
 import pytest
 
-from custom_components.energy_bridges_common.hass.validators import finite_number
+from custom_components.energy_bridges_common.hass.validators import (
+    FiniteNumberSelector,
+    finite_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,3 +39,16 @@ def test_range_and_whole_numbers() -> None:
     assert isinstance(whole(50.0), int)
     with pytest.raises(vol.Invalid, match="whole"):
         whole(50.9)
+
+
+def test_finite_number_selector_is_drawn_as_a_number_selector() -> None:
+    selector = FiniteNumberSelector(NumberSelectorConfig(min=5, max=600, step=1), integer=True)
+    schema = vol.Schema({vol.Required("interval", default=10): selector})
+    fields = vol.to_field_list(schema, custom_serializer=cv.custom_serializer)
+    assert fields[0]["selector"] == {"number": selector.config}
+    assert schema({"interval": 10.0}) == {"interval": 10}
+    for value in (float("nan"), float("inf"), 4, 601, 10.5):
+        with pytest.raises(vol.Invalid):
+            schema({"interval": value})
+    # A selector without bounds is only finite.
+    assert FiniteNumberSelector()(-3.5) == -3.5

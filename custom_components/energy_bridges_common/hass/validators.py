@@ -1,4 +1,8 @@
-"""Schema validators for flows and actions (``probatio``, imported as ``vol``)."""
+"""Schema validators for flows and actions (``probatio``, imported as ``vol``).
+
+``finite_number(min, max, integer=...)`` for action schemas; ``FiniteNumberSelector`` (the
+same check, drawn as a number selector) for config and options flow forms.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Callable
 import math
 from typing import Any
 
+from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig
 import probatio as vol
 
 
@@ -43,3 +48,25 @@ def finite_number(
         return number
 
     return validate
+
+
+class FiniteNumberSelector(NumberSelector):
+    """A ``NumberSelector`` for flow forms that refuses ``nan``, ``inf`` (and fractions).
+
+    Home Assistant's own number selector checks its range with comparisons that ``nan``
+    passes, so a flow that then calls ``int()`` crashes. This one validates with
+    ``finite_number`` and is drawn like any number selector (it serializes as ``number``).
+    """
+
+    def __init__(
+        self, config: NumberSelectorConfig | None = None, *, integer: bool = False
+    ) -> None:
+        """Take the usual number selector config; ``integer`` returns whole numbers only."""
+        super().__init__(config)
+        self._validate = finite_number(
+            self.config.get("min"), self.config.get("max"), integer=integer
+        )
+
+    def __call__(self, data: Any) -> float:
+        """Validate the value."""
+        return self._validate(data)
