@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_TOKEN
+from homeassistant.const import CONF_HOST, CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from ..energy_bridges_common.hass.errors import setup_errors
+from ..energy_bridges_common.hass.lan import check_stored_host
 from .api import GatewayPoller
 from .const import DOMAIN, PLATFORMS
 from .coordinator import (
@@ -32,6 +33,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> bool:
     """Connect, authenticate, probe what the gateway has, then poll it."""
+    # The stored address must still pass the LAN guard: nothing (no token) goes elsewhere.
+    check_stored_host(DOMAIN, entry.data[CONF_HOST])
     client = create_client(hass, entry)
 
     @callback
