@@ -34,7 +34,7 @@ from ..energy_bridges_common.client.errors import (
 )
 from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.budget import account_key
-from ..energy_bridges_common.hass.lan import async_validate_device_host
+from ..energy_bridges_common.hass.lan import async_validate_device_host, format_host
 from .api import Pairing, V2CCloudClient, V2CLocalClient
 from .const import (
     CONF_ACCOUNT_ID,
@@ -231,11 +231,12 @@ class V2CCloudOptionsFlow(OptionsFlowWithReload):
                 if not value:
                     continue
                 try:
-                    await async_validate_device_host(value)
+                    host, port = await async_validate_device_host(value)
                 except LanAddressError as err:
                     errors[charger_id] = lan_error_key(err.reason)
                     continue
-                new_hosts[charger_id] = value
+                # The checked address's one spelling, never the typed text.
+                new_hosts[charger_id] = format_host(host, port)
             if not errors:
                 return self.async_create_entry(
                     data={
