@@ -16,6 +16,10 @@ from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.energy_bridges_common.client.errors import AddressRefusedError
 from custom_components.enphase_gateway.api import EnphaseGateway
@@ -34,6 +38,7 @@ from custom_components.enphase_gateway.const import (
 from custom_components.enphase_gateway.coordinator import create_client
 from simulators.enphase import EnlightenSimulator
 from simulators.enphase.cloud import OWNER_EMAIL, OWNER_PASSWORD
+from tests.conftest import SecretWatch
 
 from .conftest import SimFactory, entry_data, setup_entry
 
@@ -156,11 +161,14 @@ async def test_the_flow_stores_the_canonical_address(
 
 async def test_token_and_session_ids_never_reach_the_debug_log(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     gateway_factory: SimFactory,
     cloud: EnlightenSimulator,
     caplog: pytest.LogCaptureFixture,
+    secrets_watch: SecretWatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    secrets_watch.add(OWNER_PASSWORD)
     sim, server = await gateway_factory("8x")
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}, data={CONF_HOST: f"127.0.0.1:{server.port}"}
@@ -180,6 +188,10 @@ async def test_token_and_session_ids_never_reach_the_debug_log(
     assert len(secrets) >= 4  # a token, the password, an Enlighten session, a gateway cookie
     for secret in secrets:
         assert secret not in caplog.text
+    # The same, and in a diagnostics download, entity attributes and repairs: at teardown.
+    secrets_watch.add(*secrets)
+    assert await get_diagnostics_for_config_entry(hass, hass_client, entry)  # type: ignore[arg-type]
+    assert secrets_watch.diagnostics
     # The replies were logged, without their bodies.
     assert "bytes not logged: the reply carries secrets" in caplog.text
 

@@ -14,6 +14,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.powervault.api import CLOUD_BASE_URL
 from custom_components.powervault.const import (
@@ -26,6 +30,7 @@ from custom_components.powervault.const import (
     cloud_base_url,
 )
 from simulators.powervault import PowervaultCloud, PowervaultLocal
+from tests.conftest import SecretWatch
 
 from .conftest import API_KEY
 from .test_config_flow import _start
@@ -134,3 +139,17 @@ async def test_options_refuse_numbers_that_are_not(
                         result["flow_id"], {**good, field: value}
                     )
             assert entry.options == {}
+
+
+async def test_the_api_key_is_nowhere_to_be_seen(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    cloud_entry: MockConfigEntry,
+    secrets_watch: SecretWatch,
+) -> None:
+    """Logs (DEBUG), diagnostics, attributes and repairs: checked by ``secrets_watch``."""
+    secrets_watch.add(API_KEY)
+    assert await hass.config_entries.async_setup(cloud_entry.entry_id)
+    await hass.async_block_till_done()
+    assert await get_diagnostics_for_config_entry(hass, hass_client, cloud_entry)  # type: ignore[arg-type]
+    assert secrets_watch.diagnostics

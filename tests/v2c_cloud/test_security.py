@@ -12,6 +12,10 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.energy_bridges_common.client.errors import AddressRefusedError
 from custom_components.v2c_cloud.api import CLOUD_BASE_URL, V2CLocalClient
@@ -23,8 +27,9 @@ from custom_components.v2c_cloud.const import (
     DOMAIN,
     cloud_base_url,
 )
+from tests.conftest import SecretWatch
 
-from .conftest import V2CSim
+from .conftest import API_KEY, V2CSim
 
 LOOPBACK_ENV = "HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK"
 
@@ -136,3 +141,15 @@ async def test_the_lan_client_checks_where_a_name_connects(
         monkeypatch.delenv(LOOPBACK_ENV)
         with pytest.raises(AddressRefusedError):
             await client.realtime()
+
+
+async def test_the_api_key_is_nowhere_to_be_seen(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    secrets_watch: SecretWatch,
+) -> None:
+    """Logs (DEBUG), diagnostics, attributes and repairs: checked by ``secrets_watch``."""
+    secrets_watch.add(API_KEY)
+    assert await get_diagnostics_for_config_entry(hass, hass_client, init_integration)  # type: ignore[arg-type]
+    assert secrets_watch.diagnostics
