@@ -245,7 +245,7 @@ class HttpClient:
         self.stats = RequestStats()
         self.last_rate_limit: RateLimitInfo | None = None
         self._sleep = sleep
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not crypto # nosec B311
         self._observers: list[RequestObserver] = []
         self.max_body = max_body
         self.lan_only = lan_only
