@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_TOKEN
+from homeassistant.const import CONF_HOST, CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import (
@@ -13,6 +13,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from ..energy_bridges_common.hass.errors import setup_errors
+from ..energy_bridges_common.hass.lan import check_stored_host
 from .api import GatewayPoller, UnsupportedFirmwareError
 from .api.const import INVERTERS_V1
 from .const import DOMAIN, PLATFORMS
@@ -37,6 +38,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> bool:
     """Connect, authenticate, probe what the gateway has, then poll it."""
+    # The stored address must still pass the LAN guard: nothing (no token) goes elsewhere.
+    check_stored_host(DOMAIN, entry.data[CONF_HOST])
     client = create_client(hass, entry)
 
     @callback

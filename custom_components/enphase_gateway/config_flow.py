@@ -16,7 +16,6 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERN
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
     TextSelector,
@@ -31,8 +30,13 @@ from ..energy_bridges_common.client.errors import (
     BridgeApiError,
     InvalidResponseError,
 )
-from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
-from ..energy_bridges_common.hass.lan import async_validate_device_host
+from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason, check_lan_ip
+from ..energy_bridges_common.hass.lan import (
+    async_validate_device_host,
+    format_host,
+    loopback_allowed,
+)
+from ..energy_bridges_common.hass.validators import FiniteNumberSelector
 from .api import EnphaseGateway, MfaRequiredError, UnsupportedFirmwareError, decode_token
 from .api.auth import INSTALLER_USER
 from .api.models import GatewayInfo
@@ -92,11 +96,16 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _read_info(self, host: str, errors: dict[str, str]) -> GatewayInfo | None:
         """Check the address and read who answers there."""
         try:
-            await async_validate_device_host(host)
+            address, port = await async_validate_device_host(host)
         except LanAddressError as err:
             errors[CONF_HOST] = _host_error(err)
             return None
-        self._host = host.strip()
+        # Store the checked address's one spelling (and a typed scheme), never the raw text.
+        typed = host.strip()
+        scheme = typed.split("://", 1)[0].lower() if "://" in typed else None
+        self._host = (
+            f"{scheme}://{format_host(address, port)}" if scheme else format_host(address, port)
+        )
         try:
             return await self._client().setup()
         except InvalidResponseError:
@@ -114,6 +123,12 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
         serial = discovery_info.properties.get("serialnum")
         if not serial:
             return self.async_abort(reason="not_enphase")
+        try:
+            # Anyone on the LAN can announce a gateway's serial: never follow it (nor send
+            # the gateway's token) to an address the LAN guard refuses.
+            check_lan_ip(discovery_info.host, allow_loopback=loopback_allowed())
+        except LanAddressError:
+            return self.async_abort(reason="not_private_address")
         await self.async_set_unique_id(serial)
         # A gateway that moved to a new address: follow it.
         self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.host})
@@ -374,26 +389,28 @@ class EnphaseOptionsFlow(OptionsFlowWithReload):
                 vol.Required(
                     OPTION_SCAN_INTERVAL,
                     default=options.get(OPTION_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
-                ): NumberSelector(
+                ): FiniteNumberSelector(
                     NumberSelectorConfig(
                         min=MIN_SCAN_INTERVAL,
                         max=3600,
                         step=1,
                         unit_of_measurement="s",
                         mode=NumberSelectorMode.BOX,
-                    )
+                    ),
+                    integer=True,
                 ),
                 vol.Required(
                     OPTION_METER_INTERVAL,
                     default=options.get(OPTION_METER_INTERVAL, DEFAULT_METER_INTERVAL),
-                ): NumberSelector(
+                ): FiniteNumberSelector(
                     NumberSelectorConfig(
                         min=MIN_METER_INTERVAL,
                         max=600,
                         step=1,
                         unit_of_measurement="s",
                         mode=NumberSelectorMode.BOX,
-                    )
+                    ),
+                    integer=True,
                 ),
                 vol.Required(
                     OPTION_DISABLE_KEEP_ALIVE,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-import os
 from typing import Final
 
 from homeassistant.const import Platform
+
+from ..energy_bridges_common.client.stand_in import stand_in_url
 
 DOMAIN: Final = "enphase_gateway"
 
@@ -49,7 +50,10 @@ MANUAL_TOKEN_URL: Final = "https://entrez.enphaseenergy.com/entrez_tokens"  # no
 
 
 def cloud_urls() -> tuple[str, str]:
-    """Return the Enlighten login URL and the token URL (the environment may point elsewhere)."""
-    enlighten = os.environ.get(ENV_ENLIGHTEN_BASE_URL) or ENLIGHTEN_BASE_URL
-    token = os.environ.get(ENV_TOKEN_BASE_URL) or TOKEN_BASE_URL
+    """Return the Enlighten login URL and the token URL.
+
+    A stand-in (simulator) is used only through ``stand_in_url``: loopback, with the switch.
+    """
+    enlighten = stand_in_url(ENV_ENLIGHTEN_BASE_URL) or ENLIGHTEN_BASE_URL
+    token = stand_in_url(ENV_TOKEN_BASE_URL) or TOKEN_BASE_URL
     return f"{enlighten.rstrip('/')}/login/login.json", f"{token.rstrip('/')}/tokens"

@@ -16,6 +16,7 @@ from ..energy_bridges_common.hass.budget import (
     async_get_account_budget,
     async_release_account_budget,
 )
+from ..energy_bridges_common.hass.lan import check_stored_host
 from .api import PowervaultCloudClient, PowervaultLocalClient
 from .const import (
     COMMAND_RESERVE,
@@ -60,6 +61,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: PowervaultConfigEntry) -> bool:
     """Set up a unit from a config entry."""
     if entry.data[CONF_CONNECTION] == CONNECTION_LOCAL:
+        # The stored address must still pass the LAN guard: nothing is sent elsewhere.
+        check_stored_host(DOMAIN, entry.data[CONF_HOST])
         entry.runtime_data = _local_runtime(hass, entry)
     else:
         entry.runtime_data = await _cloud_runtime(hass, entry)

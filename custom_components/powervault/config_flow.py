@@ -36,6 +36,7 @@ from ..energy_bridges_common.client.errors import (
 )
 from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.lan import async_validate_device_host
+from ..energy_bridges_common.hass.validators import FiniteNumberSelector
 from .api import LOCAL_PORT, Account, PowervaultCloudClient, PowervaultLocalClient, Unit
 from .const import (
     CONF_ACCOUNT_ID,
@@ -349,10 +350,12 @@ def _title(unit_id: str) -> str:
 
 
 def _number(minimum: int, maximum: int, unit: str) -> NumberSelector:
-    return NumberSelector(
+    # Refuses nan and inf (the plain selector lets them through to int()).
+    return FiniteNumberSelector(
         NumberSelectorConfig(
             min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement=unit
-        )
+        ),
+        integer=True,
     )
 
 

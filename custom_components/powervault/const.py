@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
-import os
 from typing import Final
 
+from ..energy_bridges_common.client.stand_in import stand_in_url
 from .api import CLOUD_BASE_URL
 
 DOMAIN: Final = "powervault"
@@ -65,15 +65,11 @@ MAX_OVERRIDE_DURATION: Final = timedelta(days=7)
 MAX_START_AHEAD: Final = timedelta(days=7)
 START_GRACE: Final = timedelta(minutes=5)
 
-# The demo and the tests point the cloud at the simulator. Only honoured where loopback
-# devices are allowed (never in a normal installation), so a key cannot be sent elsewhere.
+# The demo and the tests point the cloud at the simulator. Only honoured with the loopback
+# switch and a loopback URL (never in a normal installation), so a key cannot go elsewhere.
 CLOUD_URL_ENV: Final = "POWERVAULT_CLOUD_BASE_URL"
 
 
 def cloud_base_url() -> str:
-    """Return the cloud's base URL: production, unless the demo/test switch says otherwise."""
-    from ..energy_bridges_common.hass.lan import loopback_allowed
-
-    if loopback_allowed() and (url := os.environ.get(CLOUD_URL_ENV)):
-        return url
-    return CLOUD_BASE_URL
+    """Return the cloud's base URL: production, unless a stand-in (``stand_in_url``) is set."""
+    return stand_in_url(CLOUD_URL_ENV) or CLOUD_BASE_URL

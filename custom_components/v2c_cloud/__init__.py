@@ -17,6 +17,7 @@ from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
+    issue_registry as ir,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
@@ -81,23 +82,42 @@ def entry_account_id(entry: V2CConfigEntry) -> str:
 
 
 async def async_lan_address(
-    entry: V2CConfigEntry, pairing: Pairing
+    hass: HomeAssistant, entry: V2CConfigEntry, pairing: Pairing
 ) -> tuple[str, int | None, bool] | None:
     """Return the charger's LAN (host, port, overridden), or None when it has no usable one.
 
-    The address typed in the options wins over the pairing's; either must pass the LAN guard.
+    The address typed in the options wins over the pairing's; either must pass the LAN guard,
+    at every setup. A typed address that fails gets a repair issue (the charger is then
+    used through the cloud only, and nothing is sent to that address).
     """
     override = entry.options.get(CONF_CHARGER_HOSTS, {}).get(pairing.charger_id)
     value = override or pairing.ip
     if not value:
         return None
+    issue_id = f"charger_address_not_allowed_{entry.entry_id}_{pairing.charger_id}"
     try:
         host, port = await async_validate_device_host(value)
     except LanAddressError as err:
         LOGGER.warning(
             "Charger %s: address refused (%s), using the cloud only", pairing.charger_id, err.reason
         )
+        if override:
+            # The user typed it (or an older version stored it): only the user can fix it.
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="charger_address_not_allowed",
+                translation_placeholders={
+                    "charger": pairing.charger_id,
+                    "address": str(override),
+                    "reason": str(err.reason),
+                },
+            )
         return None
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
     return host, port, bool(override)
 
 
@@ -140,7 +160,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
         pairings.refresh_requested = True
 
     for pairing in pairings.pairings:
-        address = await async_lan_address(entry, pairing)
+        address = await async_lan_address(hass, entry, pairing)
         lan = None if address is None else V2CLocalClient(session, address[0], address[1])
         coordinator = V2CChargerCoordinator(
             hass,
@@ -240,7 +260,7 @@ async def _async_apply_pairings(
         coordinator.pairing = pairing
         if coordinator.address_overridden:
             continue
-        address = await async_lan_address(entry, pairing)
+        address = await async_lan_address(hass, entry, pairing)
         if address is None:
             continue
         if coordinator.lan is None:

@@ -39,7 +39,7 @@ from ..energy_bridges_common.client.errors import (
 )
 from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.budget import account_key
-from ..energy_bridges_common.hass.lan import async_validate_device_host
+from ..energy_bridges_common.hass.lan import async_validate_device_host, format_host
 from .api import Pairing, V2CCloudClient, V2CLocalClient
 from .const import (
     CONF_ACCOUNT_ID,
@@ -347,11 +347,12 @@ class V2CCloudOptionsFlow(OptionsFlowWithReload):
             value = str(user_input.get(CONF_HOST) or "").strip()
             if value:
                 try:
-                    await async_validate_device_host(value)
+                    host, port = await async_validate_device_host(value)
                 except LanAddressError as err:
                     errors[CONF_HOST] = lan_error_key(err.reason)
                 else:
-                    hosts[charger_id] = value
+                    # The checked address's one spelling, never the typed text.
+                    hosts[charger_id] = format_host(host, port)
             else:
                 hosts.pop(charger_id, None)
             if not errors:

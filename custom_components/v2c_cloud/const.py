@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
-import os
 from typing import Final
 
+from ..energy_bridges_common.client.stand_in import stand_in_url
 from .api import CLOUD_BASE_URL
 
 DOMAIN: Final = "v2c_cloud"
@@ -64,5 +64,9 @@ CLOUD_URL_ENV: Final = "HOME_ENERGY_BRIDGES_V2C_CLOUD_URL"
 
 
 def cloud_base_url() -> str:
-    """Return the cloud's address: the production one unless the demo or tests point elsewhere."""
-    return os.environ.get(CLOUD_URL_ENV) or CLOUD_BASE_URL
+    """Return the cloud's address: production, unless a stand-in (``stand_in_url``) is set.
+
+    A stand-in is honoured only on loopback with the loopback switch: the API key goes to
+    V2C or to a simulator on this machine, nowhere else.
+    """
+    return stand_in_url(CLOUD_URL_ENV) or CLOUD_BASE_URL

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from homeassistant.exceptions import ConfigEntryError
 import pytest
 
 from custom_components.energy_bridges_common.client.lan import (
     LanAddressError,
     LanAddressReason,
     async_check_lan_host,
+    canonical_host,
     check_lan_ip,
     normalize_host,
 )
 from custom_components.energy_bridges_common.hass.lan import (
     ALLOW_LOOPBACK_ENV,
     async_validate_device_host,
+    check_stored_host,
+    format_host,
     loopback_allowed,
 )
 
@@ -158,3 +162,109 @@ async def test_home_assistant_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not loopback_allowed()
     monkeypatch.setenv(ALLOW_LOOPBACK_ENV, "1")
     assert await async_validate_device_host("127.0.0.1:8100") == ("127.0.0.1", 8100)
+
+
+# -- one spelling per address (issue 14) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "3232235781",  # 192.168.1.5 as one number
+        "0xc0a80105",  # ... in hex
+        "0xC0.0xA8.1.5",
+        "192.168.257",  # three parts: the last fills 16 bits
+        "10.1",
+        "192.168.001.005",  # octal to some parsers
+        "0300.0250.1.5",
+        "1.2.3.4.5",
+        "192.168.1.5\x00.evil.com",
+        "192.168.1.5%00",
+        "gateway\x07.lan",
+        "gateway\u200b.lan",  # a zero-width space
+        "a..b",
+        "bad_host!.lan",
+        "x" * 64 + ".lan",  # a label longer than 63
+        ("a" * 60 + ".") * 5 + "lan",  # a name longer than 253
+        "café\udcff.lan",  # cannot be IDNA-encoded
+    ],
+)
+async def test_odd_spellings_are_refused(value: str) -> None:
+    with pytest.raises(LanAddressError) as err:
+        normalize_host(value)
+    assert err.value.reason is LanAddressReason.INVALID
+    assert err.value.host == value
+
+    async def resolver(host: str) -> list[str]:  # pragma: no cover - must not be asked
+        raise AssertionError("an odd spelling must not reach a resolver")
+
+    with pytest.raises(LanAddressError):
+        await async_check_lan_host(value, resolver=resolver)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("192.168.1.5.", "192.168.1.5"),
+        ("Gateway.LAN.", "gateway.lan"),
+        ("[FD00:0:0::5]", "fd00::5"),
+        ("[::ffff:c0a8:105]", "::ffff:192.168.1.5"),
+        ("wärmepumpe.lan", "xn--wrmepumpe-v2a.lan"),
+        ("envoy", "envoy"),
+        ("_charger.lan", "_charger.lan"),
+    ],
+)
+async def test_addresses_come_back_canonical(value: str, expected: str) -> None:
+    assert canonical_host(value.strip("[]")) == expected
+    assert normalize_host(value)[0] == expected
+
+    async def resolver(host: str) -> list[str]:
+        assert host == expected
+        return ["192.168.1.5"]
+
+    assert (await async_check_lan_host(value, resolver=resolver))[0] == expected
+
+
+def test_format_host() -> None:
+    assert format_host("192.168.1.5") == "192.168.1.5"
+    assert format_host("192.168.1.5", 8080) == "192.168.1.5:8080"
+    assert format_host("fd00::5", 80) == "[fd00::5]:80"
+    # What is stored reads back as the same address.
+    assert normalize_host(format_host("fd00::5", 80)) == ("fd00::5", 80)
+
+
+async def test_validate_device_host_returns_the_canonical_spelling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ALLOW_LOOPBACK_ENV, raising=False)
+    assert await async_validate_device_host("http://192.168.1.5.:81/") == ("192.168.1.5", 81)
+
+
+@pytest.mark.parametrize(
+    ("stored", "reason"),
+    [
+        ("8.8.8.8", "public"),
+        ("169.254.169.254", "link_local"),
+        ("127.0.0.1", "loopback"),
+        ("3232235781", "invalid"),
+        ("https://8.8.8.8", "public"),
+    ],
+)
+def test_a_stored_address_that_fails_the_guard_fails_setup(
+    monkeypatch: pytest.MonkeyPatch, stored: str, reason: str
+) -> None:
+    monkeypatch.delenv(ALLOW_LOOPBACK_ENV, raising=False)
+    with pytest.raises(ConfigEntryError) as err:
+        check_stored_host("enphase_gateway", stored)
+    assert err.value.translation_key == "address_not_allowed"
+    assert err.value.translation_domain == "enphase_gateway"
+    assert err.value.translation_placeholders == {"address": stored, "reason": reason}
+
+
+def test_a_stored_address_that_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ALLOW_LOOPBACK_ENV, raising=False)
+    assert check_stored_host("powervault", "192.168.1.5:8080") == ("192.168.1.5", 8080)
+    # A name is not resolved at setup: the LAN client checks where it connects.
+    assert check_stored_host("powervault", "Envoy.Local") == ("envoy.local", None)
+    monkeypatch.setenv(ALLOW_LOOPBACK_ENV, "1")
+    assert check_stored_host("powervault", "127.0.0.1:8100") == ("127.0.0.1", 8100)

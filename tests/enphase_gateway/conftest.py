@@ -26,9 +26,12 @@ type SimFactory = Callable[..., Awaitable[tuple[GatewaySimulator, TestServer]]]
 
 @pytest.fixture
 async def cloud(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+    socket_enabled: None, allow_loopback: None, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[EnlightenSimulator]:
-    """Serve the Enlighten login and token service; point the integration at it."""
+    """Serve the Enlighten login and token service; point the integration at it.
+
+    A stand-in URL is honoured only with the loopback switch on (``allow_loopback``).
+    """
     app = EnlightenSimulator()
     server = TestServer(app.make_app(), host="127.0.0.1", access_log=None)
     await server.start_server()

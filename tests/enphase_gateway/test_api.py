@@ -259,7 +259,7 @@ async def test_first_poll_takes_the_probe_replies(gateway_factory: SimFactory) -
         assert sim.log.count("^/ivp/ensemble/inventory$") == 1
 
 
-async def test_unreachable(socket_enabled: None) -> None:
+async def test_unreachable(socket_enabled: None, allow_loopback: None) -> None:
     async with aiohttp.ClientSession() as session:
         client = EnphaseGateway(session, "127.0.0.1:9")
         with pytest.raises(UnreachableError):

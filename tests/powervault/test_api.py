@@ -156,7 +156,7 @@ async def test_cloud_write_not_confirmed(
 
 
 @pytest.mark.parametrize("chart_format", ["records", "flat"])
-async def test_local_client(socket_enabled: None, chart_format: str) -> None:
+async def test_local_client(socket_enabled: None, allow_loopback: None, chart_format: str) -> None:
     clock = SimClock()
     clock.freeze()
     app = PowervaultLocal(chart_format=chart_format, clock=clock)
@@ -228,7 +228,7 @@ async def test_local_client(socket_enabled: None, chart_format: str) -> None:
         await server.close()
 
 
-async def test_local_unreachable(socket_enabled: None) -> None:
+async def test_local_unreachable(socket_enabled: None, allow_loopback: None) -> None:
     async with aiohttp.ClientSession() as session:
         client = PowervaultLocalClient(session, "127.0.0.1", 1)
         with pytest.raises(UnreachableError):

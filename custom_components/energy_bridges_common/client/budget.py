@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import BudgetExhaustedError, RateLimitedError
 from .http import HttpResponse
+from .limits import MAX_SERVER_WAIT, bounded_wait
 
 
 class BudgetPeriod(StrEnum):
@@ -313,7 +314,10 @@ class CallBudget:
         self._notify()
 
     def _block(self, seconds: float) -> None:
-        until = self._now() + timedelta(seconds=seconds)
+        # A server's wait is at most a day: one reply must not stop the account for good.
+        if (wait := bounded_wait(seconds)) is None:
+            return
+        until = self._now() + timedelta(seconds=wait)
         if self.blocked_until is None or until > self.blocked_until:
             self.blocked_until = until
 
@@ -388,7 +392,7 @@ class CallBudget:
         try:
             start = datetime.fromisoformat(str(data["period_start"]))
             used = int(data["used"])
-        except KeyError, TypeError, ValueError:
+        except KeyError, TypeError, ValueError, OverflowError:
             return
         current_start, _end = self._period_bounds(self._now())
         if start != current_start:
@@ -401,7 +405,7 @@ class CallBudget:
                     self.used_by_kind[kind.value] = max(
                         self.used_by_kind[kind.value], int(by_kind.get(kind.value, 0))
                     )
-                except TypeError, ValueError:
+                except TypeError, ValueError, OverflowError:
                     continue
         blocked = data.get("blocked_until")
         if isinstance(blocked, str):
@@ -414,5 +418,10 @@ class CallBudget:
             self.server_remaining = server_remaining
 
     def _block_until(self, when: datetime) -> None:
-        if when > self._now() and (self.blocked_until is None or when > self.blocked_until):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        now = self._now()
+        # A block stored by an older version may reach years ahead: never more than a day.
+        when = min(when, now + timedelta(seconds=MAX_SERVER_WAIT))
+        if when > now and (self.blocked_until is None or when > self.blocked_until):
             self.blocked_until = when

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .limits import bounded_wait
+
 
 class BridgeApiError(Exception):
     """Base class of every error a vendor client raises."""
@@ -19,9 +21,13 @@ class RateLimitedError(BridgeApiError):
     """The server (or our own call budget) refuses calls for now."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
-        """Keep how long the server asked us to wait, in seconds, when it said so."""
+        """Keep how long the server asked us to wait, in seconds, when it said so.
+
+        The wait is bounded here, whoever raises the error: at most a day, and a wait that
+        is not a finite number counts as not said (see ``limits.bounded_wait``).
+        """
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after = bounded_wait(retry_after)
 
 
 class BudgetExhaustedError(RateLimitedError):
@@ -34,6 +40,10 @@ class UnreachableError(BridgeApiError):
 
 class RequestTimeoutError(UnreachableError):
     """The host did not answer in time."""
+
+
+class AddressRefusedError(BridgeApiError):
+    """A LAN client's request would go (or went) to an address the LAN guard refuses."""
 
 
 class InvalidResponseError(BridgeApiError):

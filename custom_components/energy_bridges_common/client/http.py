@@ -5,6 +5,12 @@ production), and gives every vendor the same behaviour: per-request timeouts, bo
 with exponential backoff and jitter for idempotent requests that failed transiently,
 ``Retry-After`` honoured, ``RateLimit-*`` headers parsed, lenient JSON decoding, no redirects
 unless asked, one error hierarchy and debug logs with secrets redacted.
+
+What a server says is bounded (``limits.py``): its waits are at most a day and must be finite
+numbers, and a reply body is read up to a limit (4 MiB unless a client or request says
+otherwise). A LAN client (``lan_only=True``) also checks where each request really goes: an
+address in the URL before sending, and for a host name the address the connection was made
+to, before the body is read (the name may resolve elsewhere than when it was checked).
 """
 
 from __future__ import annotations
@@ -14,15 +20,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+import ipaddress
 import json
 import logging
+import math
 import random
 import time
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from .errors import (
+    AddressRefusedError,
     AuthenticationError,
     BridgeApiError,
     InvalidResponseError,
@@ -32,12 +42,16 @@ from .errors import (
     RequestTimeoutError,
     UnreachableError,
 )
+from .lan import LanAddressError, check_lan_ip
+from .limits import DEFAULT_MAX_BODY, bounded_wait
 from .redact import Redactor
+from .stand_in import loopback_allowed
 
 _LOGGER = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _BODY_LOG_LIMIT = 500
+_READ_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +74,7 @@ class RateLimitInfo:
         return cls(
             limit=None if limit is None else int(limit),
             remaining=None if remaining is None else int(remaining),
-            reset=reset,
+            reset=bounded_wait(reset),
         )
 
 
@@ -74,11 +88,16 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
         number = float(head)
     except ValueError:
         return None
-    return number if number >= 0 else None
+    # "nan" and "inf" parse as floats but are no count and no wait.
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Return the seconds a ``Retry-After`` header asks for (delta or HTTP date)."""
+    """Return the seconds a ``Retry-After`` header asks for (delta or HTTP date).
+
+    At most a day (``MAX_SERVER_WAIT``); a value that is not a finite number (``nan``,
+    ``inf``) or not a date is ignored (None), as if the server had not sent it.
+    """
     if not value:
         return None
     value = value.strip()
@@ -87,12 +106,12 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except ValueError:
         try:
             when = parsedate_to_datetime(value)
-        except TypeError, ValueError, IndexError:
+        except TypeError, ValueError, IndexError, OverflowError:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return max(seconds, 0.0)
+    return bounded_wait(seconds)
 
 
 def decode_json_lenient(text: str) -> Any:
@@ -130,6 +149,8 @@ class HttpResponse:
     body: bytes
     elapsed: float
     rate_limit: RateLimitInfo | None = None
+    secret: bool = False
+    """The body carries secrets (a token, a session id): never quoted in logs or errors."""
 
     @property
     def text(self) -> str:
@@ -138,7 +159,13 @@ class HttpResponse:
 
     def json(self) -> Any:
         """Return the body decoded leniently as JSON."""
-        return decode_json_lenient(self.text)
+        try:
+            return decode_json_lenient(self.text)
+        except InvalidResponseError:
+            if self.secret:
+                # The usual message quotes the reply's start, which may be the secret.
+                raise InvalidResponseError("Reply is not JSON") from None
+            raise
 
     @property
     def retry_after(self) -> float | None:
@@ -200,8 +227,14 @@ class HttpClient:
         logger: logging.Logger | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+        lan_only: bool = False,
     ) -> None:
-        """Set up the client; nothing is sent yet."""
+        """Set up the client; nothing is sent yet.
+
+        ``max_body`` is the largest reply body read (in bytes); ``lan_only`` makes every
+        request pass the LAN guard where it really goes (for clients of devices on the LAN).
+        """
         self.session = session
         self.base_url = base_url
         self.timeout = timeout
@@ -212,8 +245,10 @@ class HttpClient:
         self.stats = RequestStats()
         self.last_rate_limit: RateLimitInfo | None = None
         self._sleep = sleep
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not crypto # nosec B311
         self._observers: list[RequestObserver] = []
+        self.max_body = max_body
+        self.lan_only = lan_only
 
     def add_observer(self, observer: RequestObserver) -> Callable[[], None]:
         """Watch every request from now on; return a function that stops watching."""
@@ -246,12 +281,17 @@ class HttpClient:
         idempotent: bool | None = None,
         allow_redirects: bool = False,
         retry: RetryPolicy | None = None,
+        max_body: int | None = None,
+        secret_reply: bool = False,
         **kwargs: Any,
     ) -> HttpResponse:
         """Send a request and return the reply, or raise one of the client's errors.
 
         ``idempotent`` defaults from the method; a POST that only reads (some vendors have
-        them) may pass ``idempotent=True`` to be retried.
+        them) may pass ``idempotent=True`` to be retried. ``max_body`` overrides the client's
+        body limit for an endpoint known to be big. ``secret_reply=True`` says the reply
+        carries secrets (a token, a session id): its body is never logged, so the secret is
+        kept out of the logs before anyone could register it with the redactor.
         """
         method = method.upper()
         url = self.url_for(path)
@@ -275,6 +315,8 @@ class HttpClient:
                     timeout=total_timeout,
                     allow_redirects=allow_redirects,
                     kwargs=kwargs,
+                    max_body=self.max_body if max_body is None else max_body,
+                    secret_reply=secret_reply,
                 )
             except UnreachableError as err:
                 error: BridgeApiError = err
@@ -322,7 +364,11 @@ class HttpClient:
         timeout: float,
         allow_redirects: bool,
         kwargs: Mapping[str, Any],
+        max_body: int,
+        secret_reply: bool,
     ) -> HttpResponse:
+        if self.lan_only and (literal := _ip_literal(url)) is not None:
+            self._check_peer(method, url, literal)
         self.stats.requests += 1
         path = url.split("?", 1)[0]
         self.stats.by_path[path] = self.stats.by_path.get(path, 0) + 1
@@ -340,10 +386,12 @@ class HttpClient:
                 allow_redirects=allow_redirects,
                 **kwargs,
             ) as resp:
-                body = await resp.read()
+                real_url = str(resp.url)
+                if self.lan_only:
+                    self._check_peer(method, real_url, _ip_literal(real_url) or _peer(resp))
+                body = await self._read_body(method, shown_url, resp, max_body)
                 status = resp.status
                 resp_headers = resp.headers
-                real_url = str(resp.url)
         except TimeoutError as err:
             self.logger.debug("%s %s timed out after %.1f s", method, shown_url, timeout)
             raise RequestTimeoutError(f"{method} {shown_url} timed out") from err
@@ -363,17 +411,59 @@ class HttpClient:
             body=body,
             elapsed=elapsed,
             rate_limit=rate_limit,
+            secret=secret_reply,
         )
         if self.logger.isEnabledFor(logging.DEBUG):
+            shown_body = (
+                f"<{len(body)} bytes not logged: the reply carries secrets>"
+                if secret_reply
+                else self.redactor.text(response.text[:_BODY_LOG_LIMIT])
+            )
             self.logger.debug(
                 "%s %s -> %s in %.2f s: %s",
                 method,
                 self.redactor.url(real_url),
                 status,
                 elapsed,
-                self.redactor.text(response.text[:_BODY_LOG_LIMIT]),
+                shown_body,
             )
         return response
+
+    async def _read_body(
+        self, method: str, shown_url: str, resp: aiohttp.ClientResponse, limit: int
+    ) -> bytes:
+        """Read the body up to ``limit`` bytes; a bigger one is refused, not read."""
+        too_big = f"{method} {shown_url}: reply larger than {limit} bytes"
+        if resp.content_length is not None and resp.content_length > limit:
+            resp.close()
+            raise InvalidResponseError(too_big)
+        chunks: list[bytes] = []
+        size = 0
+        # Chunks are counted after decompression, so a small compressed bomb is caught too.
+        async for chunk in resp.content.iter_chunked(_READ_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                resp.close()
+                raise InvalidResponseError(too_big)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _check_peer(self, method: str, url: str, address: str | None) -> None:
+        """Refuse a LAN request whose address is not a private LAN address.
+
+        No address known (a transport that does not tell its peer) is refused too: the
+        guard is what the LAN client asked for, so it fails closed.
+        """
+        shown = f"{method} {self.redactor.url(url)}"
+        if address is None:
+            raise AddressRefusedError(f"{shown}: the address connected to is unknown")
+        try:
+            check_lan_ip(address, allow_loopback=loopback_allowed())
+        except LanAddressError as err:
+            self.logger.debug("%s refused: %s is not a LAN address", shown, address)
+            raise AddressRefusedError(
+                f"{shown}: {address} is not a private LAN address ({err.reason})"
+            ) from None
 
     def error_for_response(self, response: HttpResponse) -> BridgeApiError | None:
         """Return the error a reply stands for, or None when it is a success.
@@ -396,6 +486,38 @@ class HttpClient:
         """Send a GET and return the decoded JSON reply."""
         response = await self.request("GET", path, **kwargs)
         return response.json()
+
+
+def _ip_literal(url: str) -> str | None:
+    """Return the URL's host when it is an IP address (no name to resolve), else None."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def _peer(resp: aiohttp.ClientResponse) -> str | None:
+    """Return the address the reply's connection goes to, when the transport says.
+
+    aiohttp hands a connection back to its pool as soon as a short body has arrived (before
+    the caller sees the reply), so the protocol is asked when the connection is gone. A
+    connection already closed (``Connection: close``) tells nothing: the caller refuses.
+    """
+    connection = resp.connection
+    transport = None if connection is None else connection.transport
+    if transport is None:
+        protocol = getattr(resp, "_protocol", None)
+        transport = getattr(protocol, "transport", None)
+    peer = None if transport is None else transport.get_extra_info("peername")
+    if isinstance(peer, tuple) and peer and isinstance(peer[0], str):
+        return peer[0].split("%", 1)[0]
+    return None
 
 
 def _is_transient(error: BridgeApiError) -> bool:

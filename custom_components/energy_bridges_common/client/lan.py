@@ -4,6 +4,16 @@ A device address typed into a config flow must be a private LAN address: not pub
 link-local, multicast or unspecified. Host names are resolved and every address they resolve
 to must pass. Loopback is allowed only where a caller explicitly enables it (simulators and
 tests), never by default.
+
+Every address has one spelling (``canonical_host``): an IPv4 address is the dotted quad, and
+other ways to write a number (``3232235781``, ``0xc0a80105``, ``192.168.257``, ``10.1``,
+leading zeros) are refused, because resolvers and URL parsers read them differently from the
+guard. Control characters and anything but letters, digits, ``-``, ``_`` and dots in a name
+are refused; names are lower case, IDNA-encoded, without a trailing dot. What is stored is
+this spelling, so what was checked is what is connected to.
+
+A name checked here can resolve elsewhere later: LAN clients also check the address each
+connection really went to (``HttpClient(lan_only=True)``).
 """
 
 from __future__ import annotations
@@ -12,7 +22,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 import ipaddress
+import re
 import socket
+import unicodedata
 from urllib.parse import urlsplit
 
 type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -23,6 +35,12 @@ PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
     ipaddress.ip_network("192.168.0.0/16"),
     ipaddress.ip_network("fc00::/7"),
 )
+
+
+_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*")
+# A last label like this makes URL parsers and resolvers read the host as an IPv4 number.
+_NUMERIC_LABEL = re.compile(r"0x[0-9a-f]*|[0-9]+")
+_MAX_NAME = 253
 
 
 class LanAddressReason(StrEnum):
@@ -54,7 +72,7 @@ def normalize_host(value: str) -> tuple[str, int | None]:
     pasted URL such as ``http://192.168.1.5/``.
     """
     text = value.strip()
-    if not text or any(ch.isspace() for ch in text):
+    if not text or any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in text):
         raise LanAddressError(value, LanAddressReason.INVALID)
     if "://" not in text:
         text = f"//{text}"
@@ -68,7 +86,36 @@ def normalize_host(value: str) -> tuple[str, int | None]:
         raise LanAddressError(value, LanAddressReason.INVALID)
     if parts.scheme not in ("", "http", "https"):
         raise LanAddressError(value, LanAddressReason.INVALID)
-    return host, port
+    try:
+        return canonical_host(host), port
+    except LanAddressError:
+        raise LanAddressError(value, LanAddressReason.INVALID) from None
+
+
+def canonical_host(host: str) -> str:
+    """Return the one spelling of a host (no port): see the module's docstring."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    name = host.lower()
+    if name.endswith("."):
+        name = name[:-1]
+        try:
+            return str(ipaddress.ip_address(name))
+        except ValueError:
+            pass
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise LanAddressError(host, LanAddressReason.INVALID) from None
+    if (
+        len(name) > _MAX_NAME
+        or not _NAME.fullmatch(name)
+        or _NUMERIC_LABEL.fullmatch(name.rsplit(".", 1)[-1])
+    ):
+        raise LanAddressError(host, LanAddressReason.INVALID)
+    return name
 
 
 def check_lan_ip(address: str | IPAddress, *, allow_loopback: bool = False) -> IPAddress:

@@ -232,8 +232,12 @@ async def fetch_token(
     redactor = Redactor([password])
     client = HttpClient(session, timeout=timeout, retry=NO_RETRY, redactor=redactor)
     try:
+        # The reply carries the session id: never logged, even before it is registered.
         login = await client.request(
-            "POST", login_url, data={"user[email]": username, "user[password]": password}
+            "POST",
+            login_url,
+            data={"user[email]": username, "user[password]": password},
+            secret_reply=True,
         )
         reply = login.json()
     except AuthenticationError as err:
@@ -251,6 +255,7 @@ async def fetch_token(
             "POST",
             token_url,
             json_body={"session_id": session_id, "serial_num": serial, "username": username},
+            secret_reply=True,
         )
     except AuthenticationError as err:
         raise AuthenticationError("The token service refused this gateway") from err

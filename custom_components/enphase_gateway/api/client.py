@@ -279,6 +279,7 @@ class EnphaseGateway:
             headers=headers,
             redactor=self._redactor,
             sleep=self._sleep,
+            lan_only=True,
         )
 
     async def setup(self) -> GatewayInfo:
@@ -405,6 +406,7 @@ class EnphaseGateway:
                 const.CHECK_JWT,
                 headers={"Authorization": f"Bearer {self.token}"},
                 ssl=False,
+                secret_reply=True,
             )
         if response.status in (401, 403):
             return False

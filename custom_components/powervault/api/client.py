@@ -338,6 +338,7 @@ class PowervaultLocalClient(PowervaultClient):
                 local_base_url(host, port),
                 timeout=timeout or DEFAULT_TIMEOUT,
                 retry=retry or LOCAL_RETRY,
+                lan_only=True,
             )
         )
 

@@ -92,6 +92,7 @@ class V2CLocalClient:
             # a write that fails goes to the cloud or is re-read 5 s later.
             retry=NO_RETRY,
             logger=_LOGGER,
+            lan_only=True,
         )
         self.host = host
         self.port = port

@@ -1,0 +1,72 @@
+"""Schema validators for flows and actions (``probatio``, imported as ``vol``).
+
+``finite_number(min, max, integer=...)`` for action schemas; ``FiniteNumberSelector`` (the
+same check, drawn as a number selector) for config and options flow forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import math
+from typing import Any
+
+from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig
+import probatio as vol
+
+
+def finite_number(
+    min_value: float | None = None,
+    max_value: float | None = None,
+    *,
+    integer: bool = False,
+) -> Callable[[Any], float]:
+    """Return a validator for a finite number in ``[min_value, max_value]``.
+
+    ``vol.Coerce(float)`` and ``vol.Range`` let ``nan`` through (every comparison with it is
+    false) and ``inf`` crashes ``int()``; this refuses both with ``vol.Invalid``, so a flow or
+    action shows its translated validation error. With ``integer=True`` the value must be a
+    whole number (``3.9`` is refused, not truncated to 3) and comes back as an ``int``.
+    """
+
+    def validate(value: Any) -> float:
+        if isinstance(value, bool):
+            raise vol.Invalid("expected a number")
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError) as err:
+            raise vol.Invalid("expected a number") from err
+        if not math.isfinite(number):
+            raise vol.Invalid("expected a finite number")
+        if min_value is not None and number < min_value:
+            raise vol.Invalid(f"must be at least {min_value}")
+        if max_value is not None and number > max_value:
+            raise vol.Invalid(f"must be at most {max_value}")
+        if integer:
+            if not number.is_integer():
+                raise vol.Invalid("expected a whole number")
+            return int(number)
+        return number
+
+    return validate
+
+
+class FiniteNumberSelector(NumberSelector):
+    """A ``NumberSelector`` for flow forms that refuses ``nan``, ``inf`` (and fractions).
+
+    Home Assistant's own number selector checks its range with comparisons that ``nan``
+    passes, so a flow that then calls ``int()`` crashes. This one validates with
+    ``finite_number`` and is drawn like any number selector (it serializes as ``number``).
+    """
+
+    def __init__(
+        self, config: NumberSelectorConfig | None = None, *, integer: bool = False
+    ) -> None:
+        """Take the usual number selector config; ``integer`` returns whole numbers only."""
+        super().__init__(config)
+        self._validate = finite_number(
+            self.config.get("min"), self.config.get("max"), integer=integer
+        )
+
+    def __call__(self, data: Any) -> float:
+        """Validate the value."""
+        return self._validate(data)

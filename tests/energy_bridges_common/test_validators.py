@@ -1,0 +1,54 @@
+"""Tests for the shared finite-number validator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.selector import NumberSelectorConfig
+import probatio as vol
+import pytest
+
+from custom_components.energy_bridges_common.hass.validators import (
+    FiniteNumberSelector,
+    finite_number,
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), float("-inf"), "nan", "inf", "1e400", 10**400, True, None, "x"],
+)
+def test_non_numbers_are_invalid(value: Any) -> None:
+    with pytest.raises(vol.Invalid):
+        finite_number()(value)
+    # Through a schema, as flows and actions use it.
+    with pytest.raises(vol.Invalid):
+        vol.Schema({vol.Required("n"): finite_number(0, 100)})({"n": value})
+
+
+def test_range_and_whole_numbers() -> None:
+    check = finite_number(5, 60)
+    assert check(5) == 5.0
+    assert check("60") == 60.0
+    for outside in (4.99, 60.01):
+        with pytest.raises(vol.Invalid):
+            check(outside)
+    whole = finite_number(0, 100, integer=True)
+    assert whole(50.0) == 50
+    assert isinstance(whole(50.0), int)
+    with pytest.raises(vol.Invalid, match="whole"):
+        whole(50.9)
+
+
+def test_finite_number_selector_is_drawn_as_a_number_selector() -> None:
+    selector = FiniteNumberSelector(NumberSelectorConfig(min=5, max=600, step=1), integer=True)
+    schema = vol.Schema({vol.Required("interval", default=10): selector})
+    fields = vol.to_field_list(schema, custom_serializer=cv.custom_serializer)
+    assert fields[0]["selector"] == {"number": selector.config}
+    assert schema({"interval": 10.0}) == {"interval": 10}
+    for value in (float("nan"), float("inf"), 4, 601, 10.5):
+        with pytest.raises(vol.Invalid):
+            schema({"interval": value})
+    # A selector without bounds is only finite.
+    assert FiniteNumberSelector()(-3.5) == -3.5
