@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -21,6 +22,7 @@ from custom_components.energy_bridges_common.client.errors import AddressRefused
 from custom_components.v2c_cloud.api import CLOUD_BASE_URL, V2CLocalClient
 from custom_components.v2c_cloud.const import (
     CLOUD_URL_ENV,
+    CONF_CHARGER,
     CONF_CHARGER_HOSTS,
     CONF_COMMAND_RESERVE,
     CONF_LAN_INTERVAL,
@@ -59,7 +61,10 @@ async def test_a_stored_charger_address_off_the_lan_is_refused_with_a_repair(
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150, "V2C00001": v2c_sim.address(0)},
+        {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150, CONF_CHARGER: "V2C00001"},
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_HOST: v2c_sim.address(0)}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -95,11 +100,14 @@ async def test_the_options_store_the_canonical_address(
     base = {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150}
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**base, "V2C00001": f"2130706433:{port}"}
+        result["flow_id"], {**base, CONF_CHARGER: "V2C00001"}
     )
-    assert result["errors"] == {"V2C00001": "invalid_host"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**base, "V2C00001": f" http://127.0.0.1.:{port}/ "}
+        result["flow_id"], {CONF_HOST: f"2130706433:{port}"}
+    )
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_HOST: f" http://127.0.0.1.:{port}/ "}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
