@@ -22,7 +22,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..client.budget import BudgetConsumer, CallBudget, poll_calls
+from ..client.budget import BudgetConsumer, CallBudget, command_calls, poll_calls
 from ..client.errors import (
     AuthenticationError,
     BridgeApiError,
@@ -141,6 +141,25 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
     async def async_refresh_after_write(self) -> None:
         """Read the device back right after a write so the new value shows at once."""
         await self.async_request_refresh()
+
+    async def async_read_back(self) -> None:
+        """Read the data again at once, as part of the user's command (``hass.command``).
+
+        The fetch counts as a command (on a cloud it may use the reserve), but the next poll
+        must not: a refresh scheduled inside ``command_calls()`` would inherit its context.
+        So the fetch runs in the command's context and the data is handed over (and the next
+        poll scheduled) outside it. A failure is only logged: the command went through.
+        """
+        try:
+            with command_calls():
+                data = await self._async_fetch()
+        except BridgeApiError as err:
+            self.logger.debug("%s: read-back after a command failed: %s", self.name, err)
+            return
+        self.consecutive_failures = 0
+        self.last_success = dt_util.utcnow()
+        self.last_error = None
+        self.async_set_updated_data(data)
 
 
 class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
