@@ -32,6 +32,7 @@ from custom_components.enphase_gateway.api.models import (
     ProductionReport,
     parse_firmware,
     parse_meter_readings,
+    parse_meters,
 )
 from simulators.enphase import PROFILES
 from simulators.enphase.cloud import MFA_EMAIL, OWNER_EMAIL, OWNER_PASSWORD, issue_token
@@ -270,3 +271,15 @@ async def test_unreachable(socket_enabled: None, allow_loopback: None) -> None:
 
 def test_json_shapes_roundtrip() -> None:
     assert json.loads(json.dumps({"ok": True}))["ok"]
+
+
+def test_values_use_the_shared_parsers() -> None:
+    """Whole numbers round (a truncating parser read 2.6 phases as 2); numeric text counts."""
+    meters = parse_meters(
+        [
+            {"eid": 1, "measurementType": "production", "phaseCount": 2.6},
+            {"eid": "2", "measurementType": "net-consumption", "phaseCount": "3"},
+        ]
+    )
+    assert meters[1].phase_count == 3
+    assert meters[2].phase_count == 3

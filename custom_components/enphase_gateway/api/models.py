@@ -11,41 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-import math
 from typing import Any, Protocol
 from xml.etree import ElementTree as ET  # one parse, justified below # nosec B405
 
 from ...energy_bridges_common.client.errors import InvalidResponseError
-from ...energy_bridges_common.client.parse import require_list as _list, require_mapping as _mapping
-
-
-def _num(value: Any) -> float | None:
-    """Return a finite number, or None for anything else (bools and strings included)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _int(value: Any) -> int | None:
-    number = _num(value)
-    return None if number is None else int(number)
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return None
+from ...energy_bridges_common.client.parse import (
+    as_bool,
+    as_float,
+    as_int,
+    as_str,
+    require_list as _list,
+    require_mapping as _mapping,
+)
 
 
 def _scaled(value: Any, factor: float) -> float | None:
-    number = _num(value)
+    number = as_float(value)
     return None if number is None else number * factor
 
 
@@ -64,7 +45,7 @@ def _power_factor(
     A split-phase CT's ``pwrFactor`` can be the sum of its channels' (above 1): then take it
     from the channels' active and apparent power, or from the CT's own.
     """
-    factor = _num(value)
+    factor = as_float(value)
     if factor is None or abs(factor) <= 1:
         return factor
     if channels:
@@ -178,21 +159,21 @@ class InterfaceInfo:
             interfaces.append(
                 NetworkInterface(
                     name=item["interface"],
-                    type=_str(item.get("type")),
-                    mac=_str(item.get("mac")),
-                    ip=_str(item.get("ip")),
-                    connected=_bool(item.get("carrier")),
-                    signal_strength=_int(item.get("signal_strength")),
-                    signal_strength_max=_int(item.get("signal_strength_max")),
+                    type=as_str(item.get("type")),
+                    mac=as_str(item.get("mac")),
+                    ip=as_str(item.get("ip")),
+                    connected=as_bool(item.get("carrier")),
+                    signal_strength=as_int(item.get("signal_strength")),
+                    signal_strength_max=as_int(item.get("signal_strength_max")),
                 )
             )
         return cls(
-            primary_interface=_str(network.get("primary_interface")),
+            primary_interface=as_str(network.get("primary_interface")),
             interfaces=tuple(interfaces),
-            reporting_to_cloud=_bool(network.get("web_comm")),
-            last_cloud_report=_int(network.get("last_enlighten_report_time")),
-            timezone=_str(root.get("timezone")),
-            tariff=_str(root.get("tariff")),
+            reporting_to_cloud=as_bool(network.get("web_comm")),
+            last_cloud_report=as_int(network.get("last_enlighten_report_time")),
+            timezone=as_str(root.get("timezone")),
+            tariff=as_str(root.get("tariff")),
         )
 
 
@@ -223,18 +204,18 @@ class Measurement:
             if isinstance(lines, list)
             else ()
         )
-        power = _num(item.get("wNow"))
-        apparent = _num(item.get("apprntPwr"))
+        power = as_float(item.get("wNow"))
+        apparent = as_float(item.get("apprntPwr"))
         return cls(
             power=power,
-            energy_today=_num(item.get("whToday")),
-            energy_last_seven_days=_num(item.get("whLastSevenDays")),
-            energy_lifetime=_num(item.get("whLifetime")),
-            voltage=_num(item.get("rmsVoltage")),
-            current=_num(item.get("rmsCurrent")),
+            energy_today=as_float(item.get("whToday")),
+            energy_last_seven_days=as_float(item.get("whLastSevenDays")),
+            energy_lifetime=as_float(item.get("whLifetime")),
+            voltage=as_float(item.get("rmsVoltage")),
+            current=as_float(item.get("rmsCurrent")),
             power_factor=_power_factor(item.get("pwrFactor"), power, apparent, phases),
             apparent_power=apparent,
-            reactive_power=_num(item.get("reactPwr")),
+            reactive_power=as_float(item.get("reactPwr")),
             phases=phases,
         )
 
@@ -299,12 +280,12 @@ class AcBatteries:
     @classmethod
     def from_json(cls, item: Mapping[str, Any]) -> AcBatteries:
         """Parse one ``acb`` storage entry."""
-        state = _str(item.get("state")) or ""
+        state = as_str(item.get("state")) or ""
         return cls(
-            count=_int(item.get("activeCount")) or 0,
-            power=_num(item.get("wNow")),
-            energy=_num(item.get("whNow")),
-            soc=_num(item.get("percentFull")),
+            count=as_int(item.get("activeCount")) or 0,
+            power=as_float(item.get("wNow")),
+            energy=as_float(item.get("whNow")),
+            soc=as_float(item.get("percentFull")),
             state=AcBatteryState(state) if state in AcBatteryState._value2member_map_ else None,
         )
 
@@ -337,19 +318,20 @@ class ProductionReport:
             if not isinstance(item, Mapping):
                 continue
             if item.get("type") == "inverters":
-                count = _int(item.get("activeCount"))
+                count = as_int(item.get("activeCount"))
                 inverters = Measurement(
-                    power=_num(item.get("wNow")), energy_lifetime=_num(item.get("whLifetime"))
+                    power=as_float(item.get("wNow")),
+                    energy_lifetime=as_float(item.get("whLifetime")),
                 )
             elif item.get("type") == "eim":
                 has_eim = True
-                if (_int(item.get("activeCount")) or 0) > 0:
+                if (as_int(item.get("activeCount")) or 0) > 0:
                     production = Measurement.from_eim(item)
         for item in root.get("consumption") or ():
             if not isinstance(item, Mapping) or item.get("type") != "eim":
                 continue
             has_eim = True
-            if (_int(item.get("activeCount")) or 0) == 0:
+            if (as_int(item.get("activeCount")) or 0) == 0:
                 continue
             if item.get("measurementType") == "total-consumption":
                 total = Measurement.from_eim(item)
@@ -381,10 +363,10 @@ class SimpleProduction:
         if "wattsNow" not in root and "wattHoursLifetime" not in root:
             raise InvalidResponseError("/api/v1/production has no production values")
         return cls(
-            power=_num(root.get("wattsNow")),
-            energy_today=_num(root.get("wattHoursToday")),
-            energy_last_seven_days=_num(root.get("wattHoursSevenDays")),
-            energy_lifetime=_num(root.get("wattHoursLifetime")),
+            power=as_float(root.get("wattsNow")),
+            energy_today=as_float(root.get("wattHoursToday")),
+            energy_last_seven_days=as_float(root.get("wattHoursSevenDays")),
+            energy_lifetime=as_float(root.get("wattHoursLifetime")),
         )
 
     def as_measurement(self) -> Measurement:
@@ -440,15 +422,15 @@ def parse_inverters(data: Any) -> dict[str, Inverter]:
     for item in _list(data, "/api/v1/production/inverters"):
         if not isinstance(item, Mapping) or not isinstance(item.get("serialNumber"), str):
             continue
-        if _int(item.get("devType")) == _DEV_TYPE_ACB:
+        if as_int(item.get("devType")) == _DEV_TYPE_ACB:
             continue
         serial = item["serialNumber"]
         inverters[serial] = Inverter(
             serial=serial,
-            power=_num(item.get("lastReportWatts")),
-            max_power=_num(item.get("maxReportWatts")),
-            last_report=_int(item.get("lastReportDate")),
-            device_type=_int(item.get("devType")),
+            power=as_float(item.get("lastReportWatts")),
+            max_power=as_float(item.get("maxReportWatts")),
+            last_report=as_int(item.get("lastReportDate")),
+            device_type=as_int(item.get("devType")),
         )
     return inverters
 
@@ -493,14 +475,14 @@ class DeviceData:
                 ac_voltage=_scaled(reading.get("acVoltageINmV"), 1e-3),
                 ac_current=_scaled(reading.get("acCurrentInmA"), 1e-3),
                 ac_frequency=_scaled(reading.get("acFrequencyINmHz"), 1e-3),
-                temperature=_num(reading.get("channelTemp")),
-                energy_today=_num(wh.get("today")),
-                energy_yesterday=_num(wh.get("yesterday")),
-                energy_last_seven_days=_num(wh.get("week")),
+                temperature=as_float(reading.get("channelTemp")),
+                energy_today=as_float(wh.get("today")),
+                energy_yesterday=as_float(wh.get("yesterday")),
+                energy_last_seven_days=as_float(wh.get("week")),
                 energy_lifetime=_scaled(lifetime.get("joulesProduced"), 1 / 3600),
-                last_reading=_int(reading.get("endDate")),
+                last_reading=as_int(reading.get("endDate")),
             )
-        return cls(details, _int(root.get("deviceCount")), _int(root.get("deviceDataLimit")))
+        return cls(details, as_int(root.get("deviceCount")), as_int(root.get("deviceDataLimit")))
 
 
 # -- CT meters --------------------------------------------------------------------------------
@@ -526,8 +508,8 @@ def parse_meters(data: Any) -> dict[int, CtMeter]:
     for item in _list(data, "/ivp/meters"):
         if not isinstance(item, Mapping):
             continue
-        eid = _int(item.get("eid"))
-        kind = _str(item.get("measurementType"))
+        eid = as_int(item.get("eid"))
+        kind = as_str(item.get("measurementType"))
         if eid is None or kind is None:
             continue
         flags = item.get("statusFlags")
@@ -535,9 +517,9 @@ def parse_meters(data: Any) -> dict[int, CtMeter]:
             eid=eid,
             measurement_type=kind,
             enabled=item.get("state") == "enabled",
-            phase_mode=_str(item.get("phaseMode")),
-            phase_count=_int(item.get("phaseCount")) or 1,
-            metering_status=_str(item.get("meteringStatus")),
+            phase_mode=as_str(item.get("phaseMode")),
+            phase_count=as_int(item.get("phaseCount")) or 1,
+            metering_status=as_str(item.get("meteringStatus")),
             status_flags=tuple(f for f in flags if isinstance(f, str))
             if isinstance(flags, list)
             else (),
@@ -565,7 +547,7 @@ class CtReading:
     @classmethod
     def from_json(cls, item: Mapping[str, Any]) -> CtReading | None:
         """Parse one reading, None when it has no eid."""
-        eid = _int(item.get("eid"))
+        eid = as_int(item.get("eid"))
         if eid is None:
             return None
         channels = item.get("channels")
@@ -575,20 +557,20 @@ class CtReading:
             else []
         )
         kept = tuple(c for c in parsed if c is not None)
-        power = _num(item.get("activePower"))
-        apparent = _num(item.get("apparentPower"))
+        power = as_float(item.get("activePower"))
+        apparent = as_float(item.get("apparentPower"))
         return cls(
             eid=eid,
-            timestamp=_int(item.get("timestamp")),
+            timestamp=as_int(item.get("timestamp")),
             power=power,
-            energy_delivered=_num(item.get("actEnergyDlvd")),
-            energy_received=_num(item.get("actEnergyRcvd")),
-            voltage=_num(item.get("voltage")),
-            current=_num(item.get("current")),
-            frequency=_num(item.get("freq")),
+            energy_delivered=as_float(item.get("actEnergyDlvd")),
+            energy_received=as_float(item.get("actEnergyRcvd")),
+            voltage=as_float(item.get("voltage")),
+            current=as_float(item.get("current")),
+            frequency=as_float(item.get("freq")),
             power_factor=_power_factor(item.get("pwrFactor"), power, apparent, kept),
             apparent_power=apparent,
-            reactive_power=_num(item.get("reactivePower")),
+            reactive_power=as_float(item.get("reactivePower")),
             channels=kept,
         )
 
@@ -696,36 +678,36 @@ class EnsembleInventory:
                 if group.get("type") == "ENCHARGE":
                     batteries[dev["serial_num"]] = Battery(
                         serial=dev["serial_num"],
-                        part_number=_str(dev.get("part_num")),
-                        soc=_num(dev.get("percentFull")),
-                        temperature=_num(dev.get("temperature")),
-                        max_cell_temperature=_num(dev.get("maxCellTemp")),
-                        capacity=_num(dev.get("encharge_capacity")),
-                        communicating=_bool(dev.get("communicating")),
+                        part_number=as_str(dev.get("part_num")),
+                        soc=as_float(dev.get("percentFull")),
+                        temperature=as_float(dev.get("temperature")),
+                        max_cell_temperature=as_float(dev.get("maxCellTemp")),
+                        capacity=as_float(dev.get("encharge_capacity")),
+                        communicating=as_bool(dev.get("communicating")),
                         operating=status_ok,
-                        dc_switch_off=_bool(dev.get("dc_switch_off")),
-                        firmware=_str(dev.get("img_pnum_running")),
+                        dc_switch_off=as_bool(dev.get("dc_switch_off")),
+                        firmware=as_str(dev.get("img_pnum_running")),
                     )
                 elif group.get("type") == "ENPOWER":
                     controller = SystemController(
                         serial=dev["serial_num"],
-                        part_number=_str(dev.get("part_num")),
-                        firmware=_str(dev.get("img_pnum_running")),
-                        temperature=_num(dev.get("temperature")),
-                        communicating=_bool(dev.get("communicating")),
-                        mains_admin_state=_str(dev.get("mains_admin_state")),
-                        mains_oper_state=_str(dev.get("mains_oper_state")),
-                        grid_mode=_str(dev.get("Enpwr_grid_mode")),
+                        part_number=as_str(dev.get("part_num")),
+                        firmware=as_str(dev.get("img_pnum_running")),
+                        temperature=as_float(dev.get("temperature")),
+                        communicating=as_bool(dev.get("communicating")),
+                        mains_admin_state=as_str(dev.get("mains_admin_state")),
+                        mains_oper_state=as_str(dev.get("mains_oper_state")),
+                        grid_mode=as_str(dev.get("Enpwr_grid_mode")),
                     )
-                elif (kind := _ENSEMBLE_KINDS.get(_str(group.get("type")) or "")) is not None:
+                elif (kind := _ENSEMBLE_KINDS.get(as_str(group.get("type")) or "")) is not None:
                     others[dev["serial_num"]] = EnsembleDevice(
                         kind=kind,
                         serial=dev["serial_num"],
-                        part_number=_str(dev.get("part_num")),
-                        firmware=_str(dev.get("img_pnum_running")),
-                        communicating=_bool(dev.get("communicating")),
-                        temperature=_num(dev.get("temperature")),
-                        grid_state=_str(dev.get("mains_oper_state")),
+                        part_number=as_str(dev.get("part_num")),
+                        firmware=as_str(dev.get("img_pnum_running")),
+                        communicating=as_bool(dev.get("communicating")),
+                        temperature=as_float(dev.get("temperature")),
+                        grid_state=as_str(dev.get("mains_oper_state")),
                     )
         return cls(batteries, controller, others)
 
@@ -748,9 +730,9 @@ class BatteryPower:
         for dev in _list(devices, "/ivp/ensemble/power devices"):
             if not isinstance(dev, Mapping) or not isinstance(dev.get("serial_num"), str):
                 continue
-            if (mw := _num(dev.get("real_power_mw"))) is not None:
+            if (mw := as_float(dev.get("real_power_mw"))) is not None:
                 power[dev["serial_num"]] = mw / 1000
-            if (value := _num(dev.get("soc"))) is not None:
+            if (value := as_float(dev.get("soc"))) is not None:
                 soc[dev["serial_num"]] = value
         return cls(power, soc)
 
@@ -780,14 +762,14 @@ class BatteryAggregate:
         if not any(key in sec for key in ("agg_soc", "ENC_agg_soc", "ACB_agg_soc")):
             raise InvalidResponseError("/ivp/ensemble/secctrl has no battery aggregate")
         return cls(
-            soc=_num(sec.get("ENC_agg_soc", sec.get("agg_soc"))),
-            available_energy=_num(sec.get("ENC_agg_avail_energy")),
-            backup_energy=_num(sec.get("ENC_agg_backup_energy")),
-            max_available_capacity=_num(sec.get("Enc_max_available_capacity")),
-            state_of_health=_num(sec.get("ENC_agg_soh")),
-            commissioned_capacity=_num(sec.get("Enc_commissioned_capacity")),
-            acb_soc=_num(sec.get("ACB_agg_soc")),
-            acb_energy=_num(sec.get("ACB_agg_energy")),
+            soc=as_float(sec.get("ENC_agg_soc", sec.get("agg_soc"))),
+            available_energy=as_float(sec.get("ENC_agg_avail_energy")),
+            backup_energy=as_float(sec.get("ENC_agg_backup_energy")),
+            max_available_capacity=as_float(sec.get("Enc_max_available_capacity")),
+            state_of_health=as_float(sec.get("ENC_agg_soh")),
+            commissioned_capacity=as_float(sec.get("Enc_commissioned_capacity")),
+            acb_soc=as_float(sec.get("ACB_agg_soc")),
+            acb_energy=as_float(sec.get("ACB_agg_energy")),
         )
 
 
@@ -806,7 +788,9 @@ class EnsembleStatus:
         assert isinstance(relay, Mapping)
         profile = root.get("profile") if isinstance(root.get("profile"), Mapping) else {}
         assert isinstance(profile, Mapping)
-        return cls(grid_mode=_str(relay.get("Enchg_grid_mode")), profile=_str(profile.get("name")))
+        return cls(
+            grid_mode=as_str(relay.get("Enchg_grid_mode")), profile=as_str(profile.get("name"))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -828,7 +812,7 @@ class GridRelay:
     def from_json(cls, data: Any) -> GridRelay:
         """Parse the relay."""
         root = _mapping(data, "/ivp/ensemble/relay")
-        return cls(_str(root.get("mains_admin_state")), _str(root.get("mains_oper_state")))
+        return cls(as_str(root.get("mains_admin_state")), as_str(root.get("mains_oper_state")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -855,14 +839,14 @@ def parse_dry_contacts(status: Any, settings: Any | None) -> dict[str, DryContac
     for item in _list(root.get("dry_contacts"), "/ivp/ensemble/dry_contacts"):
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
             continue
-        status_text = _str(item.get("status"))
+        status_text = as_str(item.get("status"))
         cid = item["id"]
         conf = by_id.get(cid, {})
         contacts[cid] = DryContact(
             id=cid,
             closed=None if status_text is None else status_text == "closed",
-            name=_str(conf.get("load_name")) or None,
-            mode=_str(conf.get("mode")),
+            name=as_str(conf.get("load_name")) or None,
+            mode=as_str(conf.get("mode")),
             settings=conf,
         )
     return contacts
@@ -904,10 +888,10 @@ class StorageSettings:
         tariff = _mapping(root.get("tariff"), "/admin/lib/tariff tariff")
         storage = _mapping(tariff.get("storage_settings"), "tariff storage_settings")
         return cls(
-            mode=_MODE_FROM_VENDOR.get(_str(storage.get("mode")) or ""),
-            reserve=_num(storage.get("reserved_soc")),
-            charge_from_grid=_bool(storage.get("charge_from_grid")),
-            optimised_schedules=bool(_bool(storage.get("opt_schedules"))),
+            mode=_MODE_FROM_VENDOR.get(as_str(storage.get("mode")) or ""),
+            reserve=as_float(storage.get("reserved_soc")),
+            charge_from_grid=as_bool(storage.get("charge_from_grid")),
+            optimised_schedules=bool(as_bool(storage.get("opt_schedules"))),
             tariff=root,
         )
 
@@ -949,9 +933,9 @@ class PowerExportLimit:
         if "PEL" not in pel and "PEL_Limit" not in pel:
             raise InvalidResponseError("/ivp/ss/pel_settings has no export limit")
         return cls(
-            enabled=_bool(pel.get("PEL")),
-            limit=_num(pel.get("PEL_Limit")),
-            percent=bool(_bool(pel.get("percent"))),
+            enabled=as_bool(pel.get("PEL")),
+            limit=as_float(pel.get("PEL_Limit")),
+            percent=bool(as_bool(pel.get("percent"))),
         )
 
 
@@ -978,10 +962,10 @@ class Generator:
         if isinstance(schedule, Mapping):
             sched = schedule.get("generator_schedule", schedule)
             if isinstance(sched, Mapping):
-                sched_enabled = _bool(sched.get("enabled"))
+                sched_enabled = as_bool(sched.get("enabled"))
         return cls(
-            mode=_str(gmode.get("gen_mode")),
-            rated_power=_num(conf.get("rated_power")),
-            gen_type=_str(conf.get("type")),
+            mode=as_str(gmode.get("gen_mode")),
+            rated_power=as_float(conf.get("rated_power")),
+            gen_type=as_str(conf.get("type")),
             schedule_enabled=sched_enabled,
         )
