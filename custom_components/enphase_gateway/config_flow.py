@@ -15,13 +15,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
 
@@ -36,22 +30,15 @@ from ..energy_bridges_common.hass.lan import (
     format_host,
     loopback_allowed,
 )
-from ..energy_bridges_common.hass.validators import FiniteNumberSelector
 from .api import EnphaseGateway, MfaRequiredError, UnsupportedFirmwareError, decode_token
 from .api.auth import INSTALLER_USER
 from .api.models import GatewayInfo
 from .const import (
     CONF_MANUAL_TOKEN,
-    DEFAULT_METER_INTERVAL,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     MANUAL_TOKEN_URL,
-    MIN_METER_INTERVAL,
-    MIN_SCAN_INTERVAL,
     OPTION_DIAGNOSTICS_RAW,
     OPTION_DISABLE_KEEP_ALIVE,
-    OPTION_METER_INTERVAL,
-    OPTION_SCAN_INTERVAL,
     cloud_urls,
 )
 from .coordinator import EnphaseConfigEntry
@@ -371,47 +358,15 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class EnphaseOptionsFlow(OptionsFlowWithReload):
-    """Intervals, keep-alive and diagnostics."""
+    """Keep-alive and diagnostics (the polling intervals are ours, as core requires)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options."""
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    **user_input,
-                    OPTION_SCAN_INTERVAL: int(user_input[OPTION_SCAN_INTERVAL]),
-                    OPTION_METER_INTERVAL: int(user_input[OPTION_METER_INTERVAL]),
-                }
-            )
+            return self.async_create_entry(data=user_input)
         options = self.config_entry.options
         schema = vol.Schema(
             {
-                vol.Required(
-                    OPTION_SCAN_INTERVAL,
-                    default=options.get(OPTION_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
-                ): FiniteNumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL,
-                        max=3600,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    ),
-                    integer=True,
-                ),
-                vol.Required(
-                    OPTION_METER_INTERVAL,
-                    default=options.get(OPTION_METER_INTERVAL, DEFAULT_METER_INTERVAL),
-                ): FiniteNumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_METER_INTERVAL,
-                        max=600,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    ),
-                    integer=True,
-                ),
                 vol.Required(
                     OPTION_DISABLE_KEEP_ALIVE,
                     default=options.get(OPTION_DISABLE_KEEP_ALIVE, False),

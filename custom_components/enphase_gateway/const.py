@@ -22,15 +22,13 @@ PLATFORMS: Final = [
 CONF_SERIAL: Final = "serial"
 CONF_MANUAL_TOKEN: Final = "manual_token"  # noqa: S105 - a key name
 
-OPTION_SCAN_INTERVAL: Final = "scan_interval"
-OPTION_METER_INTERVAL: Final = "meter_interval"
 OPTION_DISABLE_KEEP_ALIVE: Final = "disable_keep_alive"
 OPTION_DIAGNOSTICS_RAW: Final = "diagnostics_include_raw"
 
-DEFAULT_SCAN_INTERVAL: Final = 60
-MIN_SCAN_INTERVAL: Final = 30
-DEFAULT_METER_INTERVAL: Final = 10
-MIN_METER_INTERVAL: Final = 5
+# Faster than about a minute, some gateways stop communicating; microinverters report every
+# 5 minutes anyway. The CT readings are cheap for the gateway.
+SCAN_INTERVAL: Final = timedelta(seconds=60)
+METER_INTERVAL: Final = timedelta(seconds=10)
 
 # The heavy data rides out the gateway's nightly maintenance (device_data hangs for a
 # minute or more around 23:00) and short reboots without going unavailable.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 import logging
 from typing import Any
 
@@ -22,15 +22,13 @@ from .api.client import check_storage_settings
 from .api.models import DryContact
 from .const import (
     CONF_MANUAL_TOKEN,
-    DEFAULT_METER_INTERVAL,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     FAST_STALE_AFTER,
     MANUAL_TOKEN_WARN_DAYS,
     MAX_BACKOFF,
+    METER_INTERVAL,
     OPTION_DISABLE_KEEP_ALIVE,
-    OPTION_METER_INTERVAL,
-    OPTION_SCAN_INTERVAL,
+    SCAN_INTERVAL,
     SLOW_STALE_AFTER,
     STORAGE_RECHECK_DELAY,
     TOKEN_CHECK_INTERVAL,
@@ -76,15 +74,13 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
     def __init__(
         self, hass: HomeAssistant, entry: EnphaseConfigEntry, poller: GatewayPoller
     ) -> None:
-        """Poll at the configured interval (a minute by default)."""
+        """Poll every minute."""
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {poller.gateway.host}",
-            update_interval=timedelta(
-                seconds=entry.options.get(OPTION_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-            ),
+            update_interval=SCAN_INTERVAL,
             stale_after=SLOW_STALE_AFTER,
             max_backoff=MAX_BACKOFF,
         )
@@ -288,9 +284,7 @@ class MeterCoordinator(BridgeCoordinator[MeterData]):
             _LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {poller.gateway.host} meters",
-            update_interval=timedelta(
-                seconds=entry.options.get(OPTION_METER_INTERVAL, DEFAULT_METER_INTERVAL)
-            ),
+            update_interval=METER_INTERVAL,
             stale_after=FAST_STALE_AFTER,
             max_backoff=MAX_BACKOFF,
         )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from ipaddress import ip_address
 import time
 
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -17,8 +18,6 @@ from custom_components.enphase_gateway.const import (
     DOMAIN,
     OPTION_DIAGNOSTICS_RAW,
     OPTION_DISABLE_KEEP_ALIVE,
-    OPTION_METER_INTERVAL,
-    OPTION_SCAN_INTERVAL,
 )
 from simulators.enphase.cloud import MFA_EMAIL, OWNER_EMAIL, OWNER_PASSWORD, issue_token
 
@@ -283,24 +282,32 @@ async def test_options_flow(hass: HomeAssistant, gateway_factory: SimFactory) ->
     _sim, server = await gateway_factory("7x")
     entry = await setup_entry(hass, "7x", server.port)
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The polling intervals are ours to choose (as core requires): not offered.
+    assert set(result["data_schema"].schema) == {
+        OPTION_DISABLE_KEEP_ALIVE,
+        OPTION_DIAGNOSTICS_RAW,
+    }
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            OPTION_SCAN_INTERVAL: 120,
-            OPTION_METER_INTERVAL: 15,
-            OPTION_DISABLE_KEEP_ALIVE: True,
-            OPTION_DIAGNOSTICS_RAW: True,
-        },
+        result["flow_id"], {OPTION_DISABLE_KEEP_ALIVE: True, OPTION_DIAGNOSTICS_RAW: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+    assert entry.runtime_data.client.keep_alive is False
+
+
+async def test_old_interval_options_are_ignored(
+    hass: HomeAssistant, gateway_factory: SimFactory
+) -> None:
+    """An entry saved with the removed interval options loads, and polls at our pace."""
+    _sim, server = await gateway_factory("7x")
+    entry = await setup_entry(
+        hass, "7x", server.port, options={"scan_interval": 3600, "meter_interval": 600}
+    )
+    assert entry.state is ConfigEntryState.LOADED
     runtime = entry.runtime_data
-    assert runtime.gateway.update_interval is not None
-    assert runtime.gateway.update_interval.total_seconds() == 120
+    assert runtime.gateway.update_interval == timedelta(seconds=60)
     assert runtime.meters is not None
-    assert runtime.meters.update_interval is not None
-    assert runtime.meters.update_interval.total_seconds() == 15
-    assert runtime.client.keep_alive is False
+    assert runtime.meters.update_interval == timedelta(seconds=10)
 
 
 @pytest.mark.parametrize("profile", ["3x", "5x", "7x", "8x", "8x-large"])

@@ -12,7 +12,7 @@ import aiohttp
 from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -28,10 +28,6 @@ from custom_components.enphase_gateway.const import (
     ENLIGHTEN_BASE_URL,
     ENV_ENLIGHTEN_BASE_URL,
     ENV_TOKEN_BASE_URL,
-    OPTION_DIAGNOSTICS_RAW,
-    OPTION_DISABLE_KEEP_ALIVE,
-    OPTION_METER_INTERVAL,
-    OPTION_SCAN_INTERVAL,
     TOKEN_BASE_URL,
     cloud_urls,
 )
@@ -222,27 +218,3 @@ async def test_a_client_without_the_switch_never_uses_the_override(
     assert client.login_url == f"{ENLIGHTEN_BASE_URL}/login/login.json"
     assert client.token_url == f"{TOKEN_BASE_URL}/tokens"
     assert cloud.log.count() == 0
-
-
-# -- options -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), 12.5])
-async def test_options_refuse_numbers_that_are_not(
-    hass: HomeAssistant, gateway_factory: SimFactory, value: float
-) -> None:
-    _sim, server = await gateway_factory("7x")
-    entry = await setup_entry(hass, "7x", server.port)
-    before = dict(entry.options)
-    for field in (OPTION_SCAN_INTERVAL, OPTION_METER_INTERVAL):
-        result = await hass.config_entries.options.async_init(entry.entry_id)
-        user_input = {
-            OPTION_SCAN_INTERVAL: 120,
-            OPTION_METER_INTERVAL: 15,
-            OPTION_DISABLE_KEEP_ALIVE: False,
-            OPTION_DIAGNOSTICS_RAW: False,
-            field: value,
-        }
-        with pytest.raises(InvalidData):
-            await hass.config_entries.options.async_configure(result["flow_id"], user_input)
-    assert dict(entry.options) == before
