@@ -45,6 +45,7 @@ from .coordinator import (
     PowervaultConfigEntry,
     PowervaultRuntimeData,
 )
+from .helpers import command_target
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.SELECT, Platform.SENSOR]
@@ -67,6 +68,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowervaultConfigEntry) -
     else:
         entry.runtime_data = await _cloud_runtime(hass, entry)
     runtime = entry.runtime_data
+    runtime.command = command_target(hass, entry)
     await runtime.data.async_config_entry_first_refresh()
     await runtime.control.async_config_entry_first_refresh()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 import math
 
@@ -12,8 +12,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
-from ..energy_bridges_common.client.budget import CallBudget, command_calls
+from ..energy_bridges_common.client.budget import CallBudget
 from ..energy_bridges_common.client.errors import BridgeApiError
+from ..energy_bridges_common.hass.command import CommandTarget
 from ..energy_bridges_common.hass.coordinator import BridgeCoordinator, BudgetedCoordinator
 from .api import (
     BatteryControl,
@@ -59,6 +60,8 @@ class PowervaultRuntimeData:
     control: PowervaultControlCoordinator
     device_info: DeviceInfo
     budget: CallBudget | None = None
+    command: CommandTarget = field(init=False)
+    """Where the unit's commands go (``energy_bridges_common.hass.command``)."""
 
 
 def energy_day(now: datetime) -> date:
@@ -91,25 +94,6 @@ class PowervaultControlCoordinator(BridgeCoordinator[BatteryControl]):
     def async_set_overrides(self, overrides: Sequence[StateOverride]) -> None:
         """Take overrides read back after a command (the schedule is unchanged)."""
         self.async_set_updated_data(replace(self.data, overrides=tuple(overrides)))
-
-    async def async_refresh_after_write(self) -> None:
-        """Read the schedule and override back at once, as part of the user's command.
-
-        The read counts as a command (it may use the cloud reserve), but the next poll
-        must not: a refresh scheduled inside ``command_calls()`` would inherit its context
-        and spend the reserve forever after. So the read runs in the command's context and
-        the data is handed over (and the next poll scheduled) outside it.
-        """
-        try:
-            with command_calls():
-                data = await self._async_fetch()
-        except BridgeApiError as err:
-            LOGGER.debug("%s: read-back after a write failed: %s", self.name, err)
-            return
-        self.consecutive_failures = 0
-        self.last_success = dt_util.utcnow()
-        self.last_error = None
-        self.async_set_updated_data(data)
 
 
 class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordinator):

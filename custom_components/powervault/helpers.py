@@ -1,52 +1,56 @@
-"""Every command to a unit goes through here: budget reserve, errors, read-back."""
+"""What Powervault's commands add to the shared command path: their messages, the cancel."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
-from ..energy_bridges_common.client.budget import command_calls
 from ..energy_bridges_common.client.errors import (
     AuthenticationError,
     BridgeApiError,
     BudgetExhaustedError,
     RateLimitedError,
 )
+from ..energy_bridges_common.hass.command import CommandTarget, async_run_command
 from .api import OverrideNotCancelledError, WriteRejectedError
 from .const import CONF_OVERRIDE_HOURS, DEFAULT_OVERRIDE_HOURS, DOMAIN
 from .coordinator import PowervaultConfigEntry
 
+# A command's messages say what the user can do about it (re-authenticate, wait).
+COMMAND_ERROR_KEYS: dict[type[BridgeApiError], str] = {
+    AuthenticationError: "command_auth_failed",
+    BudgetExhaustedError: "command_budget_exhausted",
+    RateLimitedError: "command_rate_limited",
+    WriteRejectedError: "command_rejected",
+    BridgeApiError: "command_failed",
+}
 
-async def async_run_command[T](
-    entry: PowervaultConfigEntry, command: Callable[[], Awaitable[T]], *, refresh: bool = True
-) -> T:
-    """Run a command, then read the schedule and override back.
 
-    The calls count as user commands, so on the cloud they may use the reserve that polls
-    leave. Errors come out translated; a rejected key also starts re-authentication.
-    """
-    with command_calls():
-        try:
-            result = await command()
-        except AuthenticationError as err:
-            entry.async_start_reauth(entry.runtime_data.data.hass)
-            raise _error("command_auth_failed", err) from err
-        except BudgetExhaustedError as err:
-            raise _error("command_budget_exhausted", err) from err
-        except RateLimitedError as err:
-            raise _error("command_rate_limited", err) from err
-        except WriteRejectedError as err:
-            raise _error("command_rejected", err) from err
-        except OverrideNotCancelledError:
-            raise  # said by the caller, outside the command's context
-        except BridgeApiError as err:
-            raise _error("command_failed", err) from err
-    if refresh:
-        await entry.runtime_data.control.async_refresh_after_write()
-    return result
+def _override_not_cancelled(err: BridgeApiError) -> HomeAssistantError | None:
+    if not isinstance(err, OverrideNotCancelledError):
+        return None
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="override_not_cancelled",
+        translation_placeholders={
+            "state": err.remaining.state,
+            "end": dt_util.as_local(err.remaining.end).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+
+
+def command_target(hass: HomeAssistant, entry: PowervaultConfigEntry) -> CommandTarget:
+    """Return where a unit's commands go: a change shows in the schedule and override."""
+    return CommandTarget(
+        hass=hass,
+        entry=entry,
+        read_back=(entry.runtime_data.control,),
+        error_keys=COMMAND_ERROR_KEYS,
+        translate_error=_override_not_cancelled,
+    )
 
 
 async def async_cancel_override(entry: PowervaultConfigEntry) -> None:
@@ -56,32 +60,18 @@ async def async_cancel_override(entry: PowervaultConfigEntry) -> None:
     so no second read-back follows.
     """
     runtime = entry.runtime_data
-    # Handed to the coordinator outside ``command_calls()``: its next poll, scheduled
-    # there, must not inherit the command's context (and spend the reserve).
     try:
         overrides = await async_run_command(
-            entry, lambda: runtime.client.cancel_override(runtime.unit_id), refresh=False
+            runtime.command,
+            lambda: runtime.client.cancel_override(runtime.unit_id),
+            read_back=False,
         )
-    except OverrideNotCancelledError as err:
-        # The entities show what the unit says, not what was asked of it.
-        runtime.control.async_set_overrides(err.overrides)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="override_not_cancelled",
-            translation_placeholders={
-                "state": err.remaining.state,
-                "end": dt_util.as_local(err.remaining.end).strftime("%Y-%m-%d %H:%M"),
-            },
-        ) from err
+    except HomeAssistantError as err:
+        if isinstance(err.__cause__, OverrideNotCancelledError):
+            # The entities show what the unit says, not what was asked of it.
+            runtime.control.async_set_overrides(err.__cause__.overrides)
+        raise
     runtime.control.async_set_overrides(overrides)
-
-
-def _error(key: str, err: Exception) -> HomeAssistantError:
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={"error": str(err)},
-    )
 
 
 def override_duration(entry: PowervaultConfigEntry) -> timedelta:

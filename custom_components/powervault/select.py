@@ -7,10 +7,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from ..energy_bridges_common.hass.command import async_run_command
 from .api import VALID_STATES
 from .coordinator import PowervaultConfigEntry, PowervaultControlCoordinator
 from .entity import PowervaultControlEntity
-from .helpers import async_run_command, override_duration
+from .helpers import override_duration
 
 PARALLEL_UPDATES = 1
 
@@ -61,7 +62,7 @@ class PowervaultBatteryModeSelect(PowervaultControlEntity, SelectEntity):
         """Override the schedule with the chosen state."""
         runtime = self.runtime_data
         await async_run_command(
-            self._entry,
+            runtime.command,
             lambda: runtime.client.set_battery_state(
                 runtime.unit_id,
                 OPTION_TO_STATE[option],

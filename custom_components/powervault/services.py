@@ -20,10 +20,11 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
+from ..energy_bridges_common.hass.command import async_run_command
 from .api import DEFAULT_OVERRIDE_SECONDS, VALID_PERIODS, VALID_STATES
 from .const import DOMAIN, MAX_OVERRIDE_DURATION, MAX_START_AHEAD, START_GRACE
 from .coordinator import PowervaultConfigEntry
-from .helpers import async_cancel_override, async_run_command
+from .helpers import async_cancel_override
 
 SERVICE_SET_BATTERY_STATE = "set_battery_state"
 SERVICE_CANCEL_OVERRIDE = "cancel_override"
@@ -129,7 +130,7 @@ async def _async_set_battery_state(call: ServiceCall) -> None:
     start = _start(call.data.get(ATTR_START), now)
     runtime = entry.runtime_data
     await async_run_command(
-        entry,
+        runtime.command,
         lambda: runtime.client.set_battery_state(
             runtime.unit_id, state, duration=duration, start=start, now=now
         ),
@@ -151,12 +152,14 @@ async def _async_get_data(call: ServiceCall) -> ServiceResponse:
     records: list[dict[str, Any]]
     if client.is_local:
         samples = await async_run_command(
-            entry, lambda: client.get_history(period, dt_util.utcnow()), refresh=False
+            runtime.command,
+            lambda: client.get_history(period, dt_util.utcnow()),
+            read_back=False,
         )
         records = [sample.as_dict() for sample in samples]
     else:
         buckets = await async_run_command(
-            entry, lambda: client.get_data(runtime.unit_id, period), refresh=False
+            runtime.command, lambda: client.get_data(runtime.unit_id, period), read_back=False
         )
         records = [bucket.as_dict() for bucket in buckets]
     return {"unit_id": runtime.unit_id, "period": period, "records": records}
