@@ -22,12 +22,12 @@ import aiohttp
 from aiohttp import web
 
 from custom_components.energy_bridges_common.client.budget import BudgetConsumer, CallBudget
-from custom_components.v2c_cloud.api import V2CLocalClient
+from custom_components.v2c_cloud.api import ChargerSetting, V2CLocalClient
 from custom_components.v2c_cloud.const import (
     CLOUD_MIN_INTERVAL,
     CLOUD_QUOTA,
     DEFAULT_COMMAND_RESERVE,
-    DEFAULT_LAN_INTERVAL,
+    LAN_INTERVAL,
     PAIRINGS_REFRESH,
 )
 from simulators.framework import SimClock
@@ -85,7 +85,7 @@ async def lan_freshness(samples: int = 200) -> dict[str, float]:
                 reads.append(time.perf_counter() - started)
             for index in range(samples):
                 started = time.perf_counter()
-                await client.write("Intensity", 6 + index % 20)
+                await client.write(ChargerSetting.INTENSITY, 6 + index % 20)
                 data = await client.realtime()
                 writes.append(time.perf_counter() - started)
                 assert data.intensity == 6 + index % 20
@@ -114,10 +114,10 @@ def main() -> None:
         print(f"{chargers:>8} {calls:>10} {every:>10.0f}s {seed_calls:>10} {seed_every:>10.0f}s")
     result = asyncio.run(lan_freshness())
     print()
-    print(f"LAN poll interval: {DEFAULT_LAN_INTERVAL} s (seed: 30 s)")
+    print(f"LAN poll interval: {LAN_INTERVAL.total_seconds():g} s (seed: 30 s)")
     for key, value in result.items():
         print(f"{key}: {value:.2f}")
-    worst = DEFAULT_LAN_INTERVAL + result["read_p95_ms"] / 1000
+    worst = LAN_INTERVAL.total_seconds() + result["read_p95_ms"] / 1000
     print(
         f"worst-case telemetry age: {worst:.2f} s; a write shows in {result['write_confirmed_p95_ms']:.0f} ms (p95)"
     )

@@ -8,7 +8,6 @@ daily calls are spent through one persisted budget per account.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant, callback
@@ -31,17 +30,14 @@ from ..energy_bridges_common.hass.budget import (
 )
 from ..energy_bridges_common.hass.errors import setup_errors
 from ..energy_bridges_common.hass.lan import async_validate_device_host
-from .api import Pairing, V2CCloudClient, V2CLocalClient
+from .api import Charger, Pairing, V2CCloudClient, V2CLocalClient
 from .const import (
     CLOUD_QUOTA,
     CONF_ACCOUNT_ID,
     CONF_CHARGER_HOSTS,
     CONF_COMMAND_RESERVE,
-    CONF_LAN_INTERVAL,
     DEFAULT_COMMAND_RESERVE,
-    DEFAULT_LAN_INTERVAL,
     DOMAIN,
-    LAN_ONLY_ENTITIES,
     LOGGER,
     cloud_base_url,
 )
@@ -153,7 +149,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
             await _release_budget()
             raise
 
-    interval = timedelta(seconds=int(entry.options.get(CONF_LAN_INTERVAL, DEFAULT_LAN_INTERVAL)))
     chargers: dict[str, V2CChargerCoordinator] = {}
 
     def _lan_trouble() -> None:
@@ -166,9 +161,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
             hass,
             entry,
             pairing=pairing,
-            lan=lan,
-            cloud_client=client,
-            interval=interval,
+            charger=Charger(pairing.charger_id, client, lan),
             on_lan_trouble=_lan_trouble,
         )
         coordinator.address_overridden = bool(address and address[2])
@@ -227,18 +220,15 @@ def _remove_stale_entities(
 ) -> None:
     """Remove entities this version no longer creates, so none stays "unavailable" for ever.
 
-    The firmware is on the update entity (no sensor, no button any more); a charger without
-    a LAN has no entities for values only the LAN gives.
+    The firmware is on the update entity (no sensor, no button any more). (The platforms
+    remove the entities of values only a LAN gives from a charger without one.)
     """
     registry = er.async_get(hass)
-    for charger_id, coordinator in chargers.items():
-        stale = [
+    for charger_id in chargers:
+        for domain, unique_id in (
             ("sensor", f"{charger_id}_firmware_version"),
             ("button", f"{charger_id}_trigger_update"),
-        ]
-        if coordinator.lan is None:
-            stale.extend((domain, f"{charger_id}_{key}") for domain, key in LAN_ONLY_ENTITIES)
-        for domain, unique_id in stale:
+        ):
             entity_id = registry.async_get_entity_id(domain, DOMAIN, unique_id)
             if entity_id is not None:
                 registry.async_remove(entity_id)

@@ -11,7 +11,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ChargerSnapshot, V2CChargerCoordinator, V2CConfigEntry
+from .coordinator import ChargerSnapshot, V2CConfigEntry
 from .entity import V2CEntity, realtime_value
 
 PARALLEL_UPDATES = 0
@@ -64,12 +64,6 @@ class V2CBinarySensor(V2CEntity, BinarySensorEntity):
     """A charger binary sensor."""
 
     entity_description: V2CBinarySensorEntityDescription
-
-    def __init__(
-        self, coordinator: V2CChargerCoordinator, description: V2CBinarySensorEntityDescription
-    ) -> None:
-        """Set up the binary sensor."""
-        super().__init__(coordinator, description)
 
     @property
     def available(self) -> bool:

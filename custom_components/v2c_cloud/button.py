@@ -11,10 +11,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import V2CCloudClient
-from .coordinator import V2CChargerCoordinator, V2CConfigEntry
+from ..energy_bridges_common.hass.command import bridge_command
+from .api import Charger
+from .coordinator import V2CConfigEntry
 from .entity import V2CEntity
-from .helpers import v2c_command
 
 PARALLEL_UPDATES = 1
 
@@ -23,7 +23,7 @@ PARALLEL_UPDATES = 1
 class V2CButtonEntityDescription(ButtonEntityDescription):
     """A charger button."""
 
-    press_fn: Callable[[V2CCloudClient, str], Awaitable[None]]
+    press_fn: Callable[[Charger], Awaitable[None]]
 
 
 BUTTONS: tuple[V2CButtonEntityDescription, ...] = (
@@ -31,7 +31,7 @@ BUTTONS: tuple[V2CButtonEntityDescription, ...] = (
         key="reboot",
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
-        press_fn=lambda client, charger_id: client.reboot(charger_id),
+        press_fn=lambda charger: charger.reboot(),
     ),
 )
 
@@ -54,12 +54,6 @@ class V2CButton(V2CEntity, ButtonEntity):
 
     entity_description: V2CButtonEntityDescription
 
-    def __init__(
-        self, coordinator: V2CChargerCoordinator, description: V2CButtonEntityDescription
-    ) -> None:
-        """Set up the button."""
-        super().__init__(coordinator, description)
-
     @property
     def available(self) -> bool:
         """Return whether the cloud can be asked (the charger's LAN does not matter)."""
@@ -67,12 +61,7 @@ class V2CButton(V2CEntity, ButtonEntity):
             self.current is not None
         )
 
-    @v2c_command
+    @bridge_command
     async def async_press(self) -> None:
         """Send the command."""
-        coordinator = self.coordinator
-        await coordinator.async_cloud_command(
-            lambda: self.entity_description.press_fn(
-                coordinator.cloud_client, coordinator.charger_id
-            )
-        )
+        await self.entity_description.press_fn(self.coordinator.charger)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import math
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -18,7 +17,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
     SelectOptionDict,
@@ -40,21 +38,18 @@ from ..energy_bridges_common.client.errors import (
 from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.budget import account_key
 from ..energy_bridges_common.hass.lan import async_validate_device_host, format_host
+from ..energy_bridges_common.hass.validators import FiniteNumberSelector
 from .api import Pairing, V2CCloudClient, V2CLocalClient
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_CHARGER,
     CONF_CHARGER_HOSTS,
     CONF_COMMAND_RESERVE,
-    CONF_LAN_INTERVAL,
     DEFAULT_COMMAND_RESERVE,
-    DEFAULT_LAN_INTERVAL,
     DOMAIN,
     LOGGER,
     MAX_COMMAND_RESERVE,
-    MAX_LAN_INTERVAL,
     MIN_COMMAND_RESERVE,
-    MIN_LAN_INTERVAL,
     cloud_base_url,
 )
 from .coordinator import PairingRegistry
@@ -224,22 +219,11 @@ class V2CCloudConfigFlow(ConfigFlow, domain=DOMAIN):
         return V2CCloudOptionsFlow()
 
 
-def finite_number(value: Any) -> float | None:
-    """Return a form's number when it is one (never nan or infinite), else None.
-
-    Local until the shared finite-number validator lands in ``energy_bridges_common/hass/``.
-    """
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except TypeError, ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 class V2CCloudOptionsFlow(OptionsFlowWithReload):
-    """Polling, the commands' reserve, and a LAN address per charger (one charger at a time)."""
+    """The commands' reserve, and a LAN address per charger (one charger at a time).
+
+    Older versions also stored a LAN scan interval here; the next save drops it.
+    """
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
@@ -278,48 +262,34 @@ class V2CCloudOptionsFlow(OptionsFlowWithReload):
         return self._hosts().get(charger_id) or NO_ADDRESS
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the polling options and offer to change a charger's LAN address."""
+        """Show the commands' reserve and offer to change a charger's LAN address."""
         entry = self.config_entry
         chargers = await self._chargers()
-        errors: dict[str, str] = {}
         if user_input is not None:
-            for key in (CONF_LAN_INTERVAL, CONF_COMMAND_RESERVE):
-                number = finite_number(user_input.get(key))
-                if number is None:
-                    errors[key] = "not_a_number"
-                else:
-                    self._settings[key] = round(number)
-            if not errors:
-                charger = user_input.get(CONF_CHARGER)
-                if charger in chargers:
-                    self._charger = charger
-                    return await self.async_step_charger()
-                return self.async_create_entry(
-                    data={**self._settings, CONF_CHARGER_HOSTS: self._hosts()}
-                )
+            self._settings = {CONF_COMMAND_RESERVE: user_input[CONF_COMMAND_RESERVE]}
+            charger = user_input.get(CONF_CHARGER)
+            if charger in chargers:
+                self._charger = charger
+                return await self.async_step_charger()
+            return self.async_create_entry(
+                data={**self._settings, CONF_CHARGER_HOSTS: self._hosts()}
+            )
         schema: dict[Any, Any] = {
-            vol.Required(
-                CONF_LAN_INTERVAL,
-                default=entry.options.get(CONF_LAN_INTERVAL, DEFAULT_LAN_INTERVAL),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_LAN_INTERVAL,
-                    max=MAX_LAN_INTERVAL,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
             vol.Required(
                 CONF_COMMAND_RESERVE,
                 default=entry.options.get(CONF_COMMAND_RESERVE, DEFAULT_COMMAND_RESERVE),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_COMMAND_RESERVE,
-                    max=MAX_COMMAND_RESERVE,
-                    step=10,
-                    mode=NumberSelectorMode.BOX,
-                )
+            ): vol.All(
+                FiniteNumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_COMMAND_RESERVE,
+                        max=MAX_COMMAND_RESERVE,
+                        step=10,
+                        mode=NumberSelectorMode.BOX,
+                    ),
+                    integer=True,
+                ),
+                # A translation key: the form shows "Enter a number." for nan or inf.
+                msg="not_a_number",
             ),
         }
         if chargers:
@@ -332,7 +302,7 @@ class V2CCloudOptionsFlow(OptionsFlowWithReload):
                     mode=SelectSelectorMode.DROPDOWN,
                 )
             )
-        return self.async_show_form(step_id="init", data_schema=vol.Schema(schema), errors=errors)
+        return self.async_show_form(step_id="init", data_schema=vol.Schema(schema))
 
     async def async_step_charger(
         self, user_input: dict[str, Any] | None = None

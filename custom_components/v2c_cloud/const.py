@@ -13,14 +13,12 @@ DOMAIN: Final = "v2c_cloud"
 LOGGER = logging.getLogger(__package__)
 
 CONF_ACCOUNT_ID: Final = "account_id"
-CONF_LAN_INTERVAL: Final = "lan_scan_interval"
 CONF_COMMAND_RESERVE: Final = "command_reserve"
 CONF_CHARGER_HOSTS: Final = "charger_hosts"
 CONF_CHARGER: Final = "charger"
 
-DEFAULT_LAN_INTERVAL: Final = 5
-MIN_LAN_INTERVAL: Final = 2
-MAX_LAN_INTERVAL: Final = 300
+LAN_INTERVAL: Final = timedelta(seconds=5)
+"""How often a charger's LAN is read: it costs no quota, and a charge session moves fast."""
 DEFAULT_COMMAND_RESERVE: Final = 150
 """Out of the 1000 daily calls: polls get the other 850, the seed's own target."""
 MIN_COMMAND_RESERVE: Final = 50
@@ -31,25 +29,12 @@ CLOUD_MIN_INTERVAL: Final = timedelta(seconds=90)
 PAIRINGS_REFRESH: Final = timedelta(hours=6)
 PAIRINGS_REFRESH_ON_TROUBLE: Final = timedelta(minutes=30)
 """How often an unreachable charger may make us ask the cloud for its new address."""
-WRITE_FAILED_REFRESH: Final = 5.0
-"""Seconds after a failed LAN write before the charger is read again."""
 LAN_STALE_MIN: Final = timedelta(seconds=30)
 CHARGE_STATE_EVERY: Final = 6
 """Cloud updates of a charger between two ``/device/currentstatecharge`` calls for it."""
 
 FIRMWARE_CHECK_INTERVAL: Final = timedelta(hours=24)
 """How often ``/version`` is asked which firmware the cloud offers (a call per charger)."""
-
-LAN_ONLY_ENTITIES: Final = (
-    ("sensor", "ready_state"),
-    ("sensor", "wifi_signal"),
-    ("switch", "timer"),
-    ("switch", "pause_dynamic"),
-    ("select", "dynamic_power_mode"),
-    ("select", "charge_mode"),
-)
-"""Entities whose value only a charger's LAN gives (the cloud never reports it):
-unavailable while the LAN is away, not created for a charger without a LAN."""
 
 HOLD_SECONDS: Final = 20.0
 SLOW_HOLD_SECONDS: Final = 90.0

@@ -1,4 +1,4 @@
-"""What switches, selects and numbers share: LAN-first writes and held cloud values."""
+"""What switches, selects and numbers share: a write that reads back, or a held cloud value."""
 
 from __future__ import annotations
 
@@ -7,27 +7,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.core import State
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from ..energy_bridges_common.hass.entity import OptimisticHoldMixin
-from .api import Source, V2CCloudClient
+from .api import Charger, Source
 from .const import HOLD_SECONDS
 from .coordinator import ChargerSnapshot, V2CChargerCoordinator, V2CCloudCoordinator
-from .entity import V2CEntity
-
-type CloudWrite = Callable[[V2CCloudClient, str, Any], Awaitable[Any]]
+from .entity import V2CEntity, V2CEntityDescription
 
 
 @dataclass(frozen=True, kw_only=True)
-class V2CControlDescription(EntityDescription):
-    """Where a control reads its value and where it writes it."""
+class V2CControlDescription(V2CEntityDescription):
+    """Where a control reads its value and how it writes one."""
 
     value_fn: Callable[[ChargerSnapshot], Any]
-    keyword: str | None = None
-    """The LAN keyword (the cloud takes over when the LAN is away, where it can)."""
-    cloud_fn: CloudWrite | None = None
-    """The cloud-only command, for settings the LAN cannot change."""
+    write_fn: Callable[[Charger, Any], Awaitable[Source]]
+    """Writes the value shown; returns where it went (the cloud confirms only later)."""
     hold: float = HOLD_SECONDS
     remember_as: str | None = None
     """For a setting the cloud never reports: the ``CloudState`` field that keeps the last
@@ -64,7 +59,7 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T], RestoreEntity):
         if (last := await self.async_get_last_state()) is None:
             return
         if (value := self._restored_value(last)) is not None:
-            self.coordinator.async_remember(**{field: value})
+            self.coordinator.async_remember(field, value)
 
     @property
     def reported_value(self) -> T | None:
@@ -94,27 +89,17 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T], RestoreEntity):
         next_poll = cloud.seconds_to_next_poll()
         return max(self.entity_description.hold, next_poll + 1.0)
 
-    async def _async_apply(self, value: T, device_value: Any) -> None:
+    async def _async_apply(self, value: T) -> None:
+        """Write ``value``; run inside the command path (``bridge_command``)."""
         description = self.entity_description
-        coordinator = self.coordinator
-        if description.keyword is not None:
-            source = await coordinator.async_write(description.keyword, device_value)
-            if source is Source.CLOUD:
-                # The cloud confirms only on a later poll: show the request meanwhile.
-                self._hold.request(value, self._hold_seconds())
-                self._schedule_hold_expiry()
-            else:
-                self._hold.rollback()
-            self.async_write_ha_state()
-            return
-        assert description.cloud_fn is not None
-        cloud_fn = description.cloud_fn
-        remember = None if description.remember_as is None else {description.remember_as: value}
-        await self._async_write_with_hold(
-            value,
-            lambda: coordinator.async_cloud_command(
-                lambda: cloud_fn(coordinator.cloud_client, coordinator.charger_id, device_value),
-                remember=remember,
-            ),
-            self._hold_seconds(),
-        )
+        source = await description.write_fn(self.coordinator.charger, value)
+        if source is Source.LAN:
+            # The command path reads the charger back: its answer is what shows.
+            self._hold.rollback()
+        else:
+            # The cloud confirms only on a later poll: show the request meanwhile.
+            self._hold.request(value, self._hold_seconds())
+            self._schedule_hold_expiry()
+            if description.remember_as is not None:
+                self.coordinator.async_remember(description.remember_as, value)
+        self.async_write_ha_state()

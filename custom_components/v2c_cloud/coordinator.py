@@ -17,12 +17,11 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..energy_bridges_common.client.budget import CallBudget, command_calls
+from ..energy_bridges_common.client.budget import CallBudget
 from ..energy_bridges_common.client.errors import (
     AuthenticationError,
     BridgeApiError,
@@ -31,19 +30,17 @@ from ..energy_bridges_common.client.errors import (
 )
 from ..energy_bridges_common.client.http import RateLimitInfo
 from ..energy_bridges_common.hass.coordinator import BridgeCoordinator, BudgetedCoordinator
-from .api import CloudState, Pairing, Realtime, Source, V2CCloudClient, V2CLocalClient
-from .api.cloud import CLOUD_WRITABLE_KEYWORDS
-from .api.lan import validate_write
+from .api import Charger, CloudState, Pairing, Realtime, Source, V2CCloudClient, V2CLocalClient
 from .const import (
     CHARGE_STATE_EVERY,
     CLOUD_MIN_INTERVAL,
     DOMAIN,
     FIRMWARE_CHECK_INTERVAL,
+    LAN_INTERVAL,
     LAN_STALE_MIN,
     LOGGER,
     PAIRINGS_REFRESH,
     PAIRINGS_REFRESH_ON_TROUBLE,
-    WRITE_FAILED_REFRESH,
 )
 
 type V2CConfigEntry = ConfigEntry[V2CRuntimeData]
@@ -165,14 +162,12 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         entry: V2CConfigEntry,
         *,
         pairing: Pairing,
-        lan: V2CLocalClient | None,
-        cloud_client: V2CCloudClient,
-        interval: timedelta,
+        charger: Charger,
         on_lan_trouble: Callable[[], None] | None = None,
     ) -> None:
-        """Set up the charger's coordinator (``lan`` None for a 4G-only charger)."""
+        """Set up the charger's coordinator (a 4G-only charger has no LAN client)."""
         # A 4G charger has nothing to poll: its refresh only re-checks staleness.
-        base = interval if lan is not None else timedelta(seconds=60)
+        base = LAN_INTERVAL if charger.lan is not None else timedelta(seconds=60)
         super().__init__(
             hass,
             LOGGER,
@@ -184,8 +179,7 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         )
         self.charger_id = pairing.charger_id
         self.pairing = pairing
-        self.lan = lan
-        self.cloud_client = cloud_client
+        self.charger = charger
         self.address_overridden = False
         self._lan_data: Realtime | None = None
         self._lan_updated: datetime | None = None
@@ -194,11 +188,13 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._cloud_updated: datetime | None = None
         self._lan_error: str | None = None
         self._on_lan_trouble = on_lan_trouble
-        self._retry_timer: Callable[[], None] | None = None
         self._commanded: dict[str, Any] = {}
         """Settings the cloud took but never reports: kept over every new cloud reply."""
 
-    # -- data -----------------------------------------------------------------------------------
+    @property
+    def lan(self) -> V2CLocalClient | None:
+        """Return the charger's LAN client (None for a 4G-only charger)."""
+        return self.charger.lan
 
     def _lan_fresh(self) -> bool:
         return (
@@ -272,9 +268,9 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         return state.with_values(**values) if values else state
 
     @callback
-    def async_remember(self, **values: Any) -> None:
-        """Keep settings the cloud does not report (restored after a restart, or just set)."""
-        self._commanded.update(values)
+    def async_remember(self, name: str, value: Any) -> None:
+        """Keep a setting the cloud does not report (restored after a restart, or just set)."""
+        self._commanded[name] = value
         if self._cloud is not None:
             self._cloud = self._with_commanded(self._cloud)
             self.async_set_updated_data(self._snapshot())
@@ -294,81 +290,21 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
             LOGGER.info("Charger %s moved to a new LAN address", self.charger_id)
             self.lan.set_address(host, port)
 
-    # -- writes ---------------------------------------------------------------------------------
+    async def async_read_back(self) -> None:
+        """Read the charger back after a command, unless that command found its LAN away.
 
-    async def async_write(self, keyword: str, value: Any) -> Source:
-        """Write a setting: on the LAN, confirmed by reading the charger back, else by the cloud.
-
-        Returns where it went; raises ``BridgeApiError`` (``InvalidCommandError`` for a keyword
-        or value the charger does not accept).
+        The cloud then took the change and reports it on its next poll; asking the LAN again
+        would only wait for another timeout (the regular polls keep trying it).
         """
-        checked = validate_write(keyword, value)
-        lan_error: BridgeApiError | None = None
-        if self.lan is not None:
-            try:
-                await self.lan.write(keyword, checked)
-            except UnreachableError as err:
-                lan_error = err
-                self._schedule_retry_refresh()
-            else:
-                LOGGER.debug("%s: wrote %s=%s over the LAN", self.charger_id, keyword, checked)
-                await self._read_back()
-                return Source.LAN
-        if keyword not in CLOUD_WRITABLE_KEYWORDS:
-            raise lan_error or UnreachableError(f"{keyword} can only be set over the LAN")
-        with command_calls():
-            await self.cloud_client.write_keyword(self.charger_id, keyword, checked)
-        LOGGER.debug("%s: wrote %s=%s through the cloud", self.charger_id, keyword, checked)
-        return Source.CLOUD
+        if not self.charger.lan_away:
+            await super().async_read_back()
 
-    async def _read_back(self) -> None:
-        assert self.lan is not None
-        try:
-            self._take_lan(await self.lan.realtime())
-        except BridgeApiError as err:
-            LOGGER.debug("Reading %s back after a write failed: %s", self.charger_id, err)
-            self._schedule_retry_refresh()
-            return
-        self.async_set_updated_data(self._snapshot())
-
-    def _schedule_retry_refresh(self) -> None:
-        if self._retry_timer is not None:
-            self._retry_timer()
-
-        @callback
-        def _refresh(_now: datetime) -> None:
-            self._retry_timer = None
-            self.hass.async_create_task(self.async_request_refresh())
-
-        self._retry_timer = async_call_later(self.hass, WRITE_FAILED_REFRESH, _refresh)
-
-    async def async_cloud_command(
-        self,
-        command: Callable[[], Awaitable[Any]],
-        *,
-        remember: Mapping[str, Any] | None = None,
-        **cloud_values: Any,
-    ) -> Any:
-        """Run a cloud command for this charger; remember the settings it changed.
-
-        ``remember`` holds settings the cloud never reports back: they stay until changed.
-        """
-        with command_calls():
-            result = await command()
-        if remember:
-            self._commanded.update(remember)
-            cloud_values = {**cloud_values, **remember}
-        if cloud_values and self._cloud is not None:
-            self._cloud = self._cloud.with_values(**cloud_values)
+    @callback
+    def async_cloud_took(self, **values: Any) -> None:
+        """Show settings a cloud command just changed, before the cloud's next poll."""
+        if self._cloud is not None:
+            self._cloud = self._cloud.with_values(**values)
             self.async_set_updated_data(self._snapshot())
-        return result
-
-    async def async_shutdown(self) -> None:
-        """Cancel the retry timer."""
-        if self._retry_timer is not None:
-            self._retry_timer()
-            self._retry_timer = None
-        await super().async_shutdown()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 import math
-from typing import Any
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -17,63 +15,63 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfElectricCurren
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import V2CCloudClient
+from ..energy_bridges_common.hass.command import bridge_command
+from .api import ChargerSetting
 from .api.const import INVERTER_MAX_POWER_RANGE
 from .control import V2CControlDescription, V2CControlEntity
 from .coordinator import V2CChargerCoordinator, V2CConfigEntry
-from .entity import realtime_value
-from .helpers import v2c_command
+from .entity import charger_entities, realtime_value
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
 class V2CNumberEntityDescription(NumberEntityDescription, V2CControlDescription):
-    """A charger number; ``to_device`` turns the shown value into the keyword's."""
-
-    to_device: Callable[[float], int] = round
+    """A charger number; ``write_fn`` takes the value shown (whole for a whole step)."""
 
 
-def _amps(
-    key: str, keyword: str, read: Callable[..., int | None], **kwargs: object
-) -> V2CNumberEntityDescription:
-    return V2CNumberEntityDescription(
-        key=key,
-        translation_key=key,
-        keyword=keyword,
+NUMBERS: tuple[V2CNumberEntityDescription, ...] = (
+    V2CNumberEntityDescription(
+        key="intensity",
+        translation_key="intensity",
         device_class=NumberDeviceClass.CURRENT,
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         native_min_value=6,
         native_max_value=32,
         native_step=1,
         mode=NumberMode.SLIDER,
-        value_fn=realtime_value(read),
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
-async def _inverter_max_power(client: V2CCloudClient, charger_id: str, value: Any) -> None:
-    await client.set_inverter_max_power(charger_id, value)
-
-
-NUMBERS: tuple[V2CNumberEntityDescription, ...] = (
-    _amps("intensity", "Intensity", lambda r: r.intensity),
-    _amps(
-        "min_intensity",
-        "MinIntensity",
-        lambda r: r.min_intensity,
-        entity_category=EntityCategory.CONFIG,
+        value_fn=realtime_value(lambda r: r.intensity),
+        write_fn=lambda charger, amps: charger.write(ChargerSetting.INTENSITY, amps),
     ),
-    _amps(
-        "max_intensity",
-        "MaxIntensity",
-        lambda r: r.max_intensity,
+    V2CNumberEntityDescription(
+        key="min_intensity",
+        translation_key="min_intensity",
+        device_class=NumberDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        native_min_value=6,
+        native_max_value=32,
+        native_step=1,
+        mode=NumberMode.SLIDER,
         entity_category=EntityCategory.CONFIG,
+        value_fn=realtime_value(lambda r: r.min_intensity),
+        write_fn=lambda charger, amps: charger.write(ChargerSetting.MIN_INTENSITY, amps),
+    ),
+    V2CNumberEntityDescription(
+        key="max_intensity",
+        translation_key="max_intensity",
+        device_class=NumberDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        native_min_value=6,
+        native_max_value=32,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        entity_category=EntityCategory.CONFIG,
+        value_fn=realtime_value(lambda r: r.max_intensity),
+        write_fn=lambda charger, amps: charger.write(ChargerSetting.MAX_INTENSITY, amps),
     ),
     V2CNumberEntityDescription(
         key="contracted_power",
         translation_key="contracted_power",
-        keyword="ContractedPower",
         device_class=NumberDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         native_min_value=1.0,
@@ -85,12 +83,13 @@ NUMBERS: tuple[V2CNumberEntityDescription, ...] = (
         value_fn=realtime_value(
             lambda r: None if r.contracted_power is None else r.contracted_power / 1000
         ),
-        to_device=lambda kw: round(kw * 1000),
+        write_fn=lambda charger, kw: charger.write(
+            ChargerSetting.CONTRACTED_POWER, round(kw * 1000)
+        ),
     ),
     V2CNumberEntityDescription(
         key="inverter_max_power",
         translation_key="inverter_max_power",
-        cloud_fn=_inverter_max_power,
         device_class=NumberDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.WATT,
         native_min_value=INVERTER_MAX_POWER_RANGE[0],
@@ -102,11 +101,11 @@ NUMBERS: tuple[V2CNumberEntityDescription, ...] = (
         # The cloud takes it but never reports it: the last value set here is shown.
         remember_as="inverter_max_power",
         value_fn=lambda s: None if s.cloud is None else s.cloud.inverter_max_power,
+        write_fn=lambda charger, watts: charger.set_inverter_max_power(watts),
     ),
     V2CNumberEntityDescription(
         key="light_led",
         translation_key="light_led",
-        keyword="LightLED",
         native_unit_of_measurement=PERCENTAGE,
         native_min_value=0,
         native_max_value=100,
@@ -115,6 +114,7 @@ NUMBERS: tuple[V2CNumberEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         entity_registry_enabled_default=False,
         value_fn=realtime_value(lambda r: r.light_led),
+        write_fn=lambda charger, percent: charger.write(ChargerSetting.LIGHT_LED, percent),
     ),
 )
 
@@ -125,11 +125,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add every charger's numbers."""
-    async_add_entities(
-        V2CNumber(coordinator, description)
-        for coordinator in entry.runtime_data.chargers.values()
-        for description in NUMBERS
-    )
+    async_add_entities(charger_entities(hass, entry, "number", NUMBERS, V2CNumber))
 
 
 class V2CNumber(V2CControlEntity[float], NumberEntity):
@@ -155,9 +151,8 @@ class V2CNumber(V2CControlEntity[float], NumberEntity):
         """Return the value (a held request while the cloud has not confirmed it)."""
         return self.shown_value
 
-    @v2c_command
+    @bridge_command
     async def async_set_native_value(self, value: float) -> None:
-        """Change the setting."""
+        """Change the setting (a whole number where the step is one)."""
         step = self.entity_description.native_step or 1
-        shown = round(value) if float(step).is_integer() else value
-        await self._async_apply(shown, self.entity_description.to_device(value))
+        await self._async_apply(round(value) if float(step).is_integer() else value)

@@ -28,13 +28,13 @@ from ..energy_bridges_common.hass.entity import (
     SensorValue,
 )
 from .api.const import CHARGE_STATES, SIGNAL_QUALITY, SLAVE_ERRORS
-from .coordinator import ChargerSnapshot, V2CChargerCoordinator, V2CConfigEntry
+from .coordinator import ChargerSnapshot, V2CConfigEntry
 from .entity import (
     V2CEntity,
+    V2CEntityDescription,
     account_device_info,
     charger_device_info,
-    creates,
-    current,
+    charger_entities,
     realtime_value,
 )
 
@@ -63,11 +63,10 @@ def _signal(snapshot: ChargerSnapshot) -> str | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class V2CSensorEntityDescription(SensorEntityDescription):
+class V2CSensorEntityDescription(SensorEntityDescription, V2CEntityDescription):
     """A charger sensor."""
 
     value_fn: Callable[[ChargerSnapshot], SensorValue]
-    exists_fn: Callable[[ChargerSnapshot], bool] = lambda _: True
 
 
 SENSORS: tuple[V2CSensorEntityDescription, ...] = (
@@ -75,7 +74,7 @@ SENSORS: tuple[V2CSensorEntityDescription, ...] = (
         key="charge_state",
         translation_key="charge_state",
         device_class=SensorDeviceClass.ENUM,
-        options=[*dict.fromkeys([*CHARGE_STATES.values(), FAULT])],
+        options=[*CHARGE_STATES.values(), FAULT],
         value_fn=_charge_state,
     ),
     V2CSensorEntityDescription(
@@ -136,6 +135,7 @@ SENSORS: tuple[V2CSensorEntityDescription, ...] = (
     V2CSensorEntityDescription(
         key="ready_state",
         translation_key="ready_state",
+        lan_only=True,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=realtime_value(lambda r: r.ready_state),
@@ -172,6 +172,7 @@ SENSORS: tuple[V2CSensorEntityDescription, ...] = (
     V2CSensorEntityDescription(
         key="wifi_signal",
         translation_key="wifi_signal",
+        lan_only=True,
         device_class=SensorDeviceClass.ENUM,
         options=list(SIGNAL_QUALITY.values()),
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -211,21 +212,16 @@ async def async_setup_entry(
             unique_id=f"{runtime.account_id}_cloud_budget",
         )
     ]
-    for coordinator in runtime.chargers.values():
-        entities.extend(
-            V2CSensor(coordinator, description)
-            for description in SENSORS
-            if creates(coordinator, "sensor", description.key)
-            and ((snapshot := current(coordinator)) is None or description.exists_fn(snapshot))
+    entities.extend(charger_entities(hass, entry, "sensor", SENSORS, V2CSensor))
+    entities.extend(
+        BridgeEnergySensor(
+            coordinator,
+            CHARGE_ENERGY,
+            device_info=charger_device_info(coordinator),
+            unique_id_prefix=coordinator.charger_id,
         )
-        entities.append(
-            BridgeEnergySensor(
-                coordinator,
-                CHARGE_ENERGY,
-                device_info=charger_device_info(coordinator),
-                unique_id_prefix=coordinator.charger_id,
-            )
-        )
+        for coordinator in runtime.chargers.values()
+    )
     async_add_entities(entities)
 
 
@@ -233,12 +229,6 @@ class V2CSensor(V2CEntity, SensorEntity):
     """A charger sensor read from its snapshot."""
 
     entity_description: V2CSensorEntityDescription
-
-    def __init__(
-        self, coordinator: V2CChargerCoordinator, description: V2CSensorEntityDescription
-    ) -> None:
-        """Set up the sensor."""
-        super().__init__(coordinator, description)
 
     @property
     def available(self) -> bool:

@@ -26,9 +26,9 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from ..energy_bridges_common.client.budget import command_calls
-from ..energy_bridges_common.client.errors import BridgeApiError
 from ..energy_bridges_common.client.lan import LanAddressError, check_lan_ip
+from ..energy_bridges_common.hass.command import async_run_command
+from .api import ChargerSetting
 from .const import (
     DOMAIN,
     EVENT_DEVICE_STATISTICS,
@@ -37,7 +37,7 @@ from .const import (
     EVENT_WIFI_SCAN,
 )
 from .coordinator import V2CChargerCoordinator, V2CConfigEntry
-from .helpers import command_error
+from .helpers import account_command_target, charger_command_target
 
 ATTR_DEVICE_ID = "device_id"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -134,9 +134,7 @@ def _hhmm(value: time) -> str:
 
 
 async def _set_wifi(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.set_wifi(c.charger_id, call.data["ssid"], call.data["password"])
-    )
+    await c.charger.cloud.set_wifi(c.charger_id, call.data["ssid"], call.data["password"])
 
 
 def _timer_id(value: float) -> int:
@@ -152,96 +150,71 @@ def _timer_id(value: float) -> int:
 
 async def _program_timer(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
     timer_id = _timer_id(call.data["timer_id"])
-    await c.async_cloud_command(
-        lambda: c.cloud_client.program_timer(
-            c.charger_id,
-            timer_id,
-            _hhmm(call.data["start_time"]),
-            _hhmm(call.data["end_time"]),
-            call.data["active"],
-        )
+    await c.charger.cloud.program_timer(
+        c.charger_id,
+        timer_id,
+        _hhmm(call.data["start_time"]),
+        _hhmm(call.data["end_time"]),
+        call.data["active"],
     )
 
 
 async def _ocpp_enabled(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
     enabled: bool = call.data["enabled"]
-    await c.async_cloud_command(
-        lambda: c.cloud_client.set_ocpp_enabled(c.charger_id, enabled), ocpp_enabled=enabled
-    )
+    await c.charger.cloud.set_ocpp_enabled(c.charger_id, enabled)
+    c.async_cloud_took(ocpp_enabled=enabled)
 
 
 async def _ocpp_id(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.set_ocpp_id(c.charger_id, call.data["ocpp_id"])
-    )
+    await c.charger.cloud.set_ocpp_id(c.charger_id, call.data["ocpp_id"])
 
 
 async def _ocpp_address(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.set_ocpp_address(c.charger_id, call.data["address"])
-    )
+    await c.charger.cloud.set_ocpp_address(c.charger_id, call.data["address"])
 
 
 async def _inverter_ip(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.set_inverter_ip(c.charger_id, call.data["inverter_ip"])
-    )
+    await c.charger.cloud.set_inverter_ip(c.charger_id, call.data["inverter_ip"])
 
 
 async def _voltage(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_write("VoltageInstallation", call.data["voltage"])
+    await c.charger.write(ChargerSetting.INSTALLATION_VOLTAGE, call.data["voltage"])
 
 
 async def _update(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(lambda: c.cloud_client.trigger_update(c.charger_id))
+    await c.charger.trigger_update()
 
 
 async def _register_rfid(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.register_rfid(c.charger_id, call.data["tag"])
-    )
+    await c.charger.cloud.register_rfid(c.charger_id, call.data["tag"])
 
 
 async def _add_rfid(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.add_rfid_card(c.charger_id, call.data["code"], call.data["tag"])
-    )
+    await c.charger.cloud.add_rfid_card(c.charger_id, call.data["code"], call.data["tag"])
 
 
 async def _rename_rfid(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.rename_rfid_card(c.charger_id, call.data["code"], call.data["tag"])
-    )
+    await c.charger.cloud.rename_rfid_card(c.charger_id, call.data["code"], call.data["tag"])
 
 
 async def _delete_rfid(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.delete_rfid_card(c.charger_id, call.data["code"])
-    )
+    await c.charger.cloud.delete_rfid_card(c.charger_id, call.data["code"])
 
 
 async def _stop_energy(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.set_charge_stop_energy(c.charger_id, call.data["energy"])
-    )
+    await c.charger.cloud.set_charge_stop_energy(c.charger_id, call.data["energy"])
 
 
 async def _stop_minutes(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.set_charge_stop_minutes(c.charger_id, call.data["minutes"])
-    )
+    await c.charger.cloud.set_charge_stop_minutes(c.charger_id, call.data["minutes"])
 
 
 async def _start_energy(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.start_charge_for_energy(c.charger_id, call.data["energy"])
-    )
+    await c.charger.cloud.start_charge_for_energy(c.charger_id, call.data["energy"])
 
 
 async def _start_minutes(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.start_charge_for_minutes(c.charger_id, call.data["minutes"])
-    )
+    await c.charger.cloud.start_charge_for_minutes(c.charger_id, call.data["minutes"])
 
 
 async def _create_profile(
@@ -249,27 +222,19 @@ async def _create_profile(
 ) -> dict[str, Any]:
     updated_at = call.data.get("updated_at") or dt_util.utcnow().strftime("%Y-%m-%dT%H:%M:%S")
     name = call.data["name"]
-    await c.async_cloud_command(
-        lambda: c.cloud_client.save_power_profile(
-            c.charger_id, name, updated_at, call.data["profile"]
-        )
-    )
+    await c.charger.cloud.save_power_profile(c.charger_id, name, updated_at, call.data["profile"])
     return {"device_id": call.data[ATTR_DEVICE_ID], "name": name, "updated_at": updated_at}
 
 
 async def _update_profile(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.update_power_profile(
-            c.charger_id, call.data["name"], call.data["updated_at"], call.data["profile"]
-        )
+    await c.charger.cloud.update_power_profile(
+        c.charger_id, call.data["name"], call.data["updated_at"], call.data["profile"]
     )
 
 
 async def _delete_profile(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.async_cloud_command(
-        lambda: c.cloud_client.delete_power_profile(
-            c.charger_id, call.data["name"], call.data["updated_at"]
-        )
+    await c.charger.cloud.delete_power_profile(
+        c.charger_id, call.data["name"], call.data["updated_at"]
     )
 
 
@@ -277,16 +242,14 @@ async def _get_profile(
     hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall
 ) -> dict[str, Any]:
     updated_at = call.data["updated_at"]
-    profile = await c.async_cloud_command(
-        lambda: c.cloud_client.power_profile(c.charger_id, updated_at)
-    )
+    profile = await c.charger.cloud.power_profile(c.charger_id, updated_at)
     return _event(hass, EVENT_POWER_PROFILES, call, c, profile=profile, timestamp=updated_at)
 
 
 async def _list_profiles(
     hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall
 ) -> dict[str, Any]:
-    profiles = await c.async_cloud_command(lambda: c.cloud_client.power_profiles(c.charger_id))
+    profiles = await c.charger.cloud.power_profiles(c.charger_id)
     return _event(hass, EVENT_POWER_PROFILES, call, c, profiles=profiles)
 
 
@@ -294,9 +257,7 @@ async def _device_statistics(
     hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall
 ) -> dict[str, Any]:
     start, end = _iso(call.data.get("start_date")), _iso(call.data.get("end_date"))
-    statistics = await c.async_cloud_command(
-        lambda: c.cloud_client.device_statistics(c.charger_id, start, end)
-    )
+    statistics = await c.charger.cloud.device_statistics(c.charger_id, start, end)
     return _event(
         hass,
         EVENT_DEVICE_STATISTICS,
@@ -311,7 +272,7 @@ async def _device_statistics(
 async def _scan_wifi(
     hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall
 ) -> dict[str, Any]:
-    networks = await c.async_cloud_command(lambda: c.cloud_client.wifi_networks(c.charger_id))
+    networks = await c.charger.cloud.wifi_networks(c.charger_id)
     return _event(hass, EVENT_WIFI_SCAN, call, c, networks=networks)
 
 
@@ -477,10 +438,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
         async def _handle(call: ServiceCall, action: _Action = action) -> ServiceResponse:
             charger = _charger_for(hass, call.data[ATTR_DEVICE_ID])
-            try:
-                result = await action.handler(hass, charger, call)
-            except BridgeApiError as err:
-                raise command_error(err, hass, charger.config_entry) from err
+            result = await async_run_command(
+                charger_command_target(charger),
+                lambda: action.handler(hass, charger, call),
+                # A read the user asked for changes nothing to read back.
+                read_back=action.response is SupportsResponse.NONE,
+            )
             if action.response is SupportsResponse.NONE or not call.return_response:
                 return None
             response: ServiceResponse = result
@@ -494,11 +457,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
         entry = _entry_for(hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
         start, end = _iso(call.data.get("start_date")), _iso(call.data.get("end_date"))
         client = entry.runtime_data.client
-        try:
-            with command_calls():
-                statistics = await client.global_statistics(start, end)
-        except BridgeApiError as err:
-            raise command_error(err, hass, entry) from err
+        statistics = await async_run_command(
+            account_command_target(hass, entry),
+            lambda: client.global_statistics(start, end),
+            read_back=False,
+        )
         payload = {
             "config_entry_id": entry.entry_id,
             "date_start": start,

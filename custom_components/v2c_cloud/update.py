@@ -19,9 +19,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..energy_bridges_common.hass.command import bridge_command
 from .coordinator import V2CChargerCoordinator, V2CConfigEntry
 from .entity import V2CEntity
-from .helpers import v2c_command
 
 PARALLEL_UPDATES = 1
 
@@ -74,10 +74,7 @@ class V2CFirmwareUpdate(V2CEntity, UpdateEntity):
             return cloud.latest_firmware
         return self.installed_version
 
-    @v2c_command
-    async def async_install(self, version: str | None, backup: bool, **kwargs: Any) -> None:
+    @bridge_command
+    async def async_install(self, /, version: str | None, backup: bool, **kwargs: Any) -> None:
         """Ask the charger, through the cloud, to install the latest firmware."""
-        coordinator = self.coordinator
-        await coordinator.async_cloud_command(
-            lambda: coordinator.cloud_client.trigger_update(coordinator.charger_id)
-        )
+        await self.coordinator.charger.trigger_update()

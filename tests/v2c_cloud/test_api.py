@@ -15,6 +15,7 @@ from custom_components.energy_bridges_common.client.errors import (
     RequestError,
 )
 from custom_components.v2c_cloud.api import (
+    ChargerSetting,
     InvalidCommandError,
     Source,
     V2CCloudClient,
@@ -103,14 +104,14 @@ async def test_read_supplements_are_cached(v2c_sim: V2CSim, firmware: list[str])
 async def test_write_validates_and_confirms(v2c_sim: V2CSim) -> None:
     async with aiohttp.ClientSession() as session:
         client = _lan(session, v2c_sim.address())
-        await client.write("Intensity", 20)
+        await client.write(ChargerSetting.INTENSITY, 20)
         assert (await client.realtime()).intensity == 20
         with pytest.raises(InvalidCommandError):
-            await client.write("Intensity", 40)
+            await client.write(ChargerSetting.INTENSITY, 40)
         with pytest.raises(InvalidCommandError):
             await client.write("FirmwareVersion", 1)
         with pytest.raises(InvalidCommandError):
-            await client.write("Intensity", "7;reboot")
+            await client.write(ChargerSetting.INTENSITY, "7;reboot")
         with pytest.raises(InvalidCommandError):
             await client.read("../etc/passwd")
     assert v2c_sim.charger().intensity == 20
@@ -118,12 +119,16 @@ async def test_write_validates_and_confirms(v2c_sim: V2CSim) -> None:
 
 
 def test_validate_write_bounds() -> None:
-    assert validate_write("Paused", True) == 1
-    assert validate_write("Intensity", 6.0) == 6
-    assert validate_write("VoltageInstallation", 450) == 450
-    for keyword, value in [("VoltageInstallation", 99), ("LogoLED", 101), ("Intensity", 5.5)]:
+    assert validate_write(ChargerSetting.PAUSED, True) == 1
+    assert validate_write(ChargerSetting.INTENSITY, 6.0) == 6
+    assert validate_write(ChargerSetting.INSTALLATION_VOLTAGE, 450) == 450
+    for setting, value in [
+        (ChargerSetting.INSTALLATION_VOLTAGE, 99),
+        (ChargerSetting.LOGO_LED, 101),
+        (ChargerSetting.INTENSITY, 5.5),
+    ]:
         with pytest.raises(InvalidCommandError):
-            validate_write(keyword, value)
+            validate_write(setting, value)
 
 
 def test_lan_base_url() -> None:
@@ -185,15 +190,15 @@ async def test_cloud_commands_reach_the_charger(v2c_sim: V2CSim) -> None:
     cid = charger.charger_id
     async with aiohttp.ClientSession() as session:
         client = V2CCloudClient(session, API_KEY, base_url=v2c_sim.cloud_url)
-        await client.write_keyword(cid, "Paused", 1)
+        await client.write_setting(cid, ChargerSetting.PAUSED, 1)
         assert charger.paused == 1
-        await client.write_keyword(cid, "Paused", 0)
+        await client.write_setting(cid, ChargerSetting.PAUSED, 0)
         assert charger.paused == 0
-        await client.write_keyword(cid, "Intensity", 10)
-        await client.write_keyword(cid, "MaxIntensity", 30)
+        await client.write_setting(cid, ChargerSetting.INTENSITY, 10)
+        await client.write_setting(cid, ChargerSetting.MAX_INTENSITY, 30)
         with pytest.raises(InvalidCommandError):
-            await client.write_keyword(cid, "Timer", 1)
-        await client.write_keyword(cid, "LogoLED", 0)
+            await client.write_setting(cid, ChargerSetting.TIMER, 1)
+        await client.write_setting(cid, ChargerSetting.LOGO_LED, 0)
         assert charger.logo_led == 0
         await client.set_rfid_reader(cid, False)
         await client.set_ocpp_enabled(cid, True)

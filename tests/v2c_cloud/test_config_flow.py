@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -19,11 +21,13 @@ from custom_components.v2c_cloud.const import (
     CONF_ACCOUNT_ID,
     CONF_CHARGER_HOSTS,
     CONF_COMMAND_RESERVE,
-    CONF_LAN_INTERVAL,
     DOMAIN,
+    LAN_INTERVAL,
 )
 
 from .conftest import API_KEY, V2CSim
+
+ROOT = Path(__file__).parents[2] / "custom_components" / "v2c_cloud"
 
 
 async def _start(hass: HomeAssistant) -> str:
@@ -181,13 +185,14 @@ async def test_options_flow(
     assert result["step_id"] == "init"
     # No field is named after a raw charger id: the charger is chosen by its device name.
     fields = [str(key) for key in result["data_schema"].schema]
-    assert fields == [CONF_LAN_INTERVAL, CONF_COMMAND_RESERVE, "charger"]
+    # The polling interval is the integration's own choice, not an option.
+    assert fields == [CONF_COMMAND_RESERVE, "charger"]
     options = result["data_schema"].schema["charger"].config["options"]
     assert options == [
         {"value": "V2C00001", "label": "Trydan 1"},
         {"value": "V2C00002", "label": "Trydan 2"},
     ]
-    base = {CONF_LAN_INTERVAL: 10, CONF_COMMAND_RESERVE: 200}
+    base = {CONF_COMMAND_RESERVE: 200}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**base, "charger": "V2C00001"}
     )
@@ -213,14 +218,13 @@ async def test_options_flow(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert init_integration.options == {
-        CONF_LAN_INTERVAL: 10,
         CONF_COMMAND_RESERVE: 200,
         CONF_CHARGER_HOSTS: {"V2C00001": v2c_sim.address(0)},
     }
     runtime = init_integration.runtime_data
     assert runtime.budget.reserve == 200
     assert runtime.chargers["V2C00001"].address_overridden
-    assert runtime.chargers["V2C00001"].update_interval.total_seconds() == 10
+    assert runtime.chargers["V2C00001"].update_interval == LAN_INTERVAL
     # Without a charger chosen the addresses stay; an empty address drops the override.
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], base)
@@ -239,22 +243,39 @@ async def test_options_refuse_non_finite_numbers(
     hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
 ) -> None:
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
-    # nan passes the selector's range check (every comparison is false): refused here.
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_LAN_INTERVAL: math.nan, CONF_COMMAND_RESERVE: math.nan}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {
-        CONF_LAN_INTERVAL: "not_a_number",
-        CONF_COMMAND_RESERVE: "not_a_number",
-    }
-    # Infinities are out of the selector's range: the form refuses them itself.
-    for bad in (math.inf, -math.inf):
-        with pytest.raises(InvalidData):
+    # nan passes Home Assistant's own number selector (every comparison is false); the
+    # form refuses it, and inf, with its translated error ("not_a_number").
+    for bad in (math.nan, math.inf, -math.inf, 155.5):
+        with pytest.raises(InvalidData) as err:
             await hass.config_entries.options.async_configure(
-                result["flow_id"], {CONF_LAN_INTERVAL: bad, CONF_COMMAND_RESERVE: 150}
+                result["flow_id"], {CONF_COMMAND_RESERVE: bad}
             )
+        assert err.value.schema_errors == {CONF_COMMAND_RESERVE: "not_a_number"}
+    english = json.loads((ROOT / "translations" / "en.json").read_text())
+    assert english["options"]["error"]["not_a_number"]
     assert init_integration.options == {}
+
+
+async def test_options_of_an_older_version_still_load(
+    hass: HomeAssistant, v2c_sim: V2CSim, config_entry: MockConfigEntry
+) -> None:
+    config_entry.add_to_hass(hass)
+    # Older versions stored a LAN scan interval: it is ignored, then dropped on the next save.
+    hass.config_entries.async_update_entry(
+        config_entry, options={"lan_scan_interval": 60, CONF_COMMAND_RESERVE: 200}
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    charger = config_entry.runtime_data.chargers["V2C00001"]
+    assert charger.update_interval == LAN_INTERVAL
+    assert config_entry.runtime_data.budget.reserve == 200
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_COMMAND_RESERVE: 200}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "lan_scan_interval" not in config_entry.options
 
 
 @pytest.mark.parametrize("cloud_only", [{2}])
@@ -264,7 +285,7 @@ async def test_options_show_a_4g_charger_has_no_address(
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150, "charger": "V2C00002"},
+        {CONF_COMMAND_RESERVE: 150, "charger": "V2C00002"},
     )
     assert result["description_placeholders"] == {"name": "Trydan 2", "address": "-"}
 
@@ -279,7 +300,7 @@ async def test_loopback_refused_without_the_switch(
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150, "charger": "V2C00001"},
+        {CONF_COMMAND_RESERVE: 150, "charger": "V2C00001"},
     )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"host": "127.0.0.1:80"}

@@ -25,7 +25,6 @@ from custom_components.v2c_cloud.const import (
     CONF_CHARGER,
     CONF_CHARGER_HOSTS,
     CONF_COMMAND_RESERVE,
-    CONF_LAN_INTERVAL,
     DOMAIN,
     cloud_base_url,
 )
@@ -61,7 +60,7 @@ async def test_a_stored_charger_address_off_the_lan_is_refused_with_a_repair(
     result = await hass.config_entries.options.async_init(config_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150, CONF_CHARGER: "V2C00001"},
+        {CONF_COMMAND_RESERVE: 150, CONF_CHARGER: "V2C00001"},
     )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_HOST: v2c_sim.address(0)}
@@ -97,7 +96,7 @@ async def test_the_options_store_the_canonical_address(
     hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
 ) -> None:
     port = v2c_sim.address(0).rsplit(":", 1)[1]
-    base = {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150}
+    base = {CONF_COMMAND_RESERVE: 150}
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**base, CONF_CHARGER: "V2C00001"}

@@ -230,7 +230,7 @@ async def test_cloud_failures_are_translated(
 async def test_lan_only_action_on_a_4g_charger(
     hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
 ) -> None:
-    init_integration.runtime_data.chargers["V2C00002"].lan = None
+    init_integration.runtime_data.chargers["V2C00002"].charger.lan = None
     with pytest.raises(HomeAssistantError) as err:
         await _call(
             hass,

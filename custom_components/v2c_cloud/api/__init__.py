@@ -1,7 +1,8 @@
 """The V2C Trydan protocol: the cloud API and the charger's LAN API (no Home Assistant)."""
 
+from .charger import Charger
 from .cloud import V2CCloudClient
-from .const import CLOUD_BASE_URL, WRITABLE_KEYWORDS, Language, PvChargeMode
+from .const import CLOUD_BASE_URL, WRITABLE_SETTINGS, ChargerSetting, Language, PvChargeMode
 from .lan import (
     InvalidCommandError,
     V2CLocalClient,
@@ -13,7 +14,9 @@ from .models import CloudState, Pairing, Realtime, Source
 
 __all__ = [
     "CLOUD_BASE_URL",
-    "WRITABLE_KEYWORDS",
+    "WRITABLE_SETTINGS",
+    "Charger",
+    "ChargerSetting",
     "CloudState",
     "InvalidCommandError",
     "Language",

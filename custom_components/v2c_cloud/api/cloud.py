@@ -19,6 +19,7 @@ from .const import (
     LANGUAGES,
     PV_CHARGE_MODES,
     TIMER_IDS,
+    ChargerSetting,
     Language,
     PvChargeMode,
 )
@@ -37,15 +38,17 @@ _LOGGER = logging.getLogger(__name__)
 
 type Params = Mapping[str, str | int | float]
 
-# LAN keywords the cloud can also write, for commands when the LAN is away.
-CLOUD_WRITE_PATHS: dict[str, str] = {
-    "Locked": "/device/locked",
-    "Dynamic": "/device/dynamic",
-    "Intensity": "/device/intensity",
-    "MinIntensity": "/device/min_car_int",
-    "MaxIntensity": "/device/max_car_int",
+# Settings the cloud can also write, for commands when the LAN is away.
+CLOUD_WRITE_PATHS: dict[ChargerSetting, str] = {
+    ChargerSetting.LOCKED: "/device/locked",
+    ChargerSetting.DYNAMIC: "/device/dynamic",
+    ChargerSetting.INTENSITY: "/device/intensity",
+    ChargerSetting.MIN_INTENSITY: "/device/min_car_int",
+    ChargerSetting.MAX_INTENSITY: "/device/max_car_int",
 }
-CLOUD_WRITABLE_KEYWORDS: frozenset[str] = frozenset({*CLOUD_WRITE_PATHS, "Paused", "LogoLED"})
+CLOUD_WRITABLE_SETTINGS: frozenset[ChargerSetting] = frozenset(
+    {*CLOUD_WRITE_PATHS, ChargerSetting.PAUSED, ChargerSetting.LOGO_LED}
+)
 
 
 def _choice(table: Mapping[int, str], what: str, value: Any) -> int:
@@ -325,18 +328,18 @@ class V2CCloudClient:
             {"deviceId": charger_id, "name": name, "updateAt": updated_at},
         )
 
-    async def write_keyword(self, charger_id: str, keyword: str, value: int) -> None:
-        """Write one of the LAN keywords the cloud also accepts (the LAN being away)."""
-        checked = validate_write(keyword, value)
-        if keyword == "Paused":
+    async def write_setting(self, charger_id: str, setting: ChargerSetting, value: int) -> None:
+        """Write one of the LAN settings the cloud also accepts (the LAN being away)."""
+        checked = validate_write(setting, value)
+        if setting is ChargerSetting.PAUSED:
             await (self.pause_charge if checked else self.start_charge)(charger_id)
             return
-        if keyword == "LogoLED":
+        if setting is ChargerSetting.LOGO_LED:
             # The cloud switches the logo on or off; it knows no brightness.
             await self.set_logo_led(charger_id, checked > 0)
             return
-        if (path := CLOUD_WRITE_PATHS.get(keyword)) is None:
-            raise InvalidCommandError(keyword, value, "the cloud cannot write it")
+        if (path := CLOUD_WRITE_PATHS.get(setting)) is None:
+            raise InvalidCommandError(setting, value, "the cloud cannot write it")
         await self.set_value(path, charger_id, checked)
 
     async def set_rfid_reader(self, charger_id: str, enabled: bool) -> None:

@@ -7,7 +7,7 @@ each, so a correction is a one-line change and never a new code path.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Final
 
 CLOUD_BASE_URL: Final = "https://v2c.cloud/kong/v2c_service"
@@ -16,29 +16,48 @@ CLOUD_BASE_URL: Final = "https://v2c.cloud/kong/v2c_service"
 CLOUD_DAILY_QUOTA: Final = 1000
 
 
+class ChargerSetting(StrEnum):
+    """A setting the charger takes on its LAN ``/write/``; the value is the LAN keyword."""
+
+    PAUSED = "Paused"
+    LOCKED = "Locked"
+    TIMER = "Timer"
+    DYNAMIC = "Dynamic"
+    PAUSE_DYNAMIC = "PauseDynamic"
+    INTENSITY = "Intensity"
+    MIN_INTENSITY = "MinIntensity"
+    MAX_INTENSITY = "MaxIntensity"
+    LIGHT_LED = "LightLED"
+    LOGO_LED = "LogoLED"
+    CHARGE_MODE = "ChargeMode"
+    DYNAMIC_POWER_MODE = "DynamicPowerMode"
+    CONTRACTED_POWER = "ContractedPower"
+    INSTALLATION_VOLTAGE = "VoltageInstallation"
+
+
 @dataclass(frozen=True, slots=True)
 class Writable:
-    """A keyword the charger accepts on ``/write/`` and the values it takes."""
+    """The values a setting takes."""
 
     minimum: int
     maximum: int
 
 
-WRITABLE_KEYWORDS: Final[dict[str, Writable]] = {
-    "Paused": Writable(0, 1),
-    "Locked": Writable(0, 1),
-    "Timer": Writable(0, 1),
-    "Dynamic": Writable(0, 1),
-    "PauseDynamic": Writable(0, 1),
-    "Intensity": Writable(6, 32),
-    "MinIntensity": Writable(6, 32),
-    "MaxIntensity": Writable(6, 32),
-    "LightLED": Writable(0, 100),
-    "LogoLED": Writable(0, 100),
-    "ChargeMode": Writable(0, 2),
-    "DynamicPowerMode": Writable(0, 5),
-    "ContractedPower": Writable(0, 100_000),
-    "VoltageInstallation": Writable(100, 450),
+WRITABLE_SETTINGS: Final[dict[ChargerSetting, Writable]] = {
+    ChargerSetting.PAUSED: Writable(0, 1),
+    ChargerSetting.LOCKED: Writable(0, 1),
+    ChargerSetting.TIMER: Writable(0, 1),
+    ChargerSetting.DYNAMIC: Writable(0, 1),
+    ChargerSetting.PAUSE_DYNAMIC: Writable(0, 1),
+    ChargerSetting.INTENSITY: Writable(6, 32),
+    ChargerSetting.MIN_INTENSITY: Writable(6, 32),
+    ChargerSetting.MAX_INTENSITY: Writable(6, 32),
+    ChargerSetting.LIGHT_LED: Writable(0, 100),
+    ChargerSetting.LOGO_LED: Writable(0, 100),
+    ChargerSetting.CHARGE_MODE: Writable(0, 2),
+    ChargerSetting.DYNAMIC_POWER_MODE: Writable(0, 5),
+    ChargerSetting.CONTRACTED_POWER: Writable(0, 100_000),
+    ChargerSetting.INSTALLATION_VOLTAGE: Writable(100, 450),
 }
 
 READ_FALLBACK_KEYWORDS: Final = ("LightLED", "LogoLED", "ChargeMode")

@@ -12,7 +12,7 @@ import aiohttp
 
 from ...energy_bridges_common.client.errors import BridgeApiError, RequestError
 from ...energy_bridges_common.client.http import NO_RETRY, HttpClient, decode_json_lenient
-from .const import READ_FALLBACK_KEYWORDS, WRITABLE_KEYWORDS
+from .const import READ_FALLBACK_KEYWORDS, WRITABLE_SETTINGS, ChargerSetting
 from .models import LAN_FIELD_FOR_KEYWORD, Realtime, lan_value, parse_realtime
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,11 +42,12 @@ class WriteRefusedError(BridgeApiError):
         self.value = value
 
 
-def validate_write(keyword: str, value: Any) -> int:
+def validate_write(setting: ChargerSetting, value: Any) -> int:
     """Return the value to write, or raise ``InvalidCommandError``."""
-    spec = WRITABLE_KEYWORDS.get(keyword)
+    spec = WRITABLE_SETTINGS.get(setting)
     if spec is None:
-        raise InvalidCommandError(keyword, value, "not a writable keyword")
+        raise InvalidCommandError(setting, value, "not a writable keyword")
+    keyword = str(setting)
     if isinstance(value, bool):
         value = int(value)
     if isinstance(value, float) and value.is_integer():
@@ -156,9 +157,10 @@ class V2CLocalClient:
             self._supplements[keyword] = _Supplement(value, self._clock())
         return value
 
-    async def write(self, keyword: str, value: Any) -> None:
-        """Write a keyword; only the writable ones, only values in range."""
-        checked = validate_write(keyword, value)
+    async def write(self, setting: ChargerSetting, value: Any) -> None:
+        """Write a setting; only values in its range."""
+        checked = validate_write(setting, value)
+        keyword = str(setting)
         path = f"/write/{quote(keyword, safe='')}={quote(str(checked), safe='')}"
         response = await self.http.request("GET", path)
         answer = response.text.strip()
