@@ -12,13 +12,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import ChargerSnapshot, V2CConfigEntry
-from .entity import V2CEntity, realtime_value
+from .entity import V2CEntity, V2CEntityDescription, charger_entities, realtime_value
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class V2CBinarySensorEntityDescription(BinarySensorEntityDescription):
+class V2CBinarySensorEntityDescription(BinarySensorEntityDescription, V2CEntityDescription):
     """A charger binary sensor."""
 
     value_fn: Callable[[ChargerSnapshot], bool | None]
@@ -29,13 +29,13 @@ BINARY_SENSORS: tuple[V2CBinarySensorEntityDescription, ...] = (
         key="car_connected",
         translation_key="car_connected",
         device_class=BinarySensorDeviceClass.PLUG,
-        value_fn=realtime_value(lambda r: None if r.charge_state is None else r.charge_state > 0),
+        value_fn=realtime_value(lambda r: r.car_connected),
     ),
     V2CBinarySensorEntityDescription(
         key="charging",
         translation_key="charging",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-        value_fn=realtime_value(lambda r: None if r.charge_state is None else r.charge_state == 2),
+        value_fn=realtime_value(lambda r: r.charging),
     ),
     V2CBinarySensorEntityDescription(
         key="cloud_connection",
@@ -54,9 +54,7 @@ async def async_setup_entry(
 ) -> None:
     """Add every charger's binary sensors."""
     async_add_entities(
-        V2CBinarySensor(coordinator, description)
-        for coordinator in entry.runtime_data.chargers.values()
-        for description in BINARY_SENSORS
+        charger_entities(hass, entry, "binary_sensor", BINARY_SENSORS, V2CBinarySensor)
     )
 
 

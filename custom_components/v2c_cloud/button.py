@@ -14,13 +14,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..energy_bridges_common.hass.command import bridge_command
 from .api import Charger
 from .coordinator import V2CConfigEntry
-from .entity import V2CEntity
+from .entity import V2CEntity, V2CEntityDescription, charger_entities
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class V2CButtonEntityDescription(ButtonEntityDescription):
+class V2CButtonEntityDescription(ButtonEntityDescription, V2CEntityDescription):
     """A charger button."""
 
     press_fn: Callable[[Charger], Awaitable[None]]
@@ -42,11 +42,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add every charger's buttons."""
-    async_add_entities(
-        V2CButton(coordinator, description)
-        for coordinator in entry.runtime_data.chargers.values()
-        for description in BUTTONS
-    )
+    async_add_entities(charger_entities(hass, entry, "button", BUTTONS, V2CButton))
 
 
 class V2CButton(V2CEntity, ButtonEntity):

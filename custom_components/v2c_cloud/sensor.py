@@ -27,7 +27,7 @@ from ..energy_bridges_common.hass.entity import (
     BudgetSensor,
     SensorValue,
 )
-from .api.const import CHARGE_STATES, SIGNAL_QUALITY, SLAVE_ERRORS
+from .api.const import CHARGE_STATE_NAMES, SIGNAL_QUALITY, SLAVE_ERROR_NAMES
 from .coordinator import ChargerSnapshot, V2CConfigEntry
 from .entity import (
     V2CEntity,
@@ -39,27 +39,6 @@ from .entity import (
 )
 
 PARALLEL_UPDATES = 0
-
-FAULT = "fault"
-UNKNOWN_ERROR = "other_error"
-
-
-def _charge_state(snapshot: ChargerSnapshot) -> str | None:
-    state = realtime_value(lambda r: r.charge_state)(snapshot)
-    if state is None:
-        return None
-    # Fault numbering differs by firmware: anything beyond the table is a fault.
-    return CHARGE_STATES.get(state, FAULT)
-
-
-def _slave_error(snapshot: ChargerSnapshot) -> str | None:
-    code = realtime_value(lambda r: r.slave_error)(snapshot)
-    return None if code is None else SLAVE_ERRORS.get(code, UNKNOWN_ERROR)
-
-
-def _signal(snapshot: ChargerSnapshot) -> str | None:
-    level = realtime_value(lambda r: r.signal_status)(snapshot)
-    return None if level is None else SIGNAL_QUALITY.get(level)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,8 +53,8 @@ SENSORS: tuple[V2CSensorEntityDescription, ...] = (
         key="charge_state",
         translation_key="charge_state",
         device_class=SensorDeviceClass.ENUM,
-        options=[*CHARGE_STATES.values(), FAULT],
-        value_fn=_charge_state,
+        options=list(CHARGE_STATE_NAMES),
+        value_fn=realtime_value(lambda r: r.charge_state_name),
     ),
     V2CSensorEntityDescription(
         key="charge_power",
@@ -144,9 +123,9 @@ SENSORS: tuple[V2CSensorEntityDescription, ...] = (
         key="meter_error",
         translation_key="meter_error",
         device_class=SensorDeviceClass.ENUM,
-        options=[*SLAVE_ERRORS.values(), UNKNOWN_ERROR],
+        options=list(SLAVE_ERROR_NAMES),
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_slave_error,
+        value_fn=realtime_value(lambda r: r.meter_error_name),
     ),
     V2CSensorEntityDescription(
         key="charger_id",
@@ -177,7 +156,7 @@ SENSORS: tuple[V2CSensorEntityDescription, ...] = (
         options=list(SIGNAL_QUALITY.values()),
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=_signal,
+        value_fn=realtime_value(lambda r: r.signal_quality),
     ),
     V2CSensorEntityDescription(
         key="data_source",

@@ -86,6 +86,10 @@ DYNAMIC_POWER_MODES: Final[dict[int, str]] = {
 
 CHARGE_MODES: Final[dict[int, str]] = {0: "single_phase", 1: "three_phase", 2: "mixed"}
 
+FAULT: Final = "fault"
+"""The charge state of a fault numbered beyond ``CHARGE_STATES``."""
+CHARGE_STATE_NAMES: Final = (*CHARGE_STATES.values(), FAULT)
+
 SLAVE_ERRORS: Final[dict[int, str]] = {
     0: "no_error",
     1: "communication",
@@ -99,6 +103,10 @@ SLAVE_ERRORS: Final[dict[int, str]] = {
     9: "no_response",
     10: "clamp_not_connected",
 }
+
+OTHER_ERROR: Final = "other_error"
+"""The meter error of a code beyond ``SLAVE_ERRORS``."""
+SLAVE_ERROR_NAMES: Final = (*SLAVE_ERRORS.values(), OTHER_ERROR)
 
 INSTALLATION_TYPES: Final[dict[int, str]] = {
     0: "single_phase",

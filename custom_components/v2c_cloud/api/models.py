@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from ...energy_bridges_common.client.errors import InvalidResponseError
 from ...energy_bridges_common.client.parse import as_bool, as_float, as_int, as_str
+from .const import CHARGE_STATES, FAULT, OTHER_ERROR, SIGNAL_QUALITY, SLAVE_ERRORS
 
 
 class Source(StrEnum):
@@ -83,6 +84,35 @@ class Realtime:
     def with_values(self, **values: Any) -> Realtime:
         """Return a copy with some values replaced (read-backs, ``/read/`` supplements)."""
         return replace(self, **values)
+
+    @property
+    def charge_state_name(self) -> str | None:
+        """Return the charge state by name (fault numbering differs by firmware: "fault")."""
+        if self.charge_state is None:
+            return None
+        return CHARGE_STATES.get(self.charge_state, FAULT)
+
+    @property
+    def car_connected(self) -> bool | None:
+        """Return whether a car is plugged in (every state but "disconnected")."""
+        return None if self.charge_state is None else self.charge_state > 0
+
+    @property
+    def charging(self) -> bool | None:
+        """Return whether the car is charging."""
+        return None if self.charge_state is None else self.charge_state == 2
+
+    @property
+    def meter_error_name(self) -> str | None:
+        """Return the meter (slave device) error by name."""
+        if self.slave_error is None:
+            return None
+        return SLAVE_ERRORS.get(self.slave_error, OTHER_ERROR)
+
+    @property
+    def signal_quality(self) -> str | None:
+        """Return the Wi-Fi signal by name."""
+        return None if self.signal_status is None else SIGNAL_QUALITY.get(self.signal_status)
 
 
 # LAN RealTimeData key -> (field, parser). Missing keys stay None: firmware differs.
