@@ -13,8 +13,10 @@ from custom_components.energy_bridges_common.client.errors import (
     InvalidResponseError,
     RateLimitedError,
     RequestError,
+    UnreachableError,
 )
 from custom_components.v2c_cloud.api import (
+    Charger,
     ChargerSetting,
     InvalidCommandError,
     Source,
@@ -264,3 +266,36 @@ def test_parsers_are_lenient() -> None:
     assert reported.realtime.charge_power is None
     assert reported.realtime.ssid is None
     assert reported.rfid_reader is True
+
+
+async def test_the_charger_writes_on_the_lan_first_then_through_the_cloud(
+    v2c_sim: V2CSim,
+) -> None:
+    charger = v2c_sim.charger()
+    async with aiohttp.ClientSession() as session:
+        cloud = V2CCloudClient(session, API_KEY, base_url=v2c_sim.cloud_url)
+        device = Charger(charger.charger_id, cloud, _lan(session, v2c_sim.address()))
+        assert await device.write(ChargerSetting.INTENSITY, 20) is Source.LAN
+        assert (charger.intensity, device.lan_away) == (20, False)
+        assert v2c_sim.cloud_calls() == 0
+        # The LAN drops the connection: the cloud takes what it knows.
+        v2c_sim.app().faults.inject("reset", route="/write/")
+        assert await device.write(ChargerSetting.INTENSITY, 12) is Source.CLOUD
+        assert (charger.intensity, device.lan_away) == (12, True)
+        assert v2c_sim.cloud_calls("/device/intensity") == 1
+        # A setting only the LAN takes: the LAN's error, nothing sent to the cloud.
+        timer = charger.timer
+        with pytest.raises(UnreachableError):
+            await device.write(ChargerSetting.TIMER, 1 - timer)
+        assert charger.timer == timer
+        assert v2c_sim.cloud_calls() == 1
+        # A value the charger does not take is refused before anything is sent.
+        with pytest.raises(InvalidCommandError):
+            await device.write(ChargerSetting.INTENSITY, 33)
+        assert charger.intensity == 12
+        # A 4G-only charger: the cloud, or a clear error for a LAN-only setting.
+        four_g = Charger(charger.charger_id, cloud)
+        assert await four_g.write(ChargerSetting.LOCKED, 1) is Source.CLOUD
+        assert charger.locked == 1
+        with pytest.raises(UnreachableError):
+            await four_g.write(ChargerSetting.PAUSE_DYNAMIC, 1)

@@ -234,3 +234,20 @@ async def test_out_of_range_number_is_refused(
     with pytest.raises(ServiceValidationError):
         await _number(hass, "number.trydan_1_charging_current", 40)
     assert v2c_sim.charger().intensity == 16
+
+
+async def test_a_lan_write_is_read_back_once_a_cloud_fallback_is_not(
+    hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
+) -> None:
+    charger = v2c_sim.charger()
+    reads = v2c_sim.lan_calls(0, "/RealTimeData")
+    await _number(hass, "number.trydan_1_charging_current", 10)
+    assert v2c_sim.lan_calls(0, "/RealTimeData") == reads + 1
+    assert hass.states.get("number.trydan_1_charging_current").state == str(charger.intensity)
+    # The LAN drops the write: the cloud takes it, and the LAN is not asked again at once.
+    v2c_sim.app().faults.inject("reset", route="/write/")
+    await _number(hass, "number.trydan_1_charging_current", 14)
+    assert charger.intensity == 14
+    assert v2c_sim.cloud_calls("/device/intensity") == 1
+    assert v2c_sim.lan_calls(0, "/RealTimeData") == reads + 1
+    assert hass.states.get("number.trydan_1_charging_current").state == "14"
