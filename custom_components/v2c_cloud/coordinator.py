@@ -58,7 +58,6 @@ class ChargerSnapshot:
     cloud: CloudState | None
     lan_updated: datetime | None
     cloud_updated: datetime | None
-    lan_error: str | None
 
     @property
     def source(self) -> Source | None:
@@ -100,10 +99,6 @@ class PairingRegistry:
     def charger_ids(self) -> list[str]:
         """Return the chargers' ids."""
         return [p.charger_id for p in self.pairings]
-
-    def get(self, charger_id: str) -> Pairing | None:
-        """Return a charger's pairing."""
-        return next((p for p in self.pairings if p.charger_id == charger_id), None)
 
     async def async_load(self) -> bool:
         """Load the stored pairings; return whether there were some."""
@@ -217,7 +212,6 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
             cloud=self._cloud,
             lan_updated=self._lan_updated,
             cloud_updated=self._cloud_updated,
-            lan_error=self._lan_error,
         )
 
     async def _async_fetch(self) -> ChargerSnapshot:

@@ -81,22 +81,14 @@ def test_translations_are_complete() -> None:
 
 def test_unknown_codes_have_a_state() -> None:
     from custom_components.v2c_cloud.api import Realtime, Source
-    from custom_components.v2c_cloud.coordinator import ChargerSnapshot
-    from custom_components.v2c_cloud.sensor import SENSORS
 
-    snapshot = ChargerSnapshot(
-        charger_id="X",
-        realtime=Realtime(source=Source.LAN, charge_state=9, slave_error=77, signal_status=3),
-        sources={},
-        cloud=None,
-        lan_updated=None,
-        cloud_updated=None,
-        lan_error=None,
+    realtime = Realtime(source=Source.LAN, charge_state=9, slave_error=77, signal_status=3)
+    assert realtime.charge_state_name == "fault"
+    assert realtime.meter_error_name == "other_error"
+    assert realtime.signal_quality == "excellent"
+    empty = Realtime(source=Source.LAN)
+    assert (empty.charge_state_name, empty.meter_error_name, empty.signal_quality) == (
+        None,
+        None,
+        None,
     )
-    values = {d.key: d.value_fn(snapshot) for d in SENSORS}
-    assert values["charge_state"] == "fault"
-    assert values["meter_error"] == "other_error"
-    assert values["wifi_signal"] == "excellent"
-    empty = ChargerSnapshot("X", None, {}, None, None, None, None)
-    assert {d.key: d.value_fn(empty) for d in SENSORS}["charge_state"] is None
-    assert {d.key: d.value_fn(empty) for d in SENSORS}["meter_error"] is None

@@ -2,7 +2,7 @@
 
 from .charger import Charger
 from .cloud import V2CCloudClient
-from .const import CLOUD_BASE_URL, WRITABLE_SETTINGS, ChargerSetting, Language, PvChargeMode
+from .const import CLOUD_BASE_URL, ChargerSetting, Language, PvChargeMode
 from .lan import (
     InvalidCommandError,
     V2CLocalClient,
@@ -14,7 +14,6 @@ from .models import CloudState, Pairing, Realtime, Source
 
 __all__ = [
     "CLOUD_BASE_URL",
-    "WRITABLE_SETTINGS",
     "Charger",
     "ChargerSetting",
     "CloudState",

@@ -11,7 +11,6 @@ import aiohttp
 
 from ...energy_bridges_common.client.errors import AuthenticationError, InvalidResponseError
 from ...energy_bridges_common.client.http import NO_RETRY, HttpClient, HttpResponse, RateLimitInfo
-from ...energy_bridges_common.client.parse import as_bool
 from ...energy_bridges_common.client.redact import Redactor
 from .const import (
     CLOUD_BASE_URL,
@@ -164,10 +163,6 @@ class V2CCloudClient:
     async def version(self, charger_id: str) -> VersionInfo:
         """Return the firmware and model."""
         return parse_version(await self._call("GET", "/version", {"deviceId": charger_id}))
-
-    async def connected(self, charger_id: str) -> bool | None:
-        """Return whether the charger is connected to the cloud."""
-        return as_bool(await self._call("GET", "/device/connected", {"deviceId": charger_id}))
 
     async def rfid_cards(self, charger_id: str) -> Any:
         """Return the registered RFID cards."""

@@ -13,8 +13,6 @@ from typing import Final
 CLOUD_BASE_URL: Final = "https://v2c.cloud/kong/v2c_service"
 """The production V2C Cloud API (overridable for the simulator, never by users)."""
 
-CLOUD_DAILY_QUOTA: Final = 1000
-
 
 class ChargerSetting(StrEnum):
     """A setting the charger takes on its LAN ``/write/``; the value is the LAN keyword."""
