@@ -25,6 +25,7 @@ from .coordinator import (
     create_client,
 )
 from .entity import gateway_device
+from .helpers import StorageWatch, command_target
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -80,7 +81,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> b
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **gateway_device(gateway.data, client.base_url)
     )
-    entry.runtime_data = EnphaseRuntimeData(client, poller, gateway, meters, device.id)
+    entry.runtime_data = EnphaseRuntimeData(
+        client,
+        poller,
+        gateway,
+        meters,
+        device.id,
+        command_target(hass, entry),
+        StorageWatch(hass, entry),
+    )
     gateway.start_token_checks()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

@@ -12,14 +12,13 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.errors import BridgeApiError
+from ..energy_bridges_common.hass.command import CommandTarget
 from ..energy_bridges_common.hass.coordinator import BridgeCoordinator
-from .api import EnphaseGateway, GatewayData, GatewayPoller, MeterData, StorageMode
-from .api.client import check_storage_settings
-from .api.models import DryContact
+from .api import EnphaseGateway, GatewayData, GatewayPoller, MeterData
 from .const import (
     CONF_MANUAL_TOKEN,
     DOMAIN,
@@ -30,10 +29,10 @@ from .const import (
     OPTION_DISABLE_KEEP_ALIVE,
     SCAN_INTERVAL,
     SLOW_STALE_AFTER,
-    STORAGE_RECHECK_DELAY,
     TOKEN_CHECK_INTERVAL,
     cloud_urls,
 )
+from .helpers import StorageWatch
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,6 +49,8 @@ class EnphaseRuntimeData:
     meters: MeterCoordinator | None
     device_id: str
     """The gateway's device registry id (its batteries and inverters hang below it)."""
+    command_target: CommandTarget
+    storage_watch: StorageWatch
 
 
 def create_client(hass: HomeAssistant, entry: ConfigEntry) -> EnphaseGateway:
@@ -87,7 +88,6 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
         self.poller = poller
         self.client = poller.gateway
         self._unsub_token: CALLBACK_TYPE | None = None
-        self._unsub_recheck: CALLBACK_TYPE | None = None
 
     async def _async_fetch(self) -> GatewayData:
         data = await self.poller.read()
@@ -109,104 +109,10 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
 
     @callback
     def async_apply(self, **changes: Any) -> None:
-        """Show new values (a write's read-back, live CT power) without a heavy poll."""
+        """Show a write's read-back without a heavy poll."""
         # Not async_set_updated_data: that would push the next poll back each time.
         self.data = replace(self.data, **changes)
         self.async_update_listeners()
-
-    async def async_write_storage(
-        self,
-        *,
-        mode: StorageMode | None = None,
-        reserve: float | None = None,
-        charge_from_grid: bool | None = None,
-    ) -> bool:
-        """Write the storage settings in one verified write, then watch that they stay.
-
-        Return whether the write turned the cloud's optimised schedules off (the gateway
-        ignores storage settings while they are on).
-        """
-        settings, schedules_off = await self.client.set_storage_settings(
-            mode=mode, reserve=reserve, charge_from_grid=charge_from_grid
-        )
-        self.poller.remember("storage", settings)
-        self.async_apply(storage=settings)
-        self.schedule_storage_recheck(mode=mode, reserve=reserve, charge_from_grid=charge_from_grid)
-        return schedules_off
-
-    async def async_set_grid(self, on_grid: bool) -> None:
-        """Connect to or disconnect from the grid (verified)."""
-        relay = await self.client.set_grid_relay(on_grid)
-        if self.poller.capabilities.relay:
-            self.poller.remember("relay", relay)
-            self.async_apply(relay=relay)
-        else:
-            # The state lives in the inventory: read it again with the live data.
-            await self.async_refresh()
-
-    async def async_set_dry_contact(self, contact_id: str, closed: bool) -> None:
-        """Close or open a dry contact (verified)."""
-        contact = await self.client.set_dry_contact(contact_id, closed)
-        self._apply_contact(replace(self.data.dry_contacts[contact_id], closed=contact.closed))
-
-    async def async_update_dry_contact(self, contact_id: str, **changes: Any) -> None:
-        """Change a dry contact's settings (the whole settings are posted, then verified)."""
-        self._apply_contact(await self.client.update_dry_contact_settings(contact_id, **changes))
-
-    def _apply_contact(self, contact: DryContact) -> None:
-        contacts = {**self.data.dry_contacts, contact.id: contact}
-        self.poller.remember("dry_contacts", contacts)
-        self.async_apply(dry_contacts=contacts)
-
-    async def async_set_generator_mode(self, mode: str) -> None:
-        """Set the generator mode (verified)."""
-        generator = await self.client.set_generator_mode(mode)
-        self.poller.remember("generator", generator)
-        self.async_apply(generator=generator)
-
-    def schedule_storage_recheck(
-        self,
-        *,
-        mode: StorageMode | None,
-        reserve: float | None,
-        charge_from_grid: bool | None,
-    ) -> None:
-        """Read the storage settings again later: the cloud may have put them back."""
-        if self._unsub_recheck is not None:
-            self._unsub_recheck()
-
-        async def recheck(_now: datetime) -> None:
-            self._unsub_recheck = None
-            issue_id = f"storage_settings_reverted_{self.config_entry.entry_id}"
-            try:
-                settings = await self.client.get_storage_settings()
-            except BridgeApiError as err:
-                self.logger.debug("Could not re-check the storage settings: %s", err)
-                return
-            self.poller.remember("storage", settings)
-            self.async_apply(storage=settings)
-            try:
-                check_storage_settings(
-                    settings, mode=mode, reserve=reserve, charge_from_grid=charge_from_grid
-                )
-            except BridgeApiError:
-                self.logger.warning(
-                    "The storage settings written to %s were put back (by the Enphase cloud)",
-                    self.client.host,
-                )
-                ir.async_create_issue(
-                    self.hass,
-                    DOMAIN,
-                    issue_id,
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.WARNING,
-                    translation_key="storage_settings_reverted",
-                    translation_placeholders={"title": self.config_entry.title},
-                )
-            else:
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-
-        self._unsub_recheck = async_call_later(self.hass, STORAGE_RECHECK_DELAY, recheck)
 
     # -- the token --------------------------------------------------------------------------
 
@@ -260,11 +166,10 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
             self.logger.debug("Renewed the gateway token")
 
     async def async_shutdown(self) -> None:
-        """Stop the timers."""
-        for unsub in (self._unsub_token, self._unsub_recheck):
-            if unsub is not None:
-                unsub()
-        self._unsub_token = self._unsub_recheck = None
+        """Stop the token checks."""
+        if self._unsub_token is not None:
+            self._unsub_token()
+            self._unsub_token = None
         await super().async_shutdown()
 
 

@@ -7,9 +7,10 @@ from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..energy_bridges_common.hass.entity import BridgeEntity
-from .coordinator import EnphaseConfigEntry, GatewayCoordinator
-from .entity import gateway_command, gateway_device
+from ..energy_bridges_common.hass.command import bridge_command
+from .coordinator import EnphaseConfigEntry
+from .entity import EnphaseEntity, gateway_device
+from .helpers import write_storage
 
 PARALLEL_UPDATES = 1
 
@@ -24,7 +25,7 @@ BATTERY_RESERVE = NumberEntityDescription(
 )
 
 
-class BatteryReserveNumber(BridgeEntity[GatewayCoordinator], NumberEntity):
+class BatteryReserveNumber(EnphaseEntity, NumberEntity):
     """The share of the batteries kept for a grid outage."""
 
     @property
@@ -33,10 +34,10 @@ class BatteryReserveNumber(BridgeEntity[GatewayCoordinator], NumberEntity):
         storage = self.coordinator.data.storage
         return None if storage is None else storage.reserve
 
-    @gateway_command
+    @bridge_command
     async def async_set_native_value(self, value: float) -> None:
         """Write the reserve (verified by reading back)."""
-        await self.coordinator.async_write_storage(reserve=value)
+        await write_storage(self.coordinator.config_entry.runtime_data, reserve=value)
 
 
 async def async_setup_entry(

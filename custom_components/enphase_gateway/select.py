@@ -10,10 +10,11 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..energy_bridges_common.hass.entity import BridgeEntity
-from .api import GENERATOR_MODES, GatewayData, StorageMode
-from .coordinator import EnphaseConfigEntry, GatewayCoordinator
-from .entity import controller_device, gateway_command, gateway_device
+from ..energy_bridges_common.hass.command import bridge_command
+from .api import GatewayData, GeneratorMode, StorageMode
+from .coordinator import EnphaseConfigEntry, EnphaseRuntimeData
+from .entity import EnphaseEntity, controller_device, gateway_device
+from .helpers import set_generator_mode, write_storage
 
 PARALLEL_UPDATES = 1
 
@@ -23,10 +24,26 @@ class EnphaseSelectDescription(SelectEntityDescription):
     """A select whose writes are verified."""
 
     value_fn: Callable[[GatewayData], str | None]
-    select_fn: Callable[[GatewayCoordinator, str], Awaitable[Any]]
+    select_fn: Callable[[EnphaseRuntimeData, str], Awaitable[Any]]
 
 
-class EnphaseSelect(BridgeEntity[GatewayCoordinator], SelectEntity):
+STORAGE_MODE = EnphaseSelectDescription(
+    key="storage_mode",
+    translation_key="storage_mode",
+    options=[mode.value for mode in StorageMode],
+    value_fn=lambda d: d.storage.mode if d.storage else None,
+    select_fn=lambda r, option: write_storage(r, mode=StorageMode(option)),
+)
+GENERATOR_MODE = EnphaseSelectDescription(
+    key="generator_mode",
+    translation_key="generator_mode",
+    options=[mode.value for mode in GeneratorMode],
+    value_fn=lambda d: d.generator.mode if d.generator else None,
+    select_fn=lambda r, option: set_generator_mode(r, GeneratorMode(option)),
+)
+
+
+class EnphaseSelect(EnphaseEntity, SelectEntity):
     """A select on the gateway or the system controller."""
 
     entity_description: EnphaseSelectDescription
@@ -36,27 +53,10 @@ class EnphaseSelect(BridgeEntity[GatewayCoordinator], SelectEntity):
         """Return the option the gateway reports."""
         return self.entity_description.value_fn(self.coordinator.data)
 
-    @gateway_command
+    @bridge_command
     async def async_select_option(self, option: str) -> None:
         """Write the option (verified by reading back)."""
-        await self.entity_description.select_fn(self.coordinator, option)
-
-
-STORAGE_MODE = EnphaseSelectDescription(
-    key="storage_mode",
-    translation_key="storage_mode",
-    options=[mode.value for mode in StorageMode],
-    value_fn=lambda d: d.storage.mode.value if d.storage and d.storage.mode else None,
-    select_fn=lambda c, option: c.async_write_storage(mode=StorageMode(option)),
-)
-
-GENERATOR_MODE = EnphaseSelectDescription(
-    key="generator_mode",
-    translation_key="generator_mode",
-    options=list(GENERATOR_MODES),
-    value_fn=lambda d: d.generator.mode if d.generator else None,
-    select_fn=lambda c, option: c.async_set_generator_mode(option),
-)
+        await self.entity_description.select_fn(self.coordinator.config_entry.runtime_data, option)
 
 
 async def async_setup_entry(

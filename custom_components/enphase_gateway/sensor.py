@@ -1,12 +1,25 @@
-"""Sensors: system flows and phases, CT meters, microinverters, batteries, settings."""
+"""Sensors: system flows and phases, CT meters, microinverters, batteries, settings.
+
+One description type per kind of part (a flow, a phase of it, a CT, an inverter, a battery,
+...), and one literal table of each: adding a sensor is adding a row.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorExtraStoredData,
+    SensorStateClass,
+)
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
@@ -22,14 +35,9 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from ..energy_bridges_common.hass.entity import (
-    BridgeEnergySensor,
-    BridgeEnergySensorEntityDescription,
-    BridgeSensor,
-    BridgeSensorEntityDescription,
-    SensorValue,
-)
-from .api import LIFETIME_WRAP_WH, GatewayData, MeterData
+from ..energy_bridges_common.client.energy import MonotonicTotal
+from ..energy_bridges_common.hass.entity import BridgeEntity, SensorValue
+from .api import CtKind, CtStatus, GatewayData, MeterData
 from .api.models import (
     AcBatteries,
     AcBatteryState,
@@ -37,6 +45,7 @@ from .api.models import (
     BatteryAggregate,
     CtMeter,
     CtReading,
+    Generator,
     Inverter,
     Measurement,
     PowerExportLimit,
@@ -44,10 +53,8 @@ from .api.models import (
 )
 from .coordinator import EnphaseConfigEntry
 from .entity import (
-    PartSensorDescription,
     ac_battery_device,
     battery_device,
-    bind,
     controller_device,
     gateway_device,
     inverter_device,
@@ -58,543 +65,962 @@ PARALLEL_UPDATES = 0
 PHASES = ("L1", "L2", "L3")
 
 
+@dataclass(frozen=True, kw_only=True)
+class EnphaseSensorDescription[PartT](SensorEntityDescription):
+    """A sensor of one part of the data: a flow, a battery, the AC Batteries, ..."""
+
+    value_fn: Callable[[PartT], SensorValue]
+    exists_fn: Callable[[PartT], bool] = lambda _: True
+    """Whether the part has this value at all (checked once, at setup)."""
+    energy: bool = False
+    """A lifetime counter: kept monotonic through glitches and restarts."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowSensorDescription(EnphaseSensorDescription[Measurement]):
+    """A sensor of a system flow (production, consumption, net consumption) or its phase."""
+
+    flow_fn: Callable[[GatewayData], Measurement | None]
+    wrap_fn: Callable[[GatewayData], float | None] = lambda _: None
+    """Where a lifetime counter wraps (Wh), if it does."""
+    phases_of: CtKind = CtKind.NET
+    """The CT that knows how many phases the flow really has."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveFlowSensorDescription(EnphaseSensorDescription[MeterData]):
+    """A flow's power measured by the CTs (fresher than the report): replaces the report's."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CtSensorDescription[PartT](EnphaseSensorDescription[PartT]):
+    """A sensor of a CT (or of one of its phases), named by what the CT measures.
+
+    ``translation_key`` names it for a measurement type we do not know (its ``{ct}`` holds
+    the gateway's own word); a kind missing from ``kind_keys`` already has the value shown by
+    the system flows (one sensor for one value).
+    """
+
+    kind_keys: Mapping[CtKind, str]
+
+
 def _timestamp(value: float | None) -> datetime | None:
     return None if not value else datetime.fromtimestamp(value, UTC)
 
 
-_POWER: dict[str, Any] = {
-    "native_unit_of_measurement": UnitOfPower.WATT,
-    "device_class": SensorDeviceClass.POWER,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "suggested_display_precision": 0,
-}
-_ENERGY: dict[str, Any] = {
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-    "device_class": SensorDeviceClass.ENERGY,
-    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
-    "suggested_display_precision": 2,
-}
-_TOTAL: dict[str, Any] = {**_ENERGY, "state_class": SensorStateClass.TOTAL_INCREASING}
-_LIFETIME: dict[str, Any] = {**_TOTAL, "energy": True, "suggested_display_precision": 1}
-_VOLTAGE: dict[str, Any] = {
-    "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
-    "device_class": SensorDeviceClass.VOLTAGE,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "suggested_display_precision": 1,
-}
-_CURRENT: dict[str, Any] = {
-    "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
-    "device_class": SensorDeviceClass.CURRENT,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "suggested_display_precision": 2,
-}
-_TEMPERATURE: dict[str, Any] = {
-    "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
-    "device_class": SensorDeviceClass.TEMPERATURE,
-    "state_class": SensorStateClass.MEASUREMENT,
-}
-_DIAGNOSTIC: dict[str, Any] = {"entity_category": EntityCategory.DIAGNOSTIC}
-_HIDDEN: dict[str, Any] = {"entity_registry_enabled_default": False}
+# -- the system flows -------------------------------------------------------------------------
 
-type MeasurementRow = PartSensorDescription[Measurement]
-
-
-def _flow_rows(flow: str, *, energy: bool) -> tuple[MeasurementRow, ...]:
-    rows: list[MeasurementRow] = [
-        PartSensorDescription(
-            key=f"{flow}_power",
-            translation_key=f"{flow}_power",
-            value_fn=lambda m: m.power,
-            **_POWER,
-        )
-    ]
-    if energy:
-        rows += [
-            PartSensorDescription(
-                key=f"{flow}_today",
-                translation_key=f"{flow}_today",
-                value_fn=lambda m: m.energy_today,
-                **_TOTAL,
-            ),
-            PartSensorDescription(
-                key=f"{flow}_last_seven_days",
-                translation_key=f"{flow}_last_seven_days",
-                value_fn=lambda m: m.energy_last_seven_days,
-                **_ENERGY,
-            ),
-            PartSensorDescription(
-                key=f"{flow}_lifetime",
-                translation_key=f"{flow}_lifetime",
-                value_fn=lambda m: m.energy_lifetime,
-                **_LIFETIME,
-            ),
-        ]
-    return tuple(rows)
-
-
-FLOWS: dict[str, tuple[Callable[[GatewayData], Measurement | None], tuple[MeasurementRow, ...]]] = {
-    "production": (lambda d: d.production, _flow_rows("production", energy=True)),
-    "consumption": (lambda d: d.consumption, _flow_rows("consumption", energy=True)),
-    "net_consumption": (lambda d: d.net_consumption, _flow_rows("net_consumption", energy=False)),
-}
-
-
-def _live(power: Callable[[MeterData], float | None]) -> Callable[[MeterData], Measurement | None]:
-    def flow(data: MeterData) -> Measurement | None:
-        value = power(data)
-        return None if value is None else Measurement(power=value)
-
-    return flow
-
-
-# Which flows the CTs measure, and their live power.
-METER_FLOWS: dict[
-    str, tuple[Callable[[MeterData], bool], Callable[[MeterData], Measurement | None]]
-] = {
-    "production": (lambda m: m.measures_production, _live(lambda m: m.production_power)),
-    "consumption": (lambda m: m.measures_consumption, _live(lambda m: m.consumption_power)),
-    "net_consumption": (lambda m: m.measures_net, _live(lambda m: m.net_power)),
-}
-
-# A flow's per-phase sensors are named by "<flow>_<translation_key>" (e.g.
-# production_phase_power, "Production power {phase}"): the rows only give the suffix.
-PHASE_ROWS: tuple[MeasurementRow, ...] = (
-    PartSensorDescription(
-        key="power", translation_key="phase_power", value_fn=lambda m: m.power, **_POWER, **_HIDDEN
+FLOW_SENSORS: tuple[FlowSensorDescription, ...] = (
+    FlowSensorDescription(
+        key="production_power",
+        translation_key="production_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        flow_fn=lambda d: d.production,
+        value_fn=lambda m: m.power,
     ),
-    PartSensorDescription(
-        key="today",
-        translation_key="phase_today",
+    FlowSensorDescription(
+        key="production_today",
+        translation_key="production_today",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        flow_fn=lambda d: d.production,
         value_fn=lambda m: m.energy_today,
-        **_TOTAL,
-        **_HIDDEN,
+        exists_fn=lambda m: m.energy_today is not None,
     ),
-    PartSensorDescription(
-        key="voltage",
-        translation_key="phase_voltage",
+    FlowSensorDescription(
+        key="production_last_seven_days",
+        translation_key="production_last_seven_days",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        flow_fn=lambda d: d.production,
+        value_fn=lambda m: m.energy_last_seven_days,
+        exists_fn=lambda m: m.energy_last_seven_days is not None,
+    ),
+    FlowSensorDescription(
+        key="production_lifetime",
+        translation_key="production_lifetime",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        flow_fn=lambda d: d.production,
+        value_fn=lambda m: m.energy_lifetime,
+        energy=True,
+        wrap_fn=lambda d: d.production_wraps_at,
+    ),
+    FlowSensorDescription(
+        key="consumption_power",
+        translation_key="consumption_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        flow_fn=lambda d: d.consumption,
+        value_fn=lambda m: m.power,
+    ),
+    FlowSensorDescription(
+        key="consumption_today",
+        translation_key="consumption_today",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        flow_fn=lambda d: d.consumption,
+        value_fn=lambda m: m.energy_today,
+        exists_fn=lambda m: m.energy_today is not None,
+    ),
+    FlowSensorDescription(
+        key="consumption_last_seven_days",
+        translation_key="consumption_last_seven_days",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        flow_fn=lambda d: d.consumption,
+        value_fn=lambda m: m.energy_last_seven_days,
+        exists_fn=lambda m: m.energy_last_seven_days is not None,
+    ),
+    FlowSensorDescription(
+        key="consumption_lifetime",
+        translation_key="consumption_lifetime",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        flow_fn=lambda d: d.consumption,
+        value_fn=lambda m: m.energy_lifetime,
+        energy=True,
+    ),
+    FlowSensorDescription(
+        key="net_consumption_power",
+        translation_key="net_consumption_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        flow_fn=lambda d: d.net_consumption,
+        value_fn=lambda m: m.power,
+    ),
+)
+
+LIVE_FLOW_SENSORS: tuple[LiveFlowSensorDescription, ...] = (
+    LiveFlowSensorDescription(
+        key="production_power",
+        translation_key="production_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda m: m.production_power,
+        exists_fn=lambda m: m.measures_production,
+    ),
+    LiveFlowSensorDescription(
+        key="consumption_power",
+        translation_key="consumption_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda m: m.consumption_power,
+        exists_fn=lambda m: m.measures_consumption,
+    ),
+    LiveFlowSensorDescription(
+        key="net_consumption_power",
+        translation_key="net_consumption_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda m: m.net_power,
+        exists_fn=lambda m: m.measures_net,
+    ),
+)
+
+# Per phase L1-L3 (off by default): the same flows, one entity per phase.
+PHASE_SENSORS: tuple[FlowSensorDescription, ...] = (
+    FlowSensorDescription(
+        key="production_power",
+        translation_key="production_phase_power",
+        phases_of=CtKind.PRODUCTION,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+        flow_fn=lambda d: d.production,
+        value_fn=lambda m: m.power,
+    ),
+    FlowSensorDescription(
+        key="production_today",
+        translation_key="production_phase_today",
+        phases_of=CtKind.PRODUCTION,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        flow_fn=lambda d: d.production,
+        value_fn=lambda m: m.energy_today,
+    ),
+    FlowSensorDescription(
+        key="production_voltage",
+        translation_key="production_phase_voltage",
+        phases_of=CtKind.PRODUCTION,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        flow_fn=lambda d: d.production,
         value_fn=lambda m: m.voltage,
-        **_VOLTAGE,
-        **_HIDDEN,
+    ),
+    FlowSensorDescription(
+        key="consumption_power",
+        translation_key="consumption_phase_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+        flow_fn=lambda d: d.consumption,
+        value_fn=lambda m: m.power,
+    ),
+    FlowSensorDescription(
+        key="consumption_today",
+        translation_key="consumption_phase_today",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        flow_fn=lambda d: d.consumption,
+        value_fn=lambda m: m.energy_today,
+    ),
+    FlowSensorDescription(
+        key="consumption_voltage",
+        translation_key="consumption_phase_voltage",
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        flow_fn=lambda d: d.consumption,
+        value_fn=lambda m: m.voltage,
+    ),
+    FlowSensorDescription(
+        key="net_consumption_power",
+        translation_key="net_consumption_phase_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+        flow_fn=lambda d: d.net_consumption,
+        value_fn=lambda m: m.power,
+    ),
+    FlowSensorDescription(
+        key="net_consumption_voltage",
+        translation_key="net_consumption_phase_voltage",
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        flow_fn=lambda d: d.net_consumption,
+        value_fn=lambda m: m.voltage,
     ),
 )
 
-# The CT measurement types we know. Their sensors are named by translation keys of their
-# own, "<type>_<translation_key>" with "-" -> "_" (net_consumption_ct_voltage, "Net
-# consumption CT voltage"; evse_ct_phase_current, "EV charger CT current {phase}"), so
-# that every language names them. Only a type we do not know uses the rows' generic keys,
-# whose {ct} placeholder then holds the gateway's own identifier of the type.
-KNOWN_CTS = (
-    "production",
-    "net-consumption",
-    "total-consumption",
-    "storage",
-    "backfeed",
-    "load",
-    "evse",
-    "pv3p",
-)
-# The CTs that fill the Energy dashboard get names of their own.
-CT_KEYS: dict[str, dict[str, str]] = {
-    "net-consumption": {
-        "delivered": "grid_import_energy",
-        "received": "grid_export_energy",
-    },
-    "storage": {
-        "power": "battery_ct_power",
-        "delivered": "battery_discharged_energy",
-        "received": "battery_charged_energy",
-    },
-}
+# -- the CTs ----------------------------------------------------------------------------------
 
-# CT values the system flows already show from the same reading: the production, net and
-# total-consumption CTs' power is the flows' power, and the production CT's energy is the
-# lifetime production. One sensor each.
-DUPLICATED_BY_FLOWS = frozenset(
-    {
-        ("production", "power"),
-        ("production", "delivered"),
-        ("net-consumption", "power"),
-        ("total-consumption", "power"),
-    }
-)
-
-type CtRow = PartSensorDescription[CtReading]
-
-CT_ROWS: tuple[CtRow, ...] = (
-    PartSensorDescription(
-        key="power", translation_key="ct_power", value_fn=lambda r: r.power, **_POWER
+CT_SENSORS: tuple[CtSensorDescription[CtReading], ...] = (
+    CtSensorDescription(
+        key="power",
+        translation_key="ct_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda r: r.power,
+        kind_keys={
+            CtKind.STORAGE: "battery_ct_power",
+            CtKind.BACKFEED: "backfeed_ct_power",
+            CtKind.LOAD: "load_ct_power",
+            CtKind.EVSE: "evse_ct_power",
+            CtKind.PV3P: "pv3p_ct_power",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="delivered",
         translation_key="ct_energy_delivered",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
         value_fn=lambda r: r.energy_delivered,
-        **_LIFETIME,
+        energy=True,
+        kind_keys={
+            CtKind.NET: "grid_import_energy",
+            CtKind.TOTAL: "total_consumption_ct_energy_delivered",
+            CtKind.STORAGE: "battery_discharged_energy",
+            CtKind.BACKFEED: "backfeed_ct_energy_delivered",
+            CtKind.LOAD: "load_ct_energy_delivered",
+            CtKind.EVSE: "evse_ct_energy_delivered",
+            CtKind.PV3P: "pv3p_ct_energy_delivered",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="received",
         translation_key="ct_energy_received",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
         value_fn=lambda r: r.energy_received,
-        **_LIFETIME,
+        energy=True,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_energy_received",
+            CtKind.NET: "grid_export_energy",
+            CtKind.TOTAL: "total_consumption_ct_energy_received",
+            CtKind.STORAGE: "battery_charged_energy",
+            CtKind.BACKFEED: "backfeed_ct_energy_received",
+            CtKind.LOAD: "load_ct_energy_received",
+            CtKind.EVSE: "evse_ct_energy_received",
+            CtKind.PV3P: "pv3p_ct_energy_received",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="voltage",
         translation_key="ct_voltage",
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda r: r.voltage,
-        **_VOLTAGE,
-        **_DIAGNOSTIC,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_voltage",
+            CtKind.NET: "net_consumption_ct_voltage",
+            CtKind.TOTAL: "total_consumption_ct_voltage",
+            CtKind.STORAGE: "storage_ct_voltage",
+            CtKind.BACKFEED: "backfeed_ct_voltage",
+            CtKind.LOAD: "load_ct_voltage",
+            CtKind.EVSE: "evse_ct_voltage",
+            CtKind.PV3P: "pv3p_ct_voltage",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="current",
         translation_key="ct_current",
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda r: r.current,
-        **_CURRENT,
-        **_DIAGNOSTIC,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_current",
+            CtKind.NET: "net_consumption_ct_current",
+            CtKind.TOTAL: "total_consumption_ct_current",
+            CtKind.STORAGE: "storage_ct_current",
+            CtKind.BACKFEED: "backfeed_ct_current",
+            CtKind.LOAD: "load_ct_current",
+            CtKind.EVSE: "evse_ct_current",
+            CtKind.PV3P: "pv3p_ct_current",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="frequency",
         translation_key="ct_frequency",
-        value_fn=lambda r: r.frequency,
         native_unit_of_measurement=UnitOfFrequency.HERTZ,
         device_class=SensorDeviceClass.FREQUENCY,
         state_class=SensorStateClass.MEASUREMENT,
-        **_DIAGNOSTIC,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda r: r.frequency,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_frequency",
+            CtKind.NET: "net_consumption_ct_frequency",
+            CtKind.TOTAL: "total_consumption_ct_frequency",
+            CtKind.STORAGE: "storage_ct_frequency",
+            CtKind.BACKFEED: "backfeed_ct_frequency",
+            CtKind.LOAD: "load_ct_frequency",
+            CtKind.EVSE: "evse_ct_frequency",
+            CtKind.PV3P: "pv3p_ct_frequency",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="power_factor",
         translation_key="ct_power_factor",
-        value_fn=lambda r: r.power_factor,
         device_class=SensorDeviceClass.POWER_FACTOR,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
-        **_DIAGNOSTIC,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda r: r.power_factor,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_power_factor",
+            CtKind.NET: "net_consumption_ct_power_factor",
+            CtKind.TOTAL: "total_consumption_ct_power_factor",
+            CtKind.STORAGE: "storage_ct_power_factor",
+            CtKind.BACKFEED: "backfeed_ct_power_factor",
+            CtKind.LOAD: "load_ct_power_factor",
+            CtKind.EVSE: "evse_ct_power_factor",
+            CtKind.PV3P: "pv3p_ct_power_factor",
+        },
     ),
 )
 
-CT_CHANNEL_ROWS: tuple[CtRow, ...] = (
-    PartSensorDescription(
+CT_STATUS_SENSORS: tuple[CtSensorDescription[CtMeter], ...] = (
+    CtSensorDescription(
+        key="status",
+        translation_key="ct_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in CtStatus],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda m: m.status,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_status",
+            CtKind.NET: "net_consumption_ct_status",
+            CtKind.TOTAL: "total_consumption_ct_status",
+            CtKind.STORAGE: "storage_ct_status",
+            CtKind.BACKFEED: "backfeed_ct_status",
+            CtKind.LOAD: "load_ct_status",
+            CtKind.EVSE: "evse_ct_status",
+            CtKind.PV3P: "pv3p_ct_status",
+        },
+    ),
+)
+
+# Per phase L1-L3 of a CT (off by default).
+CT_PHASE_SENSORS: tuple[CtSensorDescription[CtReading], ...] = (
+    CtSensorDescription(
         key="power",
         translation_key="ct_phase_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
         value_fn=lambda r: r.power,
-        **_POWER,
-        **_HIDDEN,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_phase_power",
+            CtKind.NET: "net_consumption_ct_phase_power",
+            CtKind.TOTAL: "total_consumption_ct_phase_power",
+            CtKind.STORAGE: "storage_ct_phase_power",
+            CtKind.BACKFEED: "backfeed_ct_phase_power",
+            CtKind.LOAD: "load_ct_phase_power",
+            CtKind.EVSE: "evse_ct_phase_power",
+            CtKind.PV3P: "pv3p_ct_phase_power",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="voltage",
         translation_key="ct_phase_voltage",
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
         value_fn=lambda r: r.voltage,
-        **_VOLTAGE,
-        **_HIDDEN,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_phase_voltage",
+            CtKind.NET: "net_consumption_ct_phase_voltage",
+            CtKind.TOTAL: "total_consumption_ct_phase_voltage",
+            CtKind.STORAGE: "storage_ct_phase_voltage",
+            CtKind.BACKFEED: "backfeed_ct_phase_voltage",
+            CtKind.LOAD: "load_ct_phase_voltage",
+            CtKind.EVSE: "evse_ct_phase_voltage",
+            CtKind.PV3P: "pv3p_ct_phase_voltage",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="current",
         translation_key="ct_phase_current",
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
         value_fn=lambda r: r.current,
-        **_CURRENT,
-        **_HIDDEN,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_phase_current",
+            CtKind.NET: "net_consumption_ct_phase_current",
+            CtKind.TOTAL: "total_consumption_ct_phase_current",
+            CtKind.STORAGE: "storage_ct_phase_current",
+            CtKind.BACKFEED: "backfeed_ct_phase_current",
+            CtKind.LOAD: "load_ct_phase_current",
+            CtKind.EVSE: "evse_ct_phase_current",
+            CtKind.PV3P: "pv3p_ct_phase_current",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="delivered",
         translation_key="ct_phase_energy_delivered",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
         value_fn=lambda r: r.energy_delivered,
-        **_LIFETIME,
-        **_HIDDEN,
+        energy=True,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_phase_energy_delivered",
+            CtKind.NET: "net_consumption_ct_phase_energy_delivered",
+            CtKind.TOTAL: "total_consumption_ct_phase_energy_delivered",
+            CtKind.STORAGE: "storage_ct_phase_energy_delivered",
+            CtKind.BACKFEED: "backfeed_ct_phase_energy_delivered",
+            CtKind.LOAD: "load_ct_phase_energy_delivered",
+            CtKind.EVSE: "evse_ct_phase_energy_delivered",
+            CtKind.PV3P: "pv3p_ct_phase_energy_delivered",
+        },
     ),
-    PartSensorDescription(
+    CtSensorDescription(
         key="received",
         translation_key="ct_phase_energy_received",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
         value_fn=lambda r: r.energy_received,
-        **_LIFETIME,
-        **_HIDDEN,
+        energy=True,
+        kind_keys={
+            CtKind.PRODUCTION: "production_ct_phase_energy_received",
+            CtKind.NET: "net_consumption_ct_phase_energy_received",
+            CtKind.TOTAL: "total_consumption_ct_phase_energy_received",
+            CtKind.STORAGE: "storage_ct_phase_energy_received",
+            CtKind.BACKFEED: "backfeed_ct_phase_energy_received",
+            CtKind.LOAD: "load_ct_phase_energy_received",
+            CtKind.EVSE: "evse_ct_phase_energy_received",
+            CtKind.PV3P: "pv3p_ct_phase_energy_received",
+        },
     ),
 )
 
-CT_STATUS = PartSensorDescription[CtMeter](
-    key="status",
-    translation_key="ct_status",
-    value_fn=lambda m: (m.metering_status or "").replace("-", "_") or None,
-    device_class=SensorDeviceClass.ENUM,
-    options=["normal", "not_metering", "check_wiring"],
-    **_DIAGNOSTIC,
-)
+# -- the gateway ------------------------------------------------------------------------------
 
-INVERTER_ROWS: tuple[PartSensorDescription[Inverter], ...] = (
-    PartSensorDescription(
-        key="power", translation_key="inverter_power", value_fn=lambda i: i.power, **_POWER
-    ),
-    PartSensorDescription(
-        key="max_power",
-        translation_key="inverter_max_power",
-        value_fn=lambda i: i.max_power,
-        **_POWER,
-        **_DIAGNOSTIC,
-        **_HIDDEN,
-    ),
-    PartSensorDescription(
-        key="last_report",
-        translation_key="last_report",
-        value_fn=lambda i: _timestamp(i.last_report),
-        device_class=SensorDeviceClass.TIMESTAMP,
-        **_DIAGNOSTIC,
-        **_HIDDEN,
+GATEWAY_SENSORS: tuple[EnphaseSensorDescription[GatewayData], ...] = (
+    EnphaseSensorDescription(
+        key="inverters_reporting",
+        translation_key="inverters_reporting",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: sum(1 for i in d.inverters.values() if (i.power or 0) > 0),
+        exists_fn=lambda d: bool(d.inverters),
     ),
 )
 
+# The batteries taken together (secctrl).
+AGGREGATE_SENSORS: tuple[EnphaseSensorDescription[BatteryAggregate], ...] = (
+    EnphaseSensorDescription(
+        key="battery_level",
+        translation_key="battery_level",
+        native_unit_of_measurement=PERCENTAGE,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda a: a.soc,
+    ),
+    EnphaseSensorDescription(
+        key="available_energy",
+        translation_key="available_energy",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda a: a.available_energy,
+    ),
+    EnphaseSensorDescription(
+        key="reserve_energy",
+        translation_key="reserve_energy",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda a: a.backup_energy,
+    ),
+    EnphaseSensorDescription(
+        key="max_capacity",
+        translation_key="max_capacity",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda a: a.max_available_capacity,
+    ),
+    EnphaseSensorDescription(
+        key="battery_health",
+        translation_key="battery_health",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda a: a.state_of_health,
+        # Older firmware has no state of health.
+        exists_fn=lambda a: a.state_of_health is not None,
+    ),
+)
 
-def _detail(fn: Callable[[Any], SensorValue]) -> Callable[[Inverter], SensorValue]:
-    return lambda i: None if i.detail is None else fn(i.detail)
+PEL_SENSORS: tuple[EnphaseSensorDescription[PowerExportLimit], ...] = (
+    EnphaseSensorDescription(
+        key="power_export_limit",
+        translation_key="power_export_limit",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda p: p.limit if p.enabled else None,
+        exists_fn=lambda p: not p.percent,
+    ),
+    # The same limit where the gateway keeps it as a percentage of the system's rating.
+    EnphaseSensorDescription(
+        key="power_export_limit_percent",
+        translation_key="power_export_limit_percent",
+        native_unit_of_measurement=PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda p: p.limit if p.enabled else None,
+        exists_fn=lambda p: p.percent,
+    ),
+)
 
+# -- the AC Batteries (older ACB) taken together: the report's storage section ---------------
+
+ACB_SENSORS: tuple[EnphaseSensorDescription[AcBatteries], ...] = (
+    EnphaseSensorDescription(
+        key="acb_power",
+        translation_key="acb_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda a: a.power,
+    ),
+    EnphaseSensorDescription(
+        key="acb_state",
+        translation_key="acb_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in AcBatteryState],
+        value_fn=lambda a: a.state,
+    ),
+    EnphaseSensorDescription(
+        key="acb_count",
+        translation_key="acb_count",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda a: a.count,
+    ),
+)
+# Their charge: from secctrl when the gateway has it (read every poll), else the report.
+ACB_AGGREGATE_SENSORS: tuple[EnphaseSensorDescription[BatteryAggregate], ...] = (
+    EnphaseSensorDescription(
+        key="acb_soc",
+        translation_key="acb_soc",
+        native_unit_of_measurement=PERCENTAGE,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda a: a.acb_soc,
+    ),
+    EnphaseSensorDescription(
+        key="acb_energy",
+        translation_key="acb_energy",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda a: a.acb_energy,
+    ),
+)
+ACB_REPORT_CHARGE_SENSORS: tuple[EnphaseSensorDescription[AcBatteries], ...] = (
+    EnphaseSensorDescription(
+        key="acb_soc",
+        translation_key="acb_soc",
+        native_unit_of_measurement=PERCENTAGE,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda a: a.soc,
+    ),
+    EnphaseSensorDescription(
+        key="acb_energy",
+        translation_key="acb_energy",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda a: a.energy,
+    ),
+)
+
+# -- the IQ Batteries, the system controller, the generator ------------------------------------
+
+BATTERY_SENSORS: tuple[EnphaseSensorDescription[Battery], ...] = (
+    EnphaseSensorDescription(
+        key="soc",
+        translation_key="battery_soc",
+        native_unit_of_measurement=PERCENTAGE,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda b: b.soc,
+    ),
+    EnphaseSensorDescription(
+        key="power",
+        translation_key="battery_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda b: b.power,
+    ),
+    EnphaseSensorDescription(
+        key="temperature",
+        translation_key="battery_temperature",
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda b: b.temperature,
+    ),
+    EnphaseSensorDescription(
+        key="max_cell_temperature",
+        translation_key="max_cell_temperature",
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda b: b.max_cell_temperature,
+    ),
+    EnphaseSensorDescription(
+        key="capacity",
+        translation_key="battery_capacity",
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda b: b.capacity,
+    ),
+)
+
+CONTROLLER_SENSORS: tuple[EnphaseSensorDescription[SystemController], ...] = (
+    EnphaseSensorDescription(
+        key="temperature",
+        translation_key="controller_temperature",
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.temperature,
+    ),
+)
+
+GENERATOR_SENSORS: tuple[EnphaseSensorDescription[Generator], ...] = (
+    EnphaseSensorDescription(
+        key="generator_rated_power",
+        translation_key="generator_rated_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda g: g.rated_power,
+    ),
+)
+
+# -- the microinverters -----------------------------------------------------------------------
 
 # Per microinverter, only the power is on by default (as core does): dozens of inverters
-# times eight values would crowd the recorder for what few people look at.
-INVERTER_DETAIL_ROWS: tuple[PartSensorDescription[Inverter], ...] = (
-    PartSensorDescription(
+# times eight values would crowd the recorder for what few people look at. The rows that
+# need device_data exist only when it covers the inverter.
+INVERTER_SENSORS: tuple[EnphaseSensorDescription[Inverter], ...] = (
+    EnphaseSensorDescription(
+        key="power",
+        translation_key="inverter_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda i: i.power,
+    ),
+    EnphaseSensorDescription(
+        key="max_power",
+        translation_key="inverter_max_power",
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.max_power,
+    ),
+    EnphaseSensorDescription(
+        key="last_report",
+        translation_key="last_report",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: _timestamp(i.last_report),
+    ),
+    EnphaseSensorDescription(
         key="dc_voltage",
         translation_key="dc_voltage",
-        value_fn=_detail(lambda d: d.dc_voltage),
-        **_VOLTAGE,
-        **_HIDDEN,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.detail.dc_voltage if i.detail else None,
+        exists_fn=lambda i: i.detail is not None,
     ),
-    PartSensorDescription(
+    EnphaseSensorDescription(
         key="dc_current",
         translation_key="dc_current",
-        value_fn=_detail(lambda d: d.dc_current),
-        **_CURRENT,
-        **_HIDDEN,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.detail.dc_current if i.detail else None,
+        exists_fn=lambda i: i.detail is not None,
     ),
-    PartSensorDescription(
+    EnphaseSensorDescription(
         key="ac_voltage",
         translation_key="ac_voltage",
-        value_fn=_detail(lambda d: d.ac_voltage),
-        **_VOLTAGE,
-        **_HIDDEN,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.detail.ac_voltage if i.detail else None,
+        exists_fn=lambda i: i.detail is not None,
     ),
-    PartSensorDescription(
+    EnphaseSensorDescription(
         key="ac_current",
         translation_key="ac_current",
-        value_fn=_detail(lambda d: d.ac_current),
-        **_CURRENT,
-        **_HIDDEN,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.detail.ac_current if i.detail else None,
+        exists_fn=lambda i: i.detail is not None,
     ),
-    PartSensorDescription(
+    EnphaseSensorDescription(
         key="ac_frequency",
         translation_key="ac_frequency",
-        value_fn=_detail(lambda d: d.ac_frequency),
         native_unit_of_measurement=UnitOfFrequency.HERTZ,
         device_class=SensorDeviceClass.FREQUENCY,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
-        **_HIDDEN,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.detail.ac_frequency if i.detail else None,
+        exists_fn=lambda i: i.detail is not None,
     ),
-    PartSensorDescription(
+    EnphaseSensorDescription(
         key="temperature",
         translation_key="inverter_temperature",
-        value_fn=_detail(lambda d: d.temperature),
-        **_TEMPERATURE,
-        **_HIDDEN,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.detail.temperature if i.detail else None,
+        exists_fn=lambda i: i.detail is not None,
     ),
-    PartSensorDescription(
+    EnphaseSensorDescription(
         key="energy_today",
         translation_key="inverter_energy_today",
-        value_fn=_detail(lambda d: d.energy_today),
-        **_TOTAL,
-        **_HIDDEN,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.detail.energy_today if i.detail else None,
+        exists_fn=lambda i: i.detail is not None,
     ),
-    PartSensorDescription(
+    EnphaseSensorDescription(
         key="energy_lifetime",
         translation_key="inverter_energy_lifetime",
-        value_fn=_detail(lambda d: d.energy_lifetime),
-        **_LIFETIME,
-        **_HIDDEN,
-    ),
-)
-
-BATTERY_ROWS: tuple[PartSensorDescription[Battery], ...] = (
-    PartSensorDescription(
-        key="soc",
-        translation_key="battery_soc",
-        value_fn=lambda b: b.soc,
-        native_unit_of_measurement=PERCENTAGE,
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-    ),
-    PartSensorDescription(
-        key="power", translation_key="battery_power", value_fn=lambda b: b.power, **_POWER
-    ),
-    PartSensorDescription(
-        key="temperature",
-        translation_key="battery_temperature",
-        value_fn=lambda b: b.temperature,
-        **_TEMPERATURE,
-    ),
-    PartSensorDescription(
-        key="max_cell_temperature",
-        translation_key="max_cell_temperature",
-        value_fn=lambda b: b.max_cell_temperature,
-        **_TEMPERATURE,
-        **_DIAGNOSTIC,
-        **_HIDDEN,
-    ),
-    PartSensorDescription(
-        key="capacity",
-        translation_key="battery_capacity",
-        value_fn=lambda b: b.capacity,
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        **_DIAGNOSTIC,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=lambda i: i.detail.energy_lifetime if i.detail else None,
+        exists_fn=lambda i: i.detail is not None,
+        energy=True,
     ),
 )
 
-_STORED: dict[str, Any] = {
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-    "device_class": SensorDeviceClass.ENERGY_STORAGE,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
-    "suggested_display_precision": 2,
-}
 
-AGGREGATE_ROWS: tuple[PartSensorDescription[BatteryAggregate], ...] = (
-    PartSensorDescription(
-        key="battery_level",
-        translation_key="battery_level",
-        value_fn=lambda a: a.soc,
-        native_unit_of_measurement=PERCENTAGE,
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-    ),
-    PartSensorDescription(
-        key="available_energy",
-        translation_key="available_energy",
-        value_fn=lambda a: a.available_energy,
-        **_STORED,
-    ),
-    PartSensorDescription(
-        key="reserve_energy",
-        translation_key="reserve_energy",
-        value_fn=lambda a: a.backup_energy,
-        **_STORED,
-    ),
-    PartSensorDescription(
-        key="max_capacity",
-        translation_key="max_capacity",
-        value_fn=lambda a: a.max_available_capacity,
-        **{**_STORED, "state_class": None},
-        **_DIAGNOSTIC,
-    ),
-    PartSensorDescription(
-        key="battery_health",
-        translation_key="battery_health",
-        value_fn=lambda a: a.state_of_health,
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        **_DIAGNOSTIC,
-    ),
-)
-
-# The AC Batteries (older ACB) taken together: the report's storage section.
-ACB_ROWS: tuple[PartSensorDescription[AcBatteries], ...] = (
-    PartSensorDescription(
-        key="acb_power", translation_key="acb_power", value_fn=lambda a: a.power, **_POWER
-    ),
-    PartSensorDescription(
-        key="acb_state",
-        translation_key="acb_state",
-        value_fn=lambda a: a.state.value if a.state else None,
-        device_class=SensorDeviceClass.ENUM,
-        options=[state.value for state in AcBatteryState],
-    ),
-    PartSensorDescription(
-        key="acb_count",
-        translation_key="acb_count",
-        value_fn=lambda a: a.count,
-        state_class=SensorStateClass.MEASUREMENT,
-        **_DIAGNOSTIC,
-    ),
-)
-# Their charge: from secctrl when the gateway has it (read every poll), else the report.
-ACB_AGGREGATE_ROWS: tuple[PartSensorDescription[BatteryAggregate], ...] = (
-    PartSensorDescription(
-        key="acb_soc",
-        translation_key="acb_soc",
-        value_fn=lambda a: a.acb_soc,
-        native_unit_of_measurement=PERCENTAGE,
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-    ),
-    PartSensorDescription(
-        key="acb_energy", translation_key="acb_energy", value_fn=lambda a: a.acb_energy, **_STORED
-    ),
-)
-ACB_REPORT_CHARGE_ROWS: tuple[PartSensorDescription[AcBatteries], ...] = (
-    PartSensorDescription(
-        key="acb_soc",
-        translation_key="acb_soc",
-        value_fn=lambda a: a.soc,
-        native_unit_of_measurement=PERCENTAGE,
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-    ),
-    PartSensorDescription(
-        key="acb_energy", translation_key="acb_energy", value_fn=lambda a: a.energy, **_STORED
-    ),
-)
-
-CONTROLLER_ROWS: tuple[PartSensorDescription[SystemController], ...] = (
-    PartSensorDescription(
-        key="temperature",
-        translation_key="controller_temperature",
-        value_fn=lambda c: c.temperature,
-        **_TEMPERATURE,
-        **_DIAGNOSTIC,
-    ),
-)
-
-GATEWAY_ROWS: tuple[BridgeSensorEntityDescription[GatewayData], ...] = (
-    BridgeSensorEntityDescription[GatewayData](
-        key="inverters_reporting",
-        translation_key="inverters_reporting",
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda d: sum(1 for i in d.inverters.values() if (i.power or 0) > 0),
-        exists_fn=lambda d: bool(d.inverters),
-        **_DIAGNOSTIC,
-    ),
-)
-
-PEL_ROW = PartSensorDescription[PowerExportLimit](
-    key="power_export_limit",
-    translation_key="power_export_limit",
-    value_fn=lambda p: p.limit if p.enabled else None,
-    native_unit_of_measurement=UnitOfPower.WATT,
-    device_class=SensorDeviceClass.POWER,
-    **_DIAGNOSTIC,
-)
-# The same limit where the gateway keeps it as a percentage of the system's rating.
-PEL_PERCENT_ROW = PartSensorDescription[PowerExportLimit](
-    key="power_export_limit_percent",
-    translation_key="power_export_limit_percent",
-    value_fn=lambda p: p.limit if p.enabled else None,
-    native_unit_of_measurement=PERCENTAGE,
-    **_DIAGNOSTIC,
-)
-
-GENERATOR_ROW = PartSensorDescription[Any](
-    key="generator_rated_power",
-    translation_key="generator_rated_power",
-    value_fn=lambda g: g.rated_power,
-    native_unit_of_measurement=UnitOfPower.WATT,
-    device_class=SensorDeviceClass.POWER,
-    **_DIAGNOSTIC,
-)
+# -- the entities -----------------------------------------------------------------------------
 
 
-class EnphaseSensor[DataT](BridgeSensor[DataT]):
-    """A sensor that writes its state only when it changed.
+class EnphaseSensor[DataT, PartT](BridgeEntity[DataUpdateCoordinator[DataT]], SensorEntity):
+    """A value of one part of a coordinator's data, written only when it changed.
 
     The CT readings come every 10 s for dozens of sensors, most of which (voltages, phases
     at night, status) do not change: rewriting them is most of an update's event-loop time.
     """
 
+    entity_description: EnphaseSensorDescription[PartT]
     _written: tuple[bool, Any] | None = None
+
+    def __init__(
+        self,
+        coordinator: DataUpdateCoordinator[DataT],
+        description: EnphaseSensorDescription[PartT],
+        part: Callable[[DataT], PartT | None],
+        *,
+        device_info: DeviceInfo,
+        unique_id_prefix: str,
+        phase: int | None = None,
+        naming: tuple[str | None, dict[str, str]] = (None, {}),
+    ) -> None:
+        """Read ``part`` of the data (one phase of a part, when ``phase`` is given).
+
+        ``naming`` replaces the row's translation key and adds placeholders (a CT's kind).
+        """
+        super().__init__(
+            coordinator, description, device_info=device_info, unique_id_prefix=unique_id_prefix
+        )
+        self._part = part
+        translation_key, placeholders = naming
+        if phase is not None:
+            self._attr_unique_id = f"{self._attr_unique_id}_{PHASES[phase].lower()}"
+            placeholders = {**placeholders, "phase": PHASES[phase]}
+        if translation_key is not None:
+            self._attr_translation_key = translation_key
+        if placeholders:
+            self._attr_translation_placeholders = placeholders
+
+    def _reading(self) -> SensorValue:
+        part = self._part(self.coordinator.data)
+        return None if part is None else self.entity_description.value_fn(part)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the coordinator has data and the data has the part."""
+        return super().available and self._part(self.coordinator.data) is not None
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Return the value."""
+        return self._reading()
 
     async def async_added_to_hass(self) -> None:
         """Remember what the platform writes when it adds the entity."""
@@ -610,66 +1036,140 @@ class EnphaseSensor[DataT](BridgeSensor[DataT]):
         self.async_write_ha_state()
 
 
-class EnphaseEnergySensor[DataT](BridgeEnergySensor[DataT]):
-    """An energy total that writes its state only when it changed."""
+@dataclass
+class _TotalExtraData(SensorExtraStoredData):
+    """A lifetime total's last value and wrap offset (the shared energy sensor's format)."""
 
-    _written: tuple[bool, Any] | None = None
+    offset: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "offset": self.offset}
+
+
+class EnphaseEnergySensor[DataT, PartT](EnphaseSensor[DataT, PartT], RestoreSensor):
+    """A lifetime counter, kept monotonic through glitches, wraps and restarts."""
+
+    entity_description: EnphaseSensorDescription[PartT]
+
+    def __init__(
+        self,
+        coordinator: DataUpdateCoordinator[DataT],
+        description: EnphaseSensorDescription[PartT],
+        part: Callable[[DataT], PartT | None],
+        *,
+        device_info: DeviceInfo,
+        unique_id_prefix: str,
+        phase: int | None = None,
+        naming: tuple[str | None, dict[str, str]] = (None, {}),
+        wrap_at: float | None = None,
+    ) -> None:
+        """Start the total (wrapping at ``wrap_at`` Wh, if the counter does)."""
+        super().__init__(
+            coordinator,
+            description,
+            part,
+            device_info=device_info,
+            unique_id_prefix=unique_id_prefix,
+            phase=phase,
+            naming=naming,
+        )
+        self._total = MonotonicTotal(wrap_at=wrap_at)
+
+    def _take_reading(self) -> None:
+        raw = self._reading() if self.coordinator.data is not None else None
+        self._total.update(float(raw) if isinstance(raw, int | float | Decimal) else None)
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the monotonic total."""
+        return self._total.value
 
     async def async_added_to_hass(self) -> None:
-        """Remember what the platform writes when it adds the entity."""
+        """Restore the last total, then take the current reading."""
+        if (last := await self.async_get_last_extra_data()) is not None:
+            data = last.as_dict()
+            value = data.get("native_value")
+            if isinstance(value, dict):  # a Decimal is stored as {"__type", "decimal_str"}
+                value = value.get("decimal_str")
+            try:
+                offset = float(data.get("offset") or 0.0)
+                self._total.restore(None if value is None else float(value), offset)
+            except TypeError, ValueError:
+                pass
+        self._take_reading()
         await super().async_added_to_hass()
-        self._written = (self.available, self.native_value)
+
+    @property
+    def extra_restore_state_data(self) -> _TotalExtraData:
+        """Store the wrap offset beside the value."""
+        return _TotalExtraData(
+            native_value=self._total.value,
+            native_unit_of_measurement=self.native_unit_of_measurement,
+            offset=self._total.offset,
+        )
 
     @callback
     def _handle_coordinator_update(self) -> None:
         self._take_reading()
-        current = (self.available, self.native_value)
-        if current == self._written:
-            return
-        self._written = current
-        self.async_write_ha_state()
+        super()._handle_coordinator_update()
 
 
-def _make[DataT](
+def _sensor[DataT, PartT](
     coordinator: DataUpdateCoordinator[DataT],
-    description: BridgeSensorEntityDescription[DataT],
-    device: DeviceInfo,
-    prefix: str,
-) -> BridgeSensor[DataT]:
-    if isinstance(description, BridgeEnergySensorEntityDescription):
+    description: EnphaseSensorDescription[PartT],
+    part: Callable[[DataT], PartT | None],
+    *,
+    device_info: DeviceInfo,
+    unique_id_prefix: str,
+    phase: int | None = None,
+    naming: tuple[str | None, dict[str, str]] = (None, {}),
+    wrap_at: float | None = None,
+) -> EnphaseSensor[DataT, PartT]:
+    """Return the sensor of a row: a lifetime counter's keeps its total monotonic."""
+    if description.energy:
         return EnphaseEnergySensor(
-            coordinator, description, device_info=device, unique_id_prefix=prefix
+            coordinator,
+            description,
+            part,
+            device_info=device_info,
+            unique_id_prefix=unique_id_prefix,
+            phase=phase,
+            naming=naming,
+            wrap_at=wrap_at,
         )
-    return EnphaseSensor(coordinator, description, device_info=device, unique_id_prefix=prefix)
+    return EnphaseSensor(
+        coordinator,
+        description,
+        part,
+        device_info=device_info,
+        unique_id_prefix=unique_id_prefix,
+        phase=phase,
+        naming=naming,
+    )
 
 
-def _phase(
-    get: Callable[[GatewayData], Measurement | None], index: int
-) -> Callable[[GatewayData], Measurement | None]:
-    def phase(data: GatewayData) -> Measurement | None:
-        flow = get(data)
-        return flow.phases[index] if flow is not None and index < len(flow.phases) else None
-
-    return phase
-
-
-def _inverter(serial: str) -> Callable[[GatewayData], Inverter | None]:
-    return lambda d: d.inverters.get(serial)
-
-
-def _battery(serial: str) -> Callable[[GatewayData], Battery | None]:
-    return lambda d: d.batteries.get(serial)
-
-
-def _inverter_sensors(
-    coordinator: DataUpdateCoordinator[GatewayData], inverter: Inverter, parent_id: str
-) -> list[BridgeSensor[GatewayData]]:
-    device = inverter_device(inverter.serial, parent_id)
-    rows = INVERTER_ROWS + (INVERTER_DETAIL_ROWS if inverter.detail is not None else ())
-    return [
-        _make(coordinator, bind(row, _inverter(inverter.serial)), device, inverter.serial)
-        for row in rows
-    ]
+def _ct_sensor[PartT](
+    coordinator: DataUpdateCoordinator[MeterData],
+    description: CtSensorDescription[PartT],
+    part: Callable[[MeterData], PartT | None],
+    meter: CtMeter,
+    *,
+    device_info: DeviceInfo,
+    serial: str,
+    phase: int | None = None,
+) -> EnphaseSensor[MeterData, PartT]:
+    """Return a CT's sensor, named by its kind; by the gateway's word for one we do not know."""
+    return _sensor(
+        coordinator,
+        description,
+        part,
+        device_info=device_info,
+        unique_id_prefix=f"{serial}_ct_{meter.type_name}",
+        phase=phase,
+        naming=(description.kind_keys[meter.kind], {})
+        if meter.kind is not None
+        else (None, {"ct": meter.vendor_name}),
+    )
 
 
 async def async_setup_entry(
@@ -681,125 +1181,104 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     coordinator = runtime.gateway
     data = coordinator.data
-    caps = runtime.poller.capabilities
     serial = data.info.serial
+    parent = runtime.device_id
     device = gateway_device(data, runtime.client.base_url)
-    entities: list[BridgeSensor[Any]] = []
+    entities: list[EnphaseSensor[Any, Any]] = []
 
-    major = data.info.version[0] if data.info.version else 0
-    wraps = not data.production_from_ct and major < 8
+    def add[DataT, PartT](
+        coord: DataUpdateCoordinator[DataT],
+        descriptions: tuple[EnphaseSensorDescription[PartT], ...],
+        part: Callable[[DataT], PartT | None],
+        device_info: DeviceInfo,
+        prefix: str,
+    ) -> None:
+        entities.extend(_part_sensors(coord, descriptions, part, device_info, prefix))
+
+    # The flows: a flow's power from the CTs when they measure it (fresher, one source).
     meters = runtime.meters
-    live = meters.data if meters is not None else None
-    for flow, (get, rows) in FLOWS.items():
-        live_power = live is not None and METER_FLOWS[flow][0](live)
-        if get(data) is None and not live_power:
+    live = {d.key: d for d in LIVE_FLOW_SENSORS if meters is not None and d.exists_fn(meters.data)}
+    for description in FLOW_SENSORS:
+        if (live_power := live.get(description.key)) is not None:
+            assert meters is not None
+            add(meters, (live_power,), _same, device, serial)
             continue
-        for row in rows:
-            if row.key == f"{flow}_power" and live_power:
-                # A CT measures this flow: its power has that one source, always the freshest.
-                assert meters is not None
-                entities.append(_make(meters, bind(row, METER_FLOWS[flow][1]), device, serial))
-                continue
-            flow_data = get(data)
-            if flow_data is None:
-                continue
-            if row.key.endswith(("_today", "_last_seven_days")) and row.value_fn(flow_data) is None:
-                # This source has no such total (a production register without a CT).
-                continue
-            wrap = LIFETIME_WRAP_WH if wraps and flow == "production" and row.energy else None
-            entities.append(_make(coordinator, bind(row, get, wrap_at=wrap), device, serial))
-        if get(data) is None:
+        flow = description.flow_fn(data)
+        if flow is None or not description.exists_fn(flow):
             continue
-        flow_data = get(data)
-        assert flow_data is not None
-        phase_count = _phase_count(caps.ct_meters, flow, len(flow_data.phases))
-        for index in range(phase_count):
-            for row in PHASE_ROWS:
-                if row.key == "today" and flow == "net_consumption":
-                    continue
-                entities.append(
-                    _make(
-                        coordinator,
-                        bind(
-                            row,
-                            _phase(get, index),
-                            key=f"{flow}_{row.key}_{PHASES[index].lower()}",
-                            translation_key=f"{flow}_{row.translation_key}",
-                            placeholders={"phase": PHASES[index]},
-                        ),
-                        device,
-                        serial,
-                    )
-                )
-    entities.extend(
-        EnphaseSensor(coordinator, row, device_info=device, unique_id_prefix=serial)
-        for row in GATEWAY_ROWS
-        if row.exists_fn(data)
-    )
-    if (aggregate := data.battery_aggregate) is not None and (
-        data.batteries or data.ac_batteries is None
-    ):
-        entities.extend(
-            _make(coordinator, bind(row, lambda d: d.battery_aggregate), device, serial)
-            for row in AGGREGATE_ROWS
-            # Older firmware has no state of health.
-            if row.key != "battery_health" or aggregate.state_of_health is not None
-        )
-    if (pel := data.power_export_limit) is not None:
-        pel_row = PEL_PERCENT_ROW if pel.percent else PEL_ROW
         entities.append(
-            _make(coordinator, bind(pel_row, lambda d: d.power_export_limit), device, serial)
+            _sensor(
+                coordinator,
+                description,
+                description.flow_fn,
+                device_info=device,
+                unique_id_prefix=serial,
+                wrap_at=description.wrap_fn(data),
+            )
         )
+    for description in PHASE_SENSORS:
+        if (flow := description.flow_fn(data)) is None:
+            continue
+        phases = _phase_count(description.phases_of, flow, runtime.poller.capabilities.ct_meters)
+        entities.extend(
+            _sensor(
+                coordinator,
+                description,
+                _phase(description.flow_fn, index),
+                device_info=device,
+                unique_id_prefix=serial,
+                phase=index,
+            )
+            for index in range(phases)
+        )
+    add(coordinator, GATEWAY_SENSORS, _same, device, serial)
+    if data.batteries or data.ac_batteries is None:
+        add(coordinator, AGGREGATE_SENSORS, lambda d: d.battery_aggregate, device, serial)
+    add(coordinator, PEL_SENSORS, lambda d: d.power_export_limit, device, serial)
     if data.ac_batteries is not None:
-        acb_info = ac_battery_device(serial, runtime.device_id)
-        acb_prefix = serial
-        entities.extend(
-            _make(coordinator, bind(row, lambda d: d.ac_batteries), acb_info, acb_prefix)
-            for row in ACB_ROWS
-        )
-        aggregate = data.battery_aggregate
-        if aggregate is not None and aggregate.acb_soc is not None:
-            entities.extend(
-                _make(coordinator, bind(row, lambda d: d.battery_aggregate), acb_info, acb_prefix)
-                for row in ACB_AGGREGATE_ROWS
-            )
+        acb = ac_battery_device(serial, parent)
+        add(coordinator, ACB_SENSORS, lambda d: d.ac_batteries, acb, serial)
+        if data.battery_aggregate is not None and data.battery_aggregate.acb_soc is not None:
+            add(coordinator, ACB_AGGREGATE_SENSORS, lambda d: d.battery_aggregate, acb, serial)
         else:
-            entities.extend(
-                _make(coordinator, bind(row, lambda d: d.ac_batteries), acb_info, acb_prefix)
-                for row in ACB_REPORT_CHARGE_ROWS
-            )
+            add(coordinator, ACB_REPORT_CHARGE_SENSORS, lambda d: d.ac_batteries, acb, serial)
     for battery in data.batteries.values():
-        battery_info = battery_device(battery, runtime.device_id)
-        entities.extend(
-            _make(coordinator, bind(row, _battery(battery.serial)), battery_info, battery.serial)
-            for row in BATTERY_ROWS
+        add(
+            coordinator,
+            BATTERY_SENSORS,
+            _battery(battery.serial),
+            battery_device(battery, parent),
+            battery.serial,
         )
     if (controller := data.system_controller) is not None:
-        controller_info = controller_device(controller, runtime.device_id)
-        entities.extend(
-            _make(
-                coordinator,
-                bind(row, lambda d: d.system_controller),
-                controller_info,
-                controller.serial,
-            )
-            for row in CONTROLLER_ROWS
+        controller_info = controller_device(controller, parent)
+        add(
+            coordinator,
+            CONTROLLER_SENSORS,
+            lambda d: d.system_controller,
+            controller_info,
+            controller.serial,
         )
-        if data.generator is not None:
-            entities.append(
-                _make(
-                    coordinator,
-                    bind(GENERATOR_ROW, lambda d: d.generator),
-                    controller_info,
-                    controller.serial,
-                )
-            )
-    known_inverters = set(data.inverters)
+        add(
+            coordinator,
+            GENERATOR_SENSORS,
+            lambda d: d.generator,
+            controller_info,
+            controller.serial,
+        )
     for inverter in data.inverters.values():
-        entities.extend(_inverter_sensors(coordinator, inverter, runtime.device_id))
-    if runtime.meters is not None:
-        entities.extend(_ct_sensors(runtime.meters, caps.ct_meters, device, serial))
+        add(
+            coordinator,
+            INVERTER_SENSORS,
+            _inverter(inverter.serial),
+            inverter_device(inverter.serial, parent),
+            inverter.serial,
+        )
+    if meters is not None:
+        entities.extend(_ct_sensors(meters, runtime.poller.capabilities.ct_meters, device, serial))
     async_add_entities(entities)
+
+    known_inverters = set(data.inverters)
 
     @callback
     def _add_new_inverters() -> None:
@@ -809,35 +1288,68 @@ async def async_setup_entry(
             return
         known_inverters.update(i.serial for i in new)
         async_add_entities(
-            [e for i in new for e in _inverter_sensors(coordinator, i, runtime.device_id)]
+            [
+                sensor
+                for inverter in new
+                for sensor in _part_sensors(
+                    coordinator,
+                    INVERTER_SENSORS,
+                    _inverter(inverter.serial),
+                    inverter_device(inverter.serial, parent),
+                    inverter.serial,
+                )
+            ]
         )
 
     entry.async_on_unload(coordinator.async_add_listener(_add_new_inverters))
 
 
-def _phase_count(meters: dict[int, CtMeter], flow: str, lines: int) -> int:
+def _part_sensors[DataT, PartT](
+    coordinator: DataUpdateCoordinator[DataT],
+    descriptions: tuple[EnphaseSensorDescription[PartT], ...],
+    part: Callable[[DataT], PartT | None],
+    device_info: DeviceInfo,
+    prefix: str,
+) -> list[EnphaseSensor[DataT, PartT]]:
+    """Return the sensors of the rows a part has (none when the data has no such part)."""
+    if (now := part(coordinator.data)) is None:
+        return []
+    return [
+        _sensor(coordinator, d, part, device_info=device_info, unique_id_prefix=prefix)
+        for d in descriptions
+        if d.exists_fn(now)
+    ]
+
+
+def _same[T](data: T) -> T:
+    return data
+
+
+def _phase(
+    flow: Callable[[GatewayData], Measurement | None], index: int
+) -> Callable[[GatewayData], Measurement | None]:
+    def phase(data: GatewayData) -> Measurement | None:
+        measured = flow(data)
+        return measured.phases[index] if measured and index < len(measured.phases) else None
+
+    return phase
+
+
+def _battery(serial: str) -> Callable[[GatewayData], Battery | None]:
+    return lambda d: d.batteries.get(serial)
+
+
+def _inverter(serial: str) -> Callable[[GatewayData], Inverter | None]:
+    return lambda d: d.inverters.get(serial)
+
+
+def _phase_count(kind: CtKind, flow: Measurement, meters: dict[int, CtMeter]) -> int:
     """Return how many phases a flow really has (newer firmware always sends 3 lines)."""
-    wanted = {"production": "production", "consumption": "net-consumption"}.get(
-        flow, "net-consumption"
-    )
+    lines = min(len(flow.phases), len(PHASES))
     for meter in meters.values():
-        if meter.measurement_type == wanted:
-            return min(meter.phase_count, lines, len(PHASES))
-    return min(lines, len(PHASES))
-
-
-def _meter(eid: int) -> Callable[[MeterData], CtMeter | None]:
-    return lambda d: d.meters.get(eid)
-
-
-def ct_naming(
-    kind: str, row: PartSensorDescription[Any], phase: str | None = None
-) -> tuple[str | None, dict[str, str] | None]:
-    """Return the translation key and placeholders of a CT sensor of a measurement type."""
-    placeholders = {} if phase is None else {"phase": phase}
-    if kind in KNOWN_CTS:
-        return f"{kind.replace('-', '_')}_{row.translation_key}", placeholders or None
-    return row.translation_key, {"ct": kind, **placeholders}
+        if meter.kind is kind:
+            return min(meter.phase_count, lines)
+    return lines
 
 
 def _ct_sensors(
@@ -845,44 +1357,29 @@ def _ct_sensors(
     meters: dict[int, CtMeter],
     device: DeviceInfo,
     serial: str,
-) -> list[BridgeSensor[MeterData]]:
-    entities: list[BridgeSensor[MeterData]] = []
+) -> list[EnphaseSensor[MeterData, Any]]:
+    """Return each CT's sensors, and its phases' (off by default)."""
+    entities: list[EnphaseSensor[MeterData, Any]] = []
     for eid, meter in meters.items():
-        kind = meter.measurement_type
-        slug = kind.replace("-", "_")
-        named = CT_KEYS.get(kind, {})
 
         def reading(data: MeterData, eid: int = eid) -> CtReading | None:
             return data.readings.get(eid)
 
-        for row in CT_ROWS:
-            if (kind, row.key) in DUPLICATED_BY_FLOWS:
-                continue
-            translation_key, placeholders = ct_naming(kind, row)
-            if (special := named.get(row.key)) is not None:
-                translation_key, placeholders = special, None
-            described = bind(
-                row,
-                reading,
-                key=f"ct_{slug}_{row.key}",
-                translation_key=translation_key,
-                placeholders=placeholders,
-            )
-            entities.append(_make(coordinator, described, device, serial))
-        translation_key, placeholders = ct_naming(kind, CT_STATUS)
-        entities.append(
-            _make(
-                coordinator,
-                bind(
-                    CT_STATUS,
-                    _meter(eid),
-                    key=f"ct_{slug}_status",
-                    translation_key=translation_key,
-                    placeholders=placeholders,
-                ),
-                device,
-                serial,
-            )
+        def configured(data: MeterData, eid: int = eid) -> CtMeter | None:
+            return data.meters.get(eid)
+
+        def shown(description: CtSensorDescription[Any], meter: CtMeter = meter) -> bool:
+            return meter.kind is None or meter.kind in description.kind_keys
+
+        entities.extend(
+            _ct_sensor(coordinator, d, reading, meter, device_info=device, serial=serial)
+            for d in CT_SENSORS
+            if shown(d)
+        )
+        entities.extend(
+            _ct_sensor(coordinator, d, configured, meter, device_info=device, serial=serial)
+            for d in CT_STATUS_SENSORS
+            if shown(d)
         )
         for index in range(min(meter.phase_count, len(PHASES))):
 
@@ -890,14 +1387,17 @@ def _ct_sensors(
                 ct = data.readings.get(eid)
                 return ct.channels[index] if ct is not None and index < len(ct.channels) else None
 
-            for row in CT_CHANNEL_ROWS:
-                translation_key, placeholders = ct_naming(kind, row, PHASES[index])
-                described = bind(
-                    row,
+            entities.extend(
+                _ct_sensor(
+                    coordinator,
+                    d,
                     channel,
-                    key=f"ct_{slug}_{row.key}_{PHASES[index].lower()}",
-                    translation_key=translation_key,
-                    placeholders=placeholders,
+                    meter,
+                    device_info=device,
+                    serial=serial,
+                    phase=index,
                 )
-                entities.append(_make(coordinator, described, device, serial))
+                for d in CT_PHASE_SENSORS
+                if shown(d)
+            )
     return entities

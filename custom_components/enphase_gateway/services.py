@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
@@ -16,13 +14,13 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
-from ..energy_bridges_common.client.errors import BridgeApiError
+from ..energy_bridges_common.hass.command import async_run_command
 from ..energy_bridges_common.hass.diagnostics import redact
-from .api import StorageMode
+from .api import DryContactMode, DryContactSettings, StorageMode
 from .api.const import READABLE_ENDPOINTS
 from .const import DOMAIN
 from .coordinator import EnphaseConfigEntry
-from .entity import command_error
+from .helpers import update_dry_contact, write_storage
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_ENDPOINT = "endpoint"
@@ -60,7 +58,7 @@ SET_DRY_CONTACT_SETTINGS_SCHEMA = vol.Schema(
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Required(ATTR_CONTACT): cv.string,
         vol.Optional(ATTR_NAME): vol.All(cv.string, vol.Length(min=1, max=32)),
-        vol.Optional(ATTR_MODE): vol.In(["manual", "soc"]),
+        vol.Optional(ATTR_MODE): vol.In([mode.value for mode in DryContactMode]),
         vol.Optional(ATTR_SOC_LOW): vol.All(vol.Coerce(int), vol.Range(min=0, max=100)),
         vol.Optional(ATTR_SOC_HIGH): vol.All(vol.Coerce(int), vol.Range(min=0, max=100)),
     }
@@ -89,10 +87,9 @@ async def _get_raw_data(call: ServiceCall) -> ServiceResponse:
     entry = _entry(call.hass, call)
     client = entry.runtime_data.client
     endpoint: str = call.data[ATTR_ENDPOINT]
-    try:
-        data = await client.get_raw(endpoint)
-    except BridgeApiError as err:
-        raise command_error(err) from err
+    data = await async_run_command(
+        entry.runtime_data.command_target, lambda: client.get_raw(endpoint), read_back=False
+    )
     secrets = [client.token, client.password, client.info.serial if client.info else None]
     return {"endpoint": endpoint, "data": redact(data, keys=RAW_REDACT, secrets=secrets)}
 
@@ -111,14 +108,15 @@ async def _set_storage_settings(call: ServiceCall) -> ServiceResponse:
     charge = call.data.get(ATTR_CHARGE_FROM_GRID)
     if mode is None and reserve is None and charge is None:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="nothing_to_set")
-    try:
-        schedules_off = await coordinator.async_write_storage(
+    schedules_off = await async_run_command(
+        entry.runtime_data.command_target,
+        lambda: write_storage(
+            entry.runtime_data,
             mode=None if mode is None else StorageMode(mode),
             reserve=reserve,
             charge_from_grid=charge,
-        )
-    except BridgeApiError as err:
-        raise command_error(err) from err
+        ),
+    )
     if not call.return_response:
         return None
     settings = coordinator.data.storage
@@ -145,26 +143,23 @@ async def _set_dry_contact_settings(call: ServiceCall) -> None:
                 "known": ", ".join(coordinator.data.dry_contacts) or "-",
             },
         )
-    changes: dict[str, Any] = {
-        key: call.data[attr]
-        for key, attr in (
-            ("name", ATTR_NAME),
-            ("mode", ATTR_MODE),
-            ("soc_low", ATTR_SOC_LOW),
-            ("soc_high", ATTR_SOC_HIGH),
-        )
-        if attr in call.data
-    }
-    if not changes:
+    mode = call.data.get(ATTR_MODE)
+    settings = DryContactSettings(
+        name=call.data.get(ATTR_NAME),
+        mode=None if mode is None else DryContactMode(mode),
+        soc_low=call.data.get(ATTR_SOC_LOW),
+        soc_high=call.data.get(ATTR_SOC_HIGH),
+    )
+    if settings == DryContactSettings():
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="nothing_to_set")
-    low = changes.get("soc_low", contact.settings.get("soc_low"))
-    high = changes.get("soc_high", contact.settings.get("soc_high"))
-    if isinstance(low, int) and isinstance(high, int) and low >= high:
+    low = contact.soc_low if settings.soc_low is None else settings.soc_low
+    high = contact.soc_high if settings.soc_high is None else settings.soc_high
+    if low is not None and high is not None and low >= high:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="soc_range")
-    try:
-        await coordinator.async_update_dry_contact(contact_id, **changes)
-    except BridgeApiError as err:
-        raise command_error(err) from err
+    await async_run_command(
+        entry.runtime_data.command_target,
+        lambda: update_dry_contact(entry.runtime_data, contact_id, settings),
+    )
 
 
 @callback

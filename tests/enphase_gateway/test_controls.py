@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
@@ -14,6 +15,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.energy_bridges_common.client.errors import AuthenticationError
 from custom_components.enphase_gateway.const import DOMAIN
 from simulators.enphase.gateway import GatewaySimulator
 
@@ -350,3 +352,23 @@ async def test_get_raw_data(
             blocking=True,
             return_response=True,
         )
+
+
+async def test_a_refused_command_asks_to_sign_in_again(
+    hass: HomeAssistant, full: tuple[GatewaySimulator, MockConfigEntry]
+) -> None:
+    """The shared command path: a refused login is said so, and re-authentication starts."""
+    sim, entry = full
+    switch = _entity(hass, "switch", f"{CONTROLLER}_grid_enabled")
+    refused = AuthenticationError("The gateway refused the token")
+    with (
+        patch.object(entry.runtime_data.client, "set_grid_relay", side_effect=refused),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await hass.services.async_call(
+            "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: switch}, blocking=True
+        )
+    assert err.value.translation_key == "authentication_failed"
+    assert sim.relay_admin == "closed"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]

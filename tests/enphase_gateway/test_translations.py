@@ -11,16 +11,13 @@ from homeassistant.helpers import device_registry as dr, entity_platform, entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.enphase_gateway.api import CtKind
 from custom_components.enphase_gateway.const import DOMAIN
 from custom_components.enphase_gateway.sensor import (
-    CT_CHANNEL_ROWS,
-    CT_KEYS,
-    CT_ROWS,
-    CT_STATUS,
-    DUPLICATED_BY_FLOWS,
-    KNOWN_CTS,
+    CT_PHASE_SENSORS,
+    CT_SENSORS,
+    CT_STATUS_SENSORS,
     PHASES,
-    ct_naming,
 )
 from simulators.enphase import gateway as sim_gateway
 
@@ -189,23 +186,19 @@ async def test_unknown_ct_type_is_named_by_its_identifier(
         assert set(placeholders) <= {"ct", "phase"}
 
 
-@pytest.mark.parametrize("kind", KNOWN_CTS)
-def test_every_known_ct_type_is_translated(kind: str) -> None:
+@pytest.mark.parametrize("kind", list(CtKind))
+def test_every_known_ct_type_is_translated(kind: CtKind) -> None:
     """Each known CT type has its own key in every language, with at most {phase}."""
-    special = CT_KEYS.get(kind, {})
-    rows = [
-        (row, None)
-        for row in (*CT_ROWS, CT_STATUS)
-        if row.key not in special and (kind, row.key) not in DUPLICATED_BY_FLOWS
-    ]
-    rows += [(row, phase) for row in CT_CHANNEL_ROWS for phase in PHASES]
+    rows = [(row, None) for row in (*CT_SENSORS, *CT_STATUS_SENSORS)]
+    rows += [(row, phase) for row in CT_PHASE_SENSORS for phase in PHASES]
     for row, phase in rows:
-        key, placeholders = ct_naming(kind, row, phase)
-        assert key is not None
+        if kind not in row.kind_keys:
+            continue  # the system flows show this value
+        key = row.kind_keys[kind]
+        placeholders = {"phase": phase} if phase else {}
         assert not key.startswith("ct_")
-        assert set(placeholders or {}) == ({"phase"} if phase else set())
         for language in LANGUAGES:
-            name = _name(language, key, **(placeholders or {}))
+            name = _name(language, key, **placeholders)
             assert "{" not in name, (language, key)
             if language != "en":
-                assert name != _name("en", key, **(placeholders or {})), (language, key)
+                assert name != _name("en", key, **placeholders), (language, key)

@@ -10,20 +10,33 @@ from .client import (
     UnsupportedFirmwareError,
     WriteNotAppliedError,
 )
-from .models import GENERATOR_MODES, StorageMode
+from .models import (
+    CtKind,
+    CtStatus,
+    DryContactMode,
+    DryContactSettings,
+    GeneratorMode,
+    RelayState,
+    StorageMode,
+)
 from .poller import LIFETIME_WRAP_WH, GatewayData, GatewayPoller, MeterData
 
 __all__ = [
-    "GENERATOR_MODES",
     "LIFETIME_WRAP_WH",
     "Capabilities",
+    "CtKind",
+    "CtStatus",
+    "DryContactMode",
+    "DryContactSettings",
     "EndpointUnavailableError",
     "EnphaseGateway",
     "GatewayData",
     "GatewayNotReadyError",
     "GatewayPoller",
+    "GeneratorMode",
     "MeterData",
     "MfaRequiredError",
+    "RelayState",
     "StorageMode",
     "StorageScheduleLockedError",
     "TokenInfo",

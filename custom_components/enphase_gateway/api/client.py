@@ -46,22 +46,25 @@ from .auth import (
     fetch_token,
 )
 from .models import (
-    GENERATOR_MODES,
     BatteryAggregate,
     BatteryPower,
+    CtKind,
     CtMeter,
     CtReading,
     DeviceData,
     DryContact,
+    DryContactSettings,
     EnsembleInventory,
     EnsembleStatus,
     GatewayInfo,
     Generator,
+    GeneratorMode,
     GridRelay,
     InterfaceInfo,
     Inverter,
     PowerExportLimit,
     ProductionReport,
+    RelayState,
     SimpleProduction,
     StorageMode,
     StorageSettings,
@@ -683,16 +686,16 @@ class EnphaseGateway:
             gen = await self._has(self.get_generator)
         metered = info.metered or bool(report and report.has_eim)
         sections = report or legacy
-        enabled = {m.measurement_type for m in meters.values() if m.enabled}
+        enabled = {m.kind for m in meters.values() if m.enabled}
         production_ct = bool(
             sections is not None
             and sections.production is not None
-            and (not meters or "production" in enabled)
+            and (not meters or CtKind.PRODUCTION in enabled)
         )
         consumption_ct = bool(
             sections is not None
             and (sections.total_consumption is not None or sections.net_consumption is not None)
-            and (not meters or enabled & {"net-consumption", "total-consumption"})
+            and (not meters or enabled & {CtKind.NET, CtKind.TOTAL})
         )
         # From 8.2.4264 a metered gateway without a production CT reports the (absent) CT in
         # /api/v1/production, which then stalls: its inverters section is right instead.
@@ -752,9 +755,9 @@ class EnphaseGateway:
         return value
 
     async def set_grid_relay(self, on_grid: bool) -> GridRelay:
-        """Connect to (``closed``) or disconnect from (``open``) the grid; verify it."""
-        wanted = "closed" if on_grid else "open"
-        await self._request("POST", const.GRID_RELAY, json_body={"mains_admin_state": wanted})
+        """Connect to (relay closed) or disconnect from (open) the grid; verify it."""
+        wanted = RelayState.CLOSED if on_grid else RelayState.OPEN
+        await self._request("POST", const.GRID_RELAY, json_body={"mains_admin_state": wanted.value})
         relay = await self._verify(
             self.get_grid_state, lambda r: r.admin_state == wanted, self.verify_attempts
         )
@@ -769,11 +772,11 @@ class EnphaseGateway:
 
     async def set_dry_contact(self, contact_id: str, closed: bool) -> DryContact:
         """Close or open a dry contact relay (it takes seconds); verify it."""
-        wanted = "closed" if closed else "open"
+        wanted = RelayState.CLOSED if closed else RelayState.OPEN
         await self._request(
             "POST",
             const.DRY_CONTACTS,
-            json_body={"dry_contacts": {"id": contact_id, "status": wanted}},
+            json_body={"dry_contacts": {"id": contact_id, "status": wanted.value}},
         )
 
         async def read() -> DryContact | None:
@@ -792,25 +795,10 @@ class EnphaseGateway:
         return contact
 
     async def update_dry_contact_settings(
-        self,
-        contact_id: str,
-        *,
-        name: str | None = None,
-        mode: str | None = None,
-        soc_low: int | None = None,
-        soc_high: int | None = None,
+        self, contact_id: str, settings: DryContactSettings
     ) -> DryContact:
         """Change a dry contact's settings: always post its whole settings, then verify."""
-        changes: dict[str, Any] = {
-            key: value
-            for key, value in (
-                ("load_name", name),
-                ("mode", mode),
-                ("soc_low", soc_low),
-                ("soc_high", soc_high),
-            )
-            if value is not None
-        }
+        changes = settings.as_vendor()
         contacts = await self.get_dry_contacts()
         if contact_id not in contacts or not contacts[contact_id].settings:
             raise EndpointUnavailableError(f"Dry contact {contact_id} has no settings", 404)
@@ -863,11 +851,9 @@ class EnphaseGateway:
         check_storage_settings(after, mode=mode, reserve=reserve, charge_from_grid=charge_from_grid)
         return after, current.optimised_schedules
 
-    async def set_generator_mode(self, mode: str) -> Generator:
+    async def set_generator_mode(self, mode: GeneratorMode) -> Generator:
         """Set the generator mode (off, on, auto); verify it."""
-        if mode not in GENERATOR_MODES:
-            raise ValueError(f"unknown generator mode {mode!r}")
-        await self._request("POST", const.GEN_MODE, json_body={"gen_mode": mode})
+        await self._request("POST", const.GEN_MODE, json_body={"gen_mode": mode.value})
         generator = await self.get_generator()
         if generator.mode != mode:
             raise WriteNotAppliedError(

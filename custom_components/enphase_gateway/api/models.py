@@ -89,6 +89,16 @@ class GatewayInfo:
         return parse_firmware(self.firmware)
 
     @property
+    def model_name(self) -> str:
+        """Return the gateway's model name, known from its firmware generation and metering."""
+        major = self.version[0] if self.version else 0
+        if major >= 7:
+            return "IQ Gateway Metered" if self.metered else "IQ Gateway"
+        if major >= 4:
+            return "Envoy-S Metered" if self.metered else "Envoy-S Standard"
+        return "Envoy-R"
+
+    @property
     def uses_token(self) -> bool:
         """Return whether the gateway wants a JWT (firmware 7 and later)."""
         version = self.version
@@ -488,17 +498,53 @@ class DeviceData:
 # -- CT meters --------------------------------------------------------------------------------
 
 
+class CtKind(StrEnum):
+    """What a CT measures (the gateway's measurement types we know)."""
+
+    PRODUCTION = "production"
+    NET = "net_consumption"
+    TOTAL = "total_consumption"
+    STORAGE = "storage"
+    BACKFEED = "backfeed"
+    LOAD = "load"
+    EVSE = "evse"
+    PV3P = "pv3p"
+
+
+class CtStatus(StrEnum):
+    """A CT's metering status."""
+
+    NORMAL = "normal"
+    NOT_METERING = "not_metering"
+    CHECK_WIRING = "check_wiring"
+
+
+def _enum[E: StrEnum](kind: type[E], value: Any) -> E | None:
+    """Return the member whose value is this text (dashes read as underscores), else None."""
+    text = as_str(value)
+    if text is None:
+        return None
+    try:
+        return kind(text.replace("-", "_"))
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class CtMeter:
     """One CT as configured (``/ivp/meters``)."""
 
     eid: int
-    measurement_type: str
-    """production, net-consumption, total-consumption, storage, backfeed, load, evse, pv3p."""
+    kind: CtKind | None
+    """None for a measurement type we do not know (then only ``type_name`` says what)."""
+    type_name: str
+    """The measurement type as a slug (``net_consumption``): it names the CT's entities."""
+    vendor_name: str
+    """The gateway's own word for it, shown for a kind we do not know."""
     enabled: bool
     phase_mode: str | None
     phase_count: int
-    metering_status: str | None
+    status: CtStatus | None
     status_flags: tuple[str, ...]
 
 
@@ -515,11 +561,13 @@ def parse_meters(data: Any) -> dict[int, CtMeter]:
         flags = item.get("statusFlags")
         meters[eid] = CtMeter(
             eid=eid,
-            measurement_type=kind,
+            kind=_enum(CtKind, kind),
+            type_name=kind.replace("-", "_"),
+            vendor_name=kind,
             enabled=item.get("state") == "enabled",
             phase_mode=as_str(item.get("phaseMode")),
             phase_count=as_int(item.get("phaseCount")) or 1,
-            metering_status=as_str(item.get("meteringStatus")),
+            status=_enum(CtStatus, item.get("meteringStatus")),
             status_flags=tuple(f for f in flags if isinstance(f, str))
             if isinstance(flags, list)
             else (),
@@ -606,6 +654,13 @@ class Battery:
     """W, positive while discharging (from ``/ivp/ensemble/power``)."""
 
 
+class RelayState(StrEnum):
+    """A relay's state: closed connects (the house to the grid, a dry contact's load)."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+
+
 @dataclass(frozen=True, slots=True)
 class SystemController:
     """The IQ System Controller (Enpower) from the inventory."""
@@ -615,15 +670,23 @@ class SystemController:
     firmware: str | None
     temperature: float | None
     communicating: bool | None
-    mains_admin_state: str | None
-    mains_oper_state: str | None
+    mains_admin_state: RelayState | None
+    """What was asked of the grid relay."""
+    mains_oper_state: RelayState | None
+    """What the grid relay really is."""
     grid_mode: str | None
 
     @property
     def on_grid(self) -> bool | None:
-        """Return whether the house is connected to the grid (``closed`` relay)."""
+        """Return whether the house is connected to the grid."""
         state = self.mains_oper_state or self.mains_admin_state
-        return None if state is None else state == "closed"
+        return None if state is None else state is RelayState.CLOSED
+
+    @property
+    def grid_requested(self) -> bool | None:
+        """Return whether the grid is asked to be connected."""
+        state = self.mains_admin_state
+        return None if state is None else state is RelayState.CLOSED
 
 
 class EnsembleDeviceKind(StrEnum):
@@ -649,8 +712,13 @@ class EnsembleDevice:
     firmware: str | None
     communicating: bool | None
     temperature: float | None
-    grid_state: str | None
-    """``closed`` = on grid (``mains_oper_state``), when the device says."""
+    grid_state: RelayState | None
+    """Its grid relay, when the device says."""
+
+    @property
+    def on_grid(self) -> bool | None:
+        """Return whether the device is connected to the grid."""
+        return None if self.grid_state is None else self.grid_state is RelayState.CLOSED
 
 
 @dataclass(frozen=True, slots=True)
@@ -695,8 +763,8 @@ class EnsembleInventory:
                         firmware=as_str(dev.get("img_pnum_running")),
                         temperature=as_float(dev.get("temperature")),
                         communicating=as_bool(dev.get("communicating")),
-                        mains_admin_state=as_str(dev.get("mains_admin_state")),
-                        mains_oper_state=as_str(dev.get("mains_oper_state")),
+                        mains_admin_state=_enum(RelayState, dev.get("mains_admin_state")),
+                        mains_oper_state=_enum(RelayState, dev.get("mains_oper_state")),
                         grid_mode=as_str(dev.get("Enpwr_grid_mode")),
                     )
                 elif (kind := _ENSEMBLE_KINDS.get(as_str(group.get("type")) or "")) is not None:
@@ -707,7 +775,7 @@ class EnsembleInventory:
                         firmware=as_str(dev.get("img_pnum_running")),
                         communicating=as_bool(dev.get("communicating")),
                         temperature=as_float(dev.get("temperature")),
-                        grid_state=as_str(dev.get("mains_oper_state")),
+                        grid_state=_enum(RelayState, dev.get("mains_oper_state")),
                     )
         return cls(batteries, controller, others)
 
@@ -797,22 +865,62 @@ class EnsembleStatus:
 class GridRelay:
     """``/ivp/ensemble/relay``: the System Controller's grid relay."""
 
-    admin_state: str | None
-    """What was asked: ``closed`` (on grid) or ``open`` (off grid)."""
-    oper_state: str | None
+    admin_state: RelayState | None
+    """What was asked: closed (on grid) or open (off grid)."""
+    oper_state: RelayState | None
     """What the relay really is."""
 
     @property
     def on_grid(self) -> bool | None:
         """Return whether the house is connected to the grid."""
         state = self.oper_state or self.admin_state
-        return None if state is None else state == "closed"
+        return None if state is None else state is RelayState.CLOSED
+
+    @property
+    def grid_requested(self) -> bool | None:
+        """Return whether the grid is asked to be connected (the relay takes seconds)."""
+        return None if self.admin_state is None else self.admin_state is RelayState.CLOSED
 
     @classmethod
     def from_json(cls, data: Any) -> GridRelay:
         """Parse the relay."""
         root = _mapping(data, "/ivp/ensemble/relay")
-        return cls(as_str(root.get("mains_admin_state")), as_str(root.get("mains_oper_state")))
+        return cls(
+            _enum(RelayState, root.get("mains_admin_state")),
+            _enum(RelayState, root.get("mains_oper_state")),
+        )
+
+
+class DryContactMode(StrEnum):
+    """How a dry contact is switched: by hand, or by the batteries' charge."""
+
+    MANUAL = "manual"
+    SOC = "soc"
+
+
+@dataclass(frozen=True, slots=True)
+class DryContactSettings:
+    """A change to a dry contact's settings (None: leave as it is)."""
+
+    name: str | None = None
+    mode: DryContactMode | None = None
+    soc_low: int | None = None
+    """Charge (%) at which it opens, in ``soc`` mode."""
+    soc_high: int | None = None
+    """Charge (%) at which it closes again."""
+
+    def as_vendor(self) -> dict[str, Any]:
+        """Return the changed fields by the gateway's names."""
+        return {
+            key: value.value if isinstance(value, StrEnum) else value
+            for key, value in (
+                ("load_name", self.name),
+                ("mode", self.mode),
+                ("soc_low", self.soc_low),
+                ("soc_high", self.soc_high),
+            )
+            if value is not None
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -822,8 +930,11 @@ class DryContact:
     id: str
     closed: bool | None
     name: str | None = None
-    mode: str | None = None
+    mode: DryContactMode | None = None
+    soc_low: int | None = None
+    soc_high: int | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    """The gateway's own settings object, posted back whole with a change."""
 
 
 def parse_dry_contacts(status: Any, settings: Any | None) -> dict[str, DryContact]:
@@ -839,14 +950,17 @@ def parse_dry_contacts(status: Any, settings: Any | None) -> dict[str, DryContac
     for item in _list(root.get("dry_contacts"), "/ivp/ensemble/dry_contacts"):
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
             continue
-        status_text = as_str(item.get("status"))
+        status = as_str(item.get("status"))
         cid = item["id"]
         conf = by_id.get(cid, {})
         contacts[cid] = DryContact(
             id=cid,
-            closed=None if status_text is None else status_text == "closed",
-            name=as_str(conf.get("load_name")) or None,
-            mode=as_str(conf.get("mode")),
+            # Anything but closed (open, connecting) leaves the load unpowered.
+            closed=None if status is None else _enum(RelayState, status) is RelayState.CLOSED,
+            name=as_str(conf.get("load_name")),
+            mode=_enum(DryContactMode, conf.get("mode")),
+            soc_low=as_int(conf.get("soc_low")),
+            soc_high=as_int(conf.get("soc_high")),
             settings=conf,
         )
     return contacts
@@ -939,14 +1053,19 @@ class PowerExportLimit:
         )
 
 
-GENERATOR_MODES = ("off", "on", "auto")
+class GeneratorMode(StrEnum):
+    """How the generator runs."""
+
+    OFF = "off"
+    ON = "on"
+    AUTO = "auto"
 
 
 @dataclass(frozen=True, slots=True)
 class Generator:
     """The generator: configuration, mode and schedule."""
 
-    mode: str | None
+    mode: GeneratorMode | None
     rated_power: float | None
     gen_type: str | None
     schedule_enabled: bool | None
@@ -964,7 +1083,7 @@ class Generator:
             if isinstance(sched, Mapping):
                 sched_enabled = as_bool(sched.get("enabled"))
         return cls(
-            mode=as_str(gmode.get("gen_mode")),
+            mode=_enum(GeneratorMode, gmode.get("gen_mode")),
             rated_power=as_float(conf.get("rated_power")),
             gen_type=as_str(conf.get("type")),
             schedule_enabled=sched_enabled,

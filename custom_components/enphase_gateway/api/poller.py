@@ -17,22 +17,31 @@ failing fails the whole read.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import time
 from typing import Any
 
 from ...energy_bridges_common.client.errors import AuthenticationError, BridgeApiError
-from .client import Capabilities, EnphaseGateway, GatewayNotReadyError
+from .client import (
+    Capabilities,
+    EnphaseGateway,
+    GatewayNotReadyError,
+    WriteNotAppliedError,
+    check_storage_settings,
+)
 from .models import (
     AcBatteries,
     Battery,
     BatteryAggregate,
+    CtKind,
     CtMeter,
     CtReading,
     DryContact,
+    DryContactSettings,
     EnsembleDevice,
     GatewayInfo,
     Generator,
+    GeneratorMode,
     GridRelay,
     InterfaceInfo,
     Inverter,
@@ -40,6 +49,7 @@ from .models import (
     PowerExportLimit,
     ProductionReport,
     SimpleProduction,
+    StorageMode,
     StorageSettings,
     SystemController,
 )
@@ -61,33 +71,33 @@ class MeterData:
     net_as_total: bool = False
     """This firmware's total-consumption CT measures net consumption."""
 
-    def _power(self, kind: str) -> float | None:
+    def _power(self, kind: CtKind) -> float | None:
         for eid, meter in self.meters.items():
-            if meter.measurement_type == kind and (reading := self.readings.get(eid)):
+            if meter.kind is kind and (reading := self.readings.get(eid)):
                 return reading.power
         return None
 
-    def _has(self, kind: str) -> bool:
-        return any(m.measurement_type == kind for m in self.meters.values())
+    def _has(self, kind: CtKind) -> bool:
+        return any(m.kind is kind for m in self.meters.values())
 
     @property
     def production_power(self) -> float | None:
         """Return the production CT's power (W)."""
-        return self._power("production")
+        return self._power(CtKind.PRODUCTION)
 
     @property
     def measures_production(self) -> bool:
         """Return whether a production CT is enabled."""
-        return self._has("production")
+        return self._has(CtKind.PRODUCTION)
 
     @property
     def net_power(self) -> float | None:
         """Return the grid's power (W, positive when importing)."""
         if self.net_as_total:
-            return self._power("total-consumption")
-        if self._has("net-consumption"):
-            return self._power("net-consumption")
-        total = self._power("total-consumption")
+            return self._power(CtKind.TOTAL)
+        if self._has(CtKind.NET):
+            return self._power(CtKind.NET)
+        total = self._power(CtKind.TOTAL)
         produced = self.production_power
         return None if total is None or produced is None else total - produced
 
@@ -98,8 +108,8 @@ class MeterData:
         Production plus what the grid gives. A storage CT measures the batteries' own flow,
         which production and net already hold: it is never added.
         """
-        if self._has("total-consumption") and not self.net_as_total:
-            return self._power("total-consumption")
+        if self._has(CtKind.TOTAL) and not self.net_as_total:
+            return self._power(CtKind.TOTAL)
         net = self.net_power
         produced = self.production_power
         return None if net is None or produced is None else produced + net
@@ -107,14 +117,14 @@ class MeterData:
     @property
     def measures_net(self) -> bool:
         """Return whether the CTs give the grid's power."""
-        return self._has("net-consumption") or (
-            self._has("total-consumption") and (self.net_as_total or self.measures_production)
+        return self._has(CtKind.NET) or (
+            self._has(CtKind.TOTAL) and (self.net_as_total or self.measures_production)
         )
 
     @property
     def measures_consumption(self) -> bool:
         """Return whether the CTs give the household's consumption."""
-        if self._has("total-consumption") and not self.net_as_total:
+        if self._has(CtKind.TOTAL) and not self.net_as_total:
             return True
         return self.measures_net and self.measures_production
 
@@ -143,6 +153,15 @@ class GatewayData:
     generator: Generator | None = None
     interface: InterfaceInfo | None = None
     firmware_changed: bool = False
+
+    @property
+    def production_wraps_at(self) -> float | None:
+        """Return where the lifetime production counter wraps (Wh), if it does.
+
+        Before firmware 8, a production total not measured by a CT is the inverters' register.
+        """
+        major = self.info.version[0] if self.info.version else 0
+        return LIFETIME_WRAP_WH if not self.production_from_ct and major < 8 else None
 
 
 @dataclass(slots=True)
@@ -191,6 +210,88 @@ class GatewayPoller:
     def remember(self, name: str, value: Any) -> None:
         """Keep a section's value read outside a poll (a write's read-back)."""
         self._sections[name] = _Section(value, self._clock())
+
+    # -- writes: each verified by the client, and what stuck is kept for the next read ---------
+
+    async def set_storage(
+        self,
+        *,
+        mode: StorageMode | None = None,
+        reserve: float | None = None,
+        charge_from_grid: bool | None = None,
+    ) -> tuple[StorageSettings, bool]:
+        """Write the storage settings in one verified write; keep what the gateway reports.
+
+        Return the settings, and whether the write turned the cloud's optimised schedules off
+        (the gateway ignores storage settings while they are on).
+        """
+        settings, schedules_off = await self.gateway.set_storage_settings(
+            mode=mode, reserve=reserve, charge_from_grid=charge_from_grid
+        )
+        self.remember("storage", settings)
+        return settings, schedules_off
+
+    async def storage_kept(
+        self,
+        *,
+        mode: StorageMode | None = None,
+        reserve: float | None = None,
+        charge_from_grid: bool | None = None,
+    ) -> tuple[StorageSettings, bool]:
+        """Read the storage settings again, and say whether they are still what was written.
+
+        From firmware 8.2.42xx the Enphase cloud may put them back within a minute or two.
+        """
+        settings = await self.gateway.get_storage_settings()
+        self.remember("storage", settings)
+        try:
+            check_storage_settings(
+                settings, mode=mode, reserve=reserve, charge_from_grid=charge_from_grid
+            )
+        except WriteNotAppliedError:
+            return settings, False
+        return settings, True
+
+    async def set_grid(self, on_grid: bool) -> GridRelay | None:
+        """Connect to or disconnect from the grid (verified).
+
+        Return the relay; None where its state lives in the inventory (read it again).
+        """
+        relay = await self.gateway.set_grid_relay(on_grid)
+        if not self.capabilities.relay:
+            return None
+        self.remember("relay", relay)
+        return relay
+
+    async def set_dry_contact(self, contact_id: str, closed: bool) -> dict[str, DryContact]:
+        """Close or open a dry contact (verified); return all the contacts."""
+        contact = await self.gateway.set_dry_contact(contact_id, closed)
+        if (known := self._contacts().get(contact_id)) is not None:
+            # The state reply has no settings: keep the ones read before.
+            contact = replace(known, closed=contact.closed)
+        return self._keep_contact(contact)
+
+    async def update_dry_contact(
+        self, contact_id: str, settings: DryContactSettings
+    ) -> dict[str, DryContact]:
+        """Change a dry contact's settings (verified); return all the contacts."""
+        return self._keep_contact(
+            await self.gateway.update_dry_contact_settings(contact_id, settings)
+        )
+
+    async def set_generator_mode(self, mode: GeneratorMode) -> Generator:
+        """Set the generator mode (verified)."""
+        generator = await self.gateway.set_generator_mode(mode)
+        self.remember("generator", generator)
+        return generator
+
+    def _contacts(self) -> dict[str, DryContact]:
+        return self._kept("dry_contacts") or {}
+
+    def _keep_contact(self, contact: DryContact) -> dict[str, DryContact]:
+        contacts = {**self._contacts(), contact.id: contact}
+        self.remember("dry_contacts", contacts)
+        return contacts
 
     def force_detail(self) -> None:
         """Read the detail tier on the next ``read`` (after a write)."""
