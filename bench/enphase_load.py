@@ -26,10 +26,13 @@ from aiohttp.test_utils import TestServer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from custom_components.enphase_gateway.api import EnphaseGateway, GatewayPoller
-from custom_components.enphase_gateway.const import DEFAULT_METER_INTERVAL, DEFAULT_SCAN_INTERVAL
+from custom_components.enphase_gateway.const import METER_INTERVAL, SCAN_INTERVAL
 from simulators.enphase import PROFILES, EnlightenSimulator, GatewaySimulator
 from simulators.enphase.cloud import OWNER_EMAIL, OWNER_PASSWORD
 from simulators.framework import SimClock
+
+METER_SECONDS = int(METER_INTERVAL.total_seconds())
+SCAN_SECONDS = int(SCAN_INTERVAL.total_seconds())
 
 
 async def measure(name: str, hours: float) -> dict[str, object]:
@@ -66,7 +69,7 @@ async def measure(name: str, hours: float) -> dict[str, object]:
             sim.busy.clear()
             ct_ages: list[float] = []
             last_ct = clock.timestamp()
-            step = DEFAULT_METER_INTERVAL
+            step = METER_SECONDS
             ticks = int(hours * 3600 / step)
             for tick in range(1, ticks + 1):
                 clock.advance(step)
@@ -74,7 +77,7 @@ async def measure(name: str, hours: float) -> dict[str, object]:
                     ct_ages.append(clock.timestamp() - last_ct)
                     await poller.read_meters()
                     last_ct = clock.timestamp()
-                if (tick * step) % DEFAULT_SCAN_INTERVAL == 0:
+                if (tick * step) % SCAN_SECONDS == 0:
                     await poller.read()
     finally:
         await server.close()
@@ -94,7 +97,7 @@ async def measure(name: str, hours: float) -> dict[str, object]:
         "requests_per_hour": round(requests),
         "busy_seconds_per_hour": round(busy, 1),
         "busy_share": f"{busy / 3600:.2%}",
-        "ct_interval_seconds": DEFAULT_METER_INTERVAL if caps.has_cts else None,
+        "ct_interval_seconds": METER_SECONDS if caps.has_cts else None,
         "ct_max_age_seconds": (max(ct_ages) + readings_latency) if ct_ages else None,
         "ct_mean_age_seconds": (sum(ct_ages) / len(ct_ages) / 2 + readings_latency)
         if ct_ages
