@@ -162,6 +162,9 @@ BAD_INPUT: list[tuple[str, dict[str, Any]]] = [
     ("add_rfid_card", {"code": "a b", "tag": "x"}),
     ("add_rfid_card", {"code": "04A1B2", "tag": ""}),
     ("set_charge_stop_energy", {"energy": 0}),
+    ("set_charge_stop_energy", {"energy": "nan"}),
+    ("start_charge_for_energy", {"energy": "inf"}),
+    ("set_installation_voltage", {"voltage": "nan"}),
     ("set_charge_stop_minutes", {"minutes": 2000}),
     # Whole numbers only: never truncated silently (issue 14).
     ("set_charge_stop_minutes", {"minutes": 90.5}),
