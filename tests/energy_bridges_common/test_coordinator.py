@@ -366,3 +366,41 @@ async def test_server_retry_after_is_obeyed_while_serving_stale_data(
     assert await coordinator._async_update_data() == 1  # stale data served
     # The data goes stale in 35 s, but the server asked for 300 s: 300 s it is.
     assert coordinator.update_interval == timedelta(seconds=300)
+
+
+class LanCoordinator(BudgetedCoordinator[int]):
+    """The same coordinator class with no budget: the device reached on the LAN."""
+
+    def __init__(self, hass: HomeAssistant, entry: MockConfigEntry, device: FakeDevice) -> None:
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name="lan",
+            budget=None,
+            calls_per_update=1,
+            min_interval=timedelta(seconds=30),
+        )
+        self.device = device
+
+    async def _async_fetch(self) -> int:
+        return await self.device.read()
+
+
+async def test_budgeted_coordinator_without_a_budget_polls_at_its_interval(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    device = FakeDevice()
+    coordinator = LanCoordinator(hass, entry, device)
+    assert coordinator.update_interval == timedelta(seconds=30)
+    await coordinator.async_refresh()
+    assert coordinator.data == 1
+    assert coordinator.update_interval == timedelta(seconds=30)
+    # Nothing to afford: a failure backs off like any local poll (no budget floor).
+    device.errors = [UnreachableError("gone")]
+    await coordinator.async_refresh()
+    assert coordinator.data == 1
+    assert coordinator.update_interval == timedelta(seconds=30)
+    assert coordinator.stale_after == timedelta(seconds=90)
+    assert coordinator.max_backoff == timedelta(minutes=5)
+    await coordinator.async_shutdown()

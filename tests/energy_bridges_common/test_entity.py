@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 import logging
 from typing import Any
 
@@ -243,3 +243,88 @@ async def test_budget_sensor(hass: HomeAssistant, freezer: FrozenDateTimeFactory
     assert state.attributes["blocked_until"] is None
     assert state.attributes["quota"] == 1000
     assert state.attributes["period"] == "day"
+
+
+@dataclass
+class DailyData:
+    day: date | None
+    energy: float | None
+
+
+DAILY = BridgeEnergySensorEntityDescription[DailyData](
+    key="energy_today",
+    name="Energy today",
+    native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+    value_fn=lambda data: data.energy,
+    day_fn=lambda data: data.day,
+)
+
+
+async def test_daily_energy_starts_again_each_day_and_never_goes_back_within_one(
+    hass: HomeAssistant,
+) -> None:
+    june_14, june_15 = date(2026, 6, 14), date(2026, 6, 15)
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("test_domain.device_energy_today", "800.0"),
+                {"native_value": 800.0, "native_unit_of_measurement": "Wh", "day": "2026-06-14"},
+            )
+        ],
+    )
+    # After a restart the unit still reports yesterday's first reading: the total stands.
+    coordinator = make_coordinator(hass, Data(power=None, energy=None))
+    coordinator.async_set_updated_data(DailyData(day=june_14, energy=100.0))  # type: ignore[arg-type]
+    sensor = BridgeEnergySensor(
+        coordinator,  # type: ignore[arg-type]
+        DAILY,
+        device_info=DEVICE,
+        unique_id_prefix="dev1",
+    )
+    await add(hass, sensor)
+    entity_id = "test_domain.device_energy_today"
+    assert hass.states.get(entity_id).state == "800.0"
+    # However many lower readings come within the day, none is taken for a reset.
+    for reading, day, shown in [
+        (50.0, june_14, "800.0"),
+        (50.0, june_14, "800.0"),
+        (50.0, june_14, "800.0"),
+        (50.0, june_14, "800.0"),
+        (None, None, "800.0"),  # no day known: nothing to take
+        (900.0, june_14, "900.0"),
+        (10.0, june_15, "10.0"),  # midnight: a new day starts afresh
+        (950.0, june_14, "10.0"),  # a late reading of yesterday is ignored
+        (25.0, june_15, "25.0"),
+    ]:
+        coordinator.async_set_updated_data(DailyData(day=day, energy=reading))  # type: ignore[arg-type]
+        await hass.async_block_till_done()
+        assert hass.states.get(entity_id).state == shown, (reading, day)
+    extra = sensor.extra_restore_state_data.as_dict()
+    assert (extra["native_value"], extra["day"]) == (25.0, "2026-06-15")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"native_value": 800.0, "native_unit_of_measurement": "Wh", "day": "not a day"},
+        {"native_value": 800.0, "native_unit_of_measurement": "Wh"},
+        {"native_value": None, "native_unit_of_measurement": "Wh", "day": "2026-06-14"},
+    ],
+)
+async def test_daily_energy_without_a_good_stored_day_starts_from_the_reading(
+    hass: HomeAssistant, stored: dict[str, Any]
+) -> None:
+    mock_restore_cache_with_extra_data(
+        hass, [(State("test_domain.device_energy_today", "800.0"), stored)]
+    )
+    coordinator = make_coordinator(hass, Data(power=None, energy=None))
+    coordinator.async_set_updated_data(DailyData(day=date(2026, 6, 15), energy=5.0))  # type: ignore[arg-type]
+    sensor = BridgeEnergySensor(
+        coordinator,  # type: ignore[arg-type]
+        DAILY,
+        device_info=DEVICE,
+        unique_id_prefix="dev1",
+    )
+    await add(hass, sensor)
+    assert hass.states.get("test_domain.device_energy_today").state == "5.0"

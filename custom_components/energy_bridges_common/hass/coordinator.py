@@ -168,6 +168,10 @@ class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
     The interval is the budget's (spread over the account's consumers and what is left of
     the period); an update that the budget cannot afford is skipped and the last data kept.
     Like any coordinator it polls only while it has listeners (entities, or one of yours).
+
+    Without a budget (``budget=None``: the same device reached on the LAN, where calls cost
+    nothing) it is a ``BridgeCoordinator`` polling every ``min_interval``, so an integration
+    that speaks to a device either way needs one coordinator class per kind of data.
     """
 
     def __init__(
@@ -177,7 +181,7 @@ class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
         *,
         config_entry: ConfigEntry,
         name: str,
-        budget: CallBudget,
+        budget: CallBudget | None,
         calls_per_update: float,
         min_interval: timedelta,
         weight: float = 1.0,
@@ -191,8 +195,16 @@ class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
             config_entry=config_entry,
             name=name,
             update_interval=min_interval,
-            stale_after=stale_after if stale_after is not None else timedelta(hours=2),
-            max_backoff=timedelta(seconds=budget.max_interval),
+            stale_after=(
+                stale_after
+                if stale_after is not None
+                else (timedelta(hours=2) if budget is not None else None)
+            ),
+            max_backoff=(
+                timedelta(seconds=budget.max_interval)
+                if budget is not None
+                else timedelta(minutes=5)
+            ),
             always_update=always_update,
         )
         self.budget = budget
@@ -202,15 +214,17 @@ class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
             min_interval=min_interval.total_seconds(),
             weight=weight,
         )
-        self._unregister = budget.register(self.consumer)
+        self._unregister = budget.register(self.consumer) if budget is not None else None
         self.update_interval = self.next_interval()
 
     def next_interval(self) -> timedelta:
         """Return what the budget can afford for this coordinator."""
+        if self.budget is None:
+            return self.base_interval
         return timedelta(seconds=self.budget.interval_for(self.consumer.name))
 
     async def _async_update_data(self) -> DataT:
-        if not self.budget.can_spend(self.consumer.calls_per_update):
+        if self.budget is not None and not self.budget.can_spend(self.consumer.calls_per_update):
             wait = self.budget.retry_after() or self.budget.seconds_left
             return self._failed(
                 BudgetExhaustedError("The cloud call budget cannot afford an update", wait)
@@ -223,7 +237,7 @@ class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
         finally:
             # Never poll faster than the budget allows, even while backing off; but do look
             # again when the data goes stale (a try the budget cannot afford costs nothing).
-            if self.update_interval is not None:
+            if self.budget is not None and self.update_interval is not None:
                 interval = max(self.update_interval, self.next_interval())
                 if self._stale_cap is not None:
                     interval = min(interval, self._stale_cap)
@@ -231,5 +245,6 @@ class BudgetedCoordinator[DataT](BridgeCoordinator[DataT]):
 
     async def async_shutdown(self) -> None:
         """Stop spending the budget."""
-        self._unregister()
+        if self._unregister is not None:
+            self._unregister()
         await super().async_shutdown()

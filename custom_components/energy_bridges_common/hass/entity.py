@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+import sys
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -85,21 +86,33 @@ class BridgeEnergySensorEntityDescription[DataT](BridgeSensorEntityDescription[D
     state_class: SensorStateClass | None = SensorStateClass.TOTAL_INCREASING
     wrap_at: float | None = None
     confirm_readings: int = 3
+    day_fn: Callable[[DataT], date | None] | None = None
+    """For a total that starts again each day (today's energy): the day a reading counts.
+
+    Within a day the total never goes back, however many lower readings come; a new day
+    starts it afresh (the one legitimate drop); a reading of an earlier day is ignored.
+    """
 
 
 @dataclass
 class _EnergyExtraData(SensorExtraStoredData):
     offset: float = 0.0
+    day: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "offset": self.offset}
+        data = {**super().as_dict(), "offset": self.offset}
+        if self.day is not None:
+            data["day"] = self.day
+        return data
 
 
 class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
     """A ``total_increasing`` energy sensor that never feeds a glitch into statistics.
 
     It survives restarts: the last value (and a wrap offset) is restored, so a device that
-    answers zero right after Home Assistant starts cannot make the total go backwards.
+    answers zero right after Home Assistant starts cannot make the total go backwards. A
+    daily total (``day_fn``) restores its day too, so a restart does not take yesterday's
+    total for today's.
     """
 
     entity_description: BridgeEnergySensorEntityDescription[DataT]
@@ -116,9 +129,15 @@ class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
         super().__init__(
             coordinator, description, device_info=device_info, unique_id_prefix=unique_id_prefix
         )
-        self._total = MonotonicTotal(
-            confirm_readings=description.confirm_readings, wrap_at=description.wrap_at
-        )
+        self._total = self._new_total()
+        self._day: date | None = None
+
+    def _new_total(self) -> MonotonicTotal:
+        description = self.entity_description
+        # A daily total's one legitimate drop, at midnight, is the day's: within a day no
+        # run of lower readings, however long, is taken for a reset.
+        confirm = sys.maxsize if description.day_fn is not None else description.confirm_readings
+        return MonotonicTotal(confirm_readings=confirm, wrap_at=description.wrap_at)
 
     async def async_added_to_hass(self) -> None:
         """Restore the last total, then take the current reading."""
@@ -128,16 +147,30 @@ class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
             value = data.get("native_value")
             if isinstance(value, dict):  # a Decimal is stored as {"__type", "decimal_str"}
                 value = value.get("decimal_str")
+            daily = self.entity_description.day_fn is not None
             try:
                 offset = float(data.get("offset") or 0.0)
-                self._total.restore(None if value is None else float(value), offset)
+                number = None if value is None else float(value)
+                day = date.fromisoformat(str(data.get("day"))) if daily else None
             except TypeError, ValueError:
                 pass
+            else:
+                if not daily or number is not None:
+                    self._total.restore(number, offset)
+                    self._day = day
         self._take_reading()
 
     def _take_reading(self) -> None:
         if self.coordinator.data is None:
             return
+        if (day_fn := self.entity_description.day_fn) is not None:
+            if (day := day_fn(self.coordinator.data)) is None:
+                return
+            if self._day is not None and day != self._day:
+                if day < self._day:
+                    return
+                self._total = self._new_total()
+            self._day = day
         raw = self.entity_description.value_fn(self.coordinator.data)
         self._total.update(float(raw) if isinstance(raw, int | float | Decimal) else None)
 
@@ -158,6 +191,7 @@ class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
             native_value=self._total.value,
             native_unit_of_measurement=self.native_unit_of_measurement,
             offset=self._total.offset,
+            day=self._day.isoformat() if self._day is not None else None,
         )
 
 
