@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -11,38 +9,31 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.typing import ConfigType
 
+from ..energy_bridges_common.client.budget import CallBudget
 from ..energy_bridges_common.hass.budget import (
     account_key,
     async_get_account_budget,
     async_release_account_budget,
 )
 from ..energy_bridges_common.hass.lan import check_stored_host
-from .api import PowervaultCloudClient, PowervaultLocalClient
+from .api import PowervaultApi, PowervaultCloudClient, PowervaultLocalClient
 from .const import (
     COMMAND_RESERVE,
     CONF_ACCOUNT_ID,
     CONF_CONNECTION,
-    CONF_CONTROL_INTERVAL,
     CONF_DAILY_BUDGET,
-    CONF_DATA_INTERVAL,
     CONF_MODEL,
-    CONF_SCAN_INTERVAL,
     CONF_UNIT_ID,
     CONNECTION_LOCAL,
-    DEFAULT_CLOUD_CONTROL_INTERVAL,
     DEFAULT_DAILY_BUDGET,
-    DEFAULT_DATA_INTERVAL,
-    DEFAULT_LOCAL_CONTROL_INTERVAL,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
+    OLD_INTERVAL_OPTIONS,
     cloud_base_url,
 )
 from .coordinator import (
-    CloudControlCoordinator,
-    CloudDataCoordinator,
-    LocalControlCoordinator,
-    LocalDataCoordinator,
     PowervaultConfigEntry,
+    PowervaultControlCoordinator,
+    PowervaultDataCoordinator,
     PowervaultRuntimeData,
 )
 from .helpers import command_target
@@ -61,13 +52,38 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: PowervaultConfigEntry) -> bool:
     """Set up a unit from a config entry."""
+    unit_id: str = entry.data[CONF_UNIT_ID]
+    session = async_get_clientsession(hass)
+    client: PowervaultApi
+    budget: CallBudget | None = None
     if entry.data[CONF_CONNECTION] == CONNECTION_LOCAL:
         # The stored address must still pass the LAN guard: nothing is sent elsewhere.
         check_stored_host(DOMAIN, entry.data[CONF_HOST])
-        entry.runtime_data = _local_runtime(hass, entry)
+        client = PowervaultLocalClient(session, entry.data[CONF_HOST], entry.data.get(CONF_PORT))
     else:
-        entry.runtime_data = await _cloud_runtime(hass, entry)
-    runtime = entry.runtime_data
+        cloud = PowervaultCloudClient(session, entry.data[CONF_API_KEY], base_url=cloud_base_url())
+        budget = await async_get_account_budget(
+            hass,
+            domain=DOMAIN,
+            account_id=account_key(str(entry.data[CONF_ACCOUNT_ID])),
+            entry_id=entry.entry_id,
+            quota=int(entry.options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET)),
+            reserve=COMMAND_RESERVE,
+        )
+        cloud.http.add_observer(budget)
+        client = cloud
+    entry.runtime_data = runtime = PowervaultRuntimeData(
+        client=client,
+        unit_id=unit_id,
+        data=PowervaultDataCoordinator(
+            hass, config_entry=entry, client=client, unit_id=unit_id, budget=budget
+        ),
+        control=PowervaultControlCoordinator(
+            hass, config_entry=entry, client=client, unit_id=unit_id, budget=budget
+        ),
+        device_info=_device_info(unit_id, entry.data.get(CONF_MODEL)),
+        budget=budget,
+    )
     runtime.command = command_target(hass, entry)
     await runtime.data.async_config_entry_first_refresh()
     await runtime.control.async_config_entry_first_refresh()
@@ -75,76 +91,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: PowervaultConfigEntry) -
     return True
 
 
-def _local_runtime(hass: HomeAssistant, entry: PowervaultConfigEntry) -> PowervaultRuntimeData:
-    unit_id: str = entry.data[CONF_UNIT_ID]
-    client = PowervaultLocalClient(
-        async_get_clientsession(hass), entry.data[CONF_HOST], entry.data.get(CONF_PORT)
-    )
-    options = entry.options
-    return PowervaultRuntimeData(
-        client=client,
-        unit_id=unit_id,
-        data=LocalDataCoordinator(
-            hass,
-            config_entry=entry,
-            client=client,
-            unit_id=unit_id,
-            interval=timedelta(seconds=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
-        ),
-        control=LocalControlCoordinator(
-            hass,
-            config_entry=entry,
-            client=client,
-            unit_id=unit_id,
-            interval=timedelta(
-                minutes=options.get(CONF_CONTROL_INTERVAL, DEFAULT_LOCAL_CONTROL_INTERVAL)
-            ),
-        ),
-        device_info=_device_info(unit_id, entry.data.get(CONF_MODEL)),
-    )
-
-
-async def _cloud_runtime(
-    hass: HomeAssistant, entry: PowervaultConfigEntry
-) -> PowervaultRuntimeData:
-    unit_id: str = entry.data[CONF_UNIT_ID]
-    client = PowervaultCloudClient(
-        async_get_clientsession(hass), entry.data[CONF_API_KEY], base_url=cloud_base_url()
-    )
-    options = entry.options
-    budget = await async_get_account_budget(
-        hass,
-        domain=DOMAIN,
-        account_id=account_key(str(entry.data[CONF_ACCOUNT_ID])),
-        entry_id=entry.entry_id,
-        quota=int(options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET)),
-        reserve=COMMAND_RESERVE,
-    )
-    client.http.add_observer(budget)
-    return PowervaultRuntimeData(
-        client=client,
-        unit_id=unit_id,
-        data=CloudDataCoordinator(
-            hass,
-            config_entry=entry,
-            client=client,
-            unit_id=unit_id,
-            budget=budget,
-            interval=timedelta(minutes=options.get(CONF_DATA_INTERVAL, DEFAULT_DATA_INTERVAL)),
-        ),
-        control=CloudControlCoordinator(
-            hass,
-            config_entry=entry,
-            client=client,
-            unit_id=unit_id,
-            budget=budget,
-            interval=timedelta(
-                minutes=options.get(CONF_CONTROL_INTERVAL, DEFAULT_CLOUD_CONTROL_INTERVAL)
-            ),
-        ),
-        device_info=_device_info(unit_id, entry.data.get(CONF_MODEL)),
-        budget=budget,
-    )
+async def async_migrate_entry(hass: HomeAssistant, entry: PowervaultConfigEntry) -> bool:
+    """Drop the interval options of entries from before 1.2 (the intervals are ours now)."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        options = {k: v for k, v in entry.options.items() if k not in OLD_INTERVAL_OPTIONS}
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    return True
 
 
 def _device_info(unit_id: str, model: str | None) -> DeviceInfo:

@@ -29,16 +29,6 @@ async def async_setup_entry(
 class PowervaultCancelOverrideButton(PowervaultEntity[PowervaultControlCoordinator], ButtonEntity):
     """End the active override: the battery follows the portal schedule again."""
 
-    def __init__(
-        self,
-        entry: PowervaultConfigEntry,
-        coordinator: PowervaultControlCoordinator,
-        description: ButtonEntityDescription,
-    ) -> None:
-        """Keep the entry."""
-        super().__init__(entry, coordinator, description)
-        self._entry = entry
-
     async def async_press(self) -> None:
         """Cancel the override."""
-        await async_cancel_override(self._entry)
+        await async_cancel_override(self.coordinator.config_entry)

@@ -41,35 +41,21 @@ from .api import LOCAL_PORT, Account, PowervaultCloudClient, PowervaultLocalClie
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_CONNECTION,
-    CONF_CONTROL_INTERVAL,
     CONF_DAILY_BUDGET,
-    CONF_DATA_INTERVAL,
     CONF_MODEL,
     CONF_OVERRIDE_HOURS,
-    CONF_SCAN_INTERVAL,
     CONF_UNIT_ID,
     CONF_UNITS,
     CONNECTION_CLOUD,
     CONNECTION_LOCAL,
-    DEFAULT_CLOUD_CONTROL_INTERVAL,
     DEFAULT_DAILY_BUDGET,
-    DEFAULT_DATA_INTERVAL,
-    DEFAULT_LOCAL_CONTROL_INTERVAL,
     DEFAULT_OVERRIDE_HOURS,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
-    MAX_CONTROL_INTERVAL,
     MAX_DAILY_BUDGET,
-    MAX_DATA_INTERVAL,
     MAX_OVERRIDE_HOURS,
-    MAX_SCAN_INTERVAL,
-    MIN_CLOUD_CONTROL_INTERVAL,
     MIN_DAILY_BUDGET,
-    MIN_DATA_INTERVAL,
-    MIN_LOCAL_CONTROL_INTERVAL,
     MIN_OVERRIDE_HOURS,
-    MIN_SCAN_INTERVAL,
     cloud_base_url,
 )
 
@@ -90,7 +76,7 @@ class PowervaultConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a Powervault unit over the cloud or the LAN."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing known."""
@@ -360,7 +346,7 @@ def _number(minimum: int, maximum: int, unit: str) -> NumberSelector:
 
 
 class PowervaultOptionsFlow(OptionsFlowWithReload):
-    """Polling intervals, the cloud budget and the select's override duration."""
+    """The cloud budget and the select's override duration (the intervals are ours)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options of the unit's connection."""
@@ -368,33 +354,14 @@ class PowervaultOptionsFlow(OptionsFlowWithReload):
             return self.async_create_entry(data={k: int(v) for k, v in user_input.items()})
         local = self.config_entry.data[CONF_CONNECTION] == CONNECTION_LOCAL
         options = self.config_entry.options
-        fields: dict[vol.Marker, Any]
-        if local:
-            fields = {
-                vol.Required(
-                    CONF_SCAN_INTERVAL,
-                    default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
-                ): _number(MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL, "s"),
-                vol.Required(
-                    CONF_CONTROL_INTERVAL,
-                    default=options.get(CONF_CONTROL_INTERVAL, DEFAULT_LOCAL_CONTROL_INTERVAL),
-                ): _number(MIN_LOCAL_CONTROL_INTERVAL, MAX_CONTROL_INTERVAL, "min"),
-            }
-        else:
-            fields = {
+        fields: dict[vol.Marker, Any] = {}
+        if not local:
+            fields[
                 vol.Required(
                     CONF_DAILY_BUDGET,
                     default=options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET),
-                ): _number(MIN_DAILY_BUDGET, MAX_DAILY_BUDGET, "calls"),
-                vol.Required(
-                    CONF_DATA_INTERVAL,
-                    default=options.get(CONF_DATA_INTERVAL, DEFAULT_DATA_INTERVAL),
-                ): _number(MIN_DATA_INTERVAL, MAX_DATA_INTERVAL, "min"),
-                vol.Required(
-                    CONF_CONTROL_INTERVAL,
-                    default=options.get(CONF_CONTROL_INTERVAL, DEFAULT_CLOUD_CONTROL_INTERVAL),
-                ): _number(MIN_CLOUD_CONTROL_INTERVAL, MAX_CONTROL_INTERVAL, "min"),
-            }
+                )
+            ] = _number(MIN_DAILY_BUDGET, MAX_DAILY_BUDGET, "calls")
         fields[
             vol.Required(
                 CONF_OVERRIDE_HOURS,

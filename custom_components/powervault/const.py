@@ -20,27 +20,18 @@ CONF_ACCOUNT_ID: Final = "account_id"
 CONF_MODEL: Final = "model"
 CONF_UNITS: Final = "units"
 
+# How often each part is read: ours to choose (the cloud's buckets are five minutes long,
+# its schedule changes only when someone edits it; the LAN costs nothing but the unit's CPU).
+LOCAL_DATA_INTERVAL: Final = timedelta(seconds=30)
+LOCAL_CONTROL_INTERVAL: Final = timedelta(minutes=5)
+CLOUD_DATA_INTERVAL: Final = timedelta(minutes=5)
+"""The fastest; the account's budget may make it slower."""
+CLOUD_CONTROL_INTERVAL: Final = timedelta(minutes=60)
+
+OLD_INTERVAL_OPTIONS: Final = ("scan_interval", "data_interval", "control_interval")
+"""Options of entries before version 1.2, when users set the intervals: dropped."""
+
 # Options, with their defaults and bounds.
-CONF_SCAN_INTERVAL: Final = "scan_interval"
-"""Local telemetry, seconds."""
-DEFAULT_SCAN_INTERVAL: Final = 30
-MIN_SCAN_INTERVAL: Final = 10
-MAX_SCAN_INTERVAL: Final = 300
-
-CONF_DATA_INTERVAL: Final = "data_interval"
-"""Cloud data, minutes (the cloud's buckets are five minutes long)."""
-DEFAULT_DATA_INTERVAL: Final = 5
-MIN_DATA_INTERVAL: Final = 5
-MAX_DATA_INTERVAL: Final = 60
-
-CONF_CONTROL_INTERVAL: Final = "control_interval"
-"""Schedule and override, minutes."""
-DEFAULT_CLOUD_CONTROL_INTERVAL: Final = 60
-MIN_CLOUD_CONTROL_INTERVAL: Final = 15
-DEFAULT_LOCAL_CONTROL_INTERVAL: Final = 5
-MIN_LOCAL_CONTROL_INTERVAL: Final = 1
-MAX_CONTROL_INTERVAL: Final = 360
-
 CONF_DAILY_BUDGET: Final = "daily_budget"
 """Cloud calls per day for the whole account."""
 DEFAULT_DAILY_BUDGET: Final = 500
@@ -57,9 +48,6 @@ MAX_OVERRIDE_HOURS: Final = 168
 
 # The cloud fills a bucket for a while after it starts: poll this long after a boundary.
 BUCKET_POLL_DELAY: Final = timedelta(seconds=100)
-
-LOCAL_HISTORY_INTERVAL: Final = timedelta(minutes=5)
-"""How often a local unit's history is read for the energy totals."""
 
 MAX_OVERRIDE_DURATION: Final = timedelta(days=7)
 MAX_START_AHEAD: Final = timedelta(days=7)

@@ -1,10 +1,10 @@
-"""Runtime data and coordinators of the Powervault integration."""
+"""Runtime data and the two coordinators of a Powervault unit, on the cloud or the LAN."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 import math
 
 from homeassistant.config_entries import ConfigEntry
@@ -13,48 +13,27 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import CallBudget
-from ..energy_bridges_common.client.errors import BridgeApiError
 from ..energy_bridges_common.hass.command import CommandTarget
-from ..energy_bridges_common.hass.coordinator import BridgeCoordinator, BudgetedCoordinator
-from .api import (
-    BatteryControl,
-    BatterySignCheck,
-    DailyEnergy,
-    EnergyFlows,
-    HistorySample,
-    LocalTelemetry,
-    PowerFlow,
-    PowervaultClient,
-    StateOverride,
-    check_battery_sign,
-    integrate_energy,
-    latest_power,
-    sum_energy,
-)
+from ..energy_bridges_common.hass.coordinator import BudgetedCoordinator
+from .api import BatteryControl, PowervaultApi, StateOverride, UnitData
 from .api.const import BUCKET_SECONDS
-from .api.models import SCHEDULE_ZONE
-from .const import BUCKET_POLL_DELAY, LOCAL_HISTORY_INTERVAL, LOGGER
+from .const import (
+    BUCKET_POLL_DELAY,
+    CLOUD_CONTROL_INTERVAL,
+    CLOUD_DATA_INTERVAL,
+    LOCAL_CONTROL_INTERVAL,
+    LOCAL_DATA_INTERVAL,
+    LOGGER,
+)
 
 type PowervaultConfigEntry = ConfigEntry[PowervaultRuntimeData]
-
-
-@dataclass(frozen=True, slots=True)
-class UnitData:
-    """What a unit is doing now, and today's energy."""
-
-    power: PowerFlow
-    energy: DailyEnergy | None
-    telemetry: LocalTelemetry | None = None
-    """The local API's extra values (temperatures, voltages, cells); None on the cloud."""
-    battery_sign: BatterySignCheck | None = None
-    """Whether the cloud's battery power sign agrees with its state of charge; None locally."""
 
 
 @dataclass(slots=True)
 class PowervaultRuntimeData:
     """What a loaded entry holds."""
 
-    client: PowervaultClient
+    client: PowervaultApi
     unit_id: str
     data: PowervaultDataCoordinator
     control: PowervaultControlCoordinator
@@ -62,11 +41,6 @@ class PowervaultRuntimeData:
     budget: CallBudget | None = None
     command: CommandTarget = field(init=False)
     """Where the unit's commands go (``energy_bridges_common.hass.command``)."""
-
-
-def energy_day(now: datetime) -> date:
-    """Return the day the totals belong to (British local time, as the unit's schedule)."""
-    return now.astimezone(SCHEDULE_ZONE).date()
 
 
 def seconds_to_next_slot(now: float, budget_seconds: float) -> float:
@@ -83,24 +57,12 @@ def seconds_to_next_slot(now: float, budget_seconds: float) -> float:
     return max(slot + buckets * BUCKET_SECONDS - now, 1.0)
 
 
-class PowervaultDataCoordinator(BridgeCoordinator[UnitData]):
-    """The coordinator entities read power and energy from (cloud or local)."""
+class PowervaultDataCoordinator(BudgetedCoordinator[UnitData]):
+    """The power now and today's energy, from the cloud's buckets or the unit's telemetry.
 
-
-class PowervaultControlCoordinator(BridgeCoordinator[BatteryControl]):
-    """The coordinator of the schedule and the overrides (cloud or local)."""
-
-    @callback
-    def async_set_overrides(self, overrides: Sequence[StateOverride]) -> None:
-        """Take overrides read back after a command (the schedule is unchanged)."""
-        self.async_set_updated_data(replace(self.data, overrides=tuple(overrides)))
-
-
-class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordinator):
-    """Today's 5-minute buckets from the cloud: one call gives the newest power and the totals.
-
-    Polls are aligned with the cloud's buckets (a little after each boundary, when the new
-    bucket has values) and never faster than the account's budget affords.
+    On the cloud (with the account's budget) polls are aligned with the buckets, a little
+    after each boundary when the new bucket has values, and never faster than the budget
+    affords; on the LAN the unit is read every 30 seconds.
     """
 
     def __init__(
@@ -108,67 +70,52 @@ class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordina
         hass: HomeAssistant,
         *,
         config_entry: ConfigEntry,
-        client: PowervaultClient,
+        client: PowervaultApi,
         unit_id: str,
-        budget: CallBudget,
-        interval: timedelta,
+        budget: CallBudget | None,
     ) -> None:
-        """Register one call per update with the budget."""
+        """One cloud call per update."""
         self.client = client
         self.unit_id = unit_id
         super().__init__(
             hass,
             LOGGER,
             config_entry=config_entry,
-            name=f"Powervault {unit_id} data",
+            name=f"Powervault {unit_id} {'data' if budget else 'telemetry'}",
             budget=budget,
             calls_per_update=1,
-            min_interval=interval,
+            min_interval=CLOUD_DATA_INTERVAL if budget else LOCAL_DATA_INTERVAL,
             weight=3.0,
         )
 
     def next_interval(self) -> timedelta:
         """Return the wait until the next bucket slot the budget affords."""
-        budget_seconds = super().next_interval().total_seconds()
+        interval = super().next_interval()
+        if self.budget is None:
+            return interval
         now = dt_util.utcnow().timestamp()
-        return timedelta(seconds=seconds_to_next_slot(now, budget_seconds))
+        return timedelta(seconds=seconds_to_next_slot(now, interval.total_seconds()))
 
     async def _async_fetch(self) -> UnitData:
-        records = await self.client.get_data(self.unit_id, "today")
-        now = dt_util.utcnow()
-        power = latest_power(records) or PowerFlow()
-        if not power.complete:
-            # Just after midnight today has no earlier bucket to fill the newest one's nulls
-            # from: the last values seen stand in, or (right after a start) the past hour's.
-            if self.last_success is not None:
-                power = power.filled_from(self.data.power)
-            else:
-                earlier = latest_power(await self.client.get_data(self.unit_id, "past-hour"))
-                if earlier is not None:
-                    power = power.filled_from(earlier)
-        return UnitData(
-            power=power,
-            energy=DailyEnergy(energy_day(now), sum_energy(records)),
-            battery_sign=check_battery_sign(records),
-        )
+        return await self.client.get_unit_data(self.unit_id, dt_util.utcnow(), self.data)
 
 
-class CloudControlCoordinator(BudgetedCoordinator[BatteryControl], PowervaultControlCoordinator):
-    """The schedule and the overrides from the cloud (two calls), polled rarely."""
+class PowervaultControlCoordinator(BudgetedCoordinator[BatteryControl]):
+    """The schedule and the overrides (two calls), read rarely on the cloud."""
 
     def __init__(
         self,
         hass: HomeAssistant,
         *,
         config_entry: ConfigEntry,
-        client: PowervaultClient,
+        client: PowervaultApi,
         unit_id: str,
-        budget: CallBudget,
-        interval: timedelta,
+        budget: CallBudget | None,
     ) -> None:
-        """Register two calls per update with the budget."""
+        """Two cloud calls per update."""
         self.client = client
         self.unit_id = unit_id
+        interval = CLOUD_CONTROL_INTERVAL if budget else LOCAL_CONTROL_INTERVAL
         super().__init__(
             hass,
             LOGGER,
@@ -184,93 +131,7 @@ class CloudControlCoordinator(BudgetedCoordinator[BatteryControl], PowervaultCon
     async def _async_fetch(self) -> BatteryControl:
         return await self.client.get_battery_control(self.unit_id)
 
-
-class LocalDataCoordinator(PowervaultDataCoordinator):
-    """A legacy unit's telemetry, fast; its history every few minutes for the energy totals.
-
-    The unit has no energy counters: the totals integrate its ~30 s history (chart data)
-    since local midnight. Only the new part of the history is read each time; a restart
-    reads the day again, so no energy is lost while Home Assistant was down.
-    """
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        *,
-        config_entry: ConfigEntry,
-        client: PowervaultClient,
-        unit_id: str,
-        interval: timedelta,
-    ) -> None:
-        """Set the telemetry interval."""
-        self.client = client
-        self.unit_id = unit_id
-        self._energy: DailyEnergy | None = None
-        self._last_sample: HistorySample | None = None
-        self._history_read: datetime | None = None
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=config_entry,
-            name=f"Powervault {unit_id} telemetry",
-            update_interval=interval,
-        )
-
-    async def _async_fetch(self) -> UnitData:
-        telemetry = await self.client.get_latest_telemetry()
-        now = dt_util.utcnow()
-        if self._history_read is None or now - self._history_read >= LOCAL_HISTORY_INTERVAL:
-            try:
-                await self._async_read_history(now)
-            except BridgeApiError as err:
-                # The totals wait for the next read; the power values need not.
-                LOGGER.debug("%s: history not read: %s", self.name, err)
-        return UnitData(power=telemetry.power, energy=self._energy, telemetry=telemetry)
-
-    async def _async_read_history(self, now: datetime) -> None:
-        day = energy_day(now)
-        if self._energy is None or self._energy.day != day or self._last_sample is None:
-            start = datetime.combine(day, datetime.min.time(), SCHEDULE_ZONE)
-            energy = EnergyFlows()
-            previous = None
-        else:
-            start = self._last_sample.time
-            energy = self._energy.energy
-            previous = self._last_sample
-        samples = [
-            sample
-            for sample in await self.client.get_chart_data(start, now)
-            if previous is None or sample.time > previous.time
-        ]
-        energy += integrate_energy(samples, previous)
-        self._energy = DailyEnergy(day, energy)
-        if samples:
-            self._last_sample = samples[-1]
-        self._history_read = now
-
-
-class LocalControlCoordinator(PowervaultControlCoordinator):
-    """A legacy unit's schedule and override (cheap on the LAN)."""
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        *,
-        config_entry: ConfigEntry,
-        client: PowervaultClient,
-        unit_id: str,
-        interval: timedelta,
-    ) -> None:
-        """Set the interval."""
-        self.client = client
-        self.unit_id = unit_id
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=config_entry,
-            name=f"Powervault {unit_id} schedule",
-            update_interval=interval,
-        )
-
-    async def _async_fetch(self) -> BatteryControl:
-        return await self.client.get_battery_control(self.unit_id)
+    @callback
+    def async_set_overrides(self, overrides: Sequence[StateOverride]) -> None:
+        """Take overrides read back after a command (the schedule is unchanged)."""
+        self.async_set_updated_data(replace(self.data, overrides=tuple(overrides)))

@@ -9,7 +9,7 @@ from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.hass.diagnostics import entry_diagnostics, redact
 from .api import CLOUD_BATTERY_POSITIVE_WHEN_CHARGING
-from .const import CONF_ACCOUNT_ID, CONF_UNIT_ID
+from .const import CONF_ACCOUNT_ID, CONF_CONNECTION, CONF_UNIT_ID
 from .coordinator import PowervaultConfigEntry
 
 TO_REDACT = {CONF_UNIT_ID, CONF_ACCOUNT_ID, "host", "x-api-key"}
@@ -26,7 +26,7 @@ async def async_get_config_entry_diagnostics(
     effective = control.effective_state(now) if control is not None else None
     result: dict[str, Any] = {
         "entry": entry_diagnostics(entry, keys=TO_REDACT),
-        "connection": "local" if runtime.client.is_local else "cloud",
+        "connection": entry.data[CONF_CONNECTION],
         "power": None if data is None else _fields(data.power),
         "energy_today_wh": (
             None
@@ -48,7 +48,7 @@ async def async_get_config_entry_diagnostics(
         "battery_sign_check": None if data is None else data.battery_sign,
         "battery_sign_assumed": (
             None
-            if runtime.client.is_local
+            if runtime.budget is None
             else (
                 "positive_when_charging"
                 if CLOUD_BATTERY_POSITIVE_WHEN_CHARGING
@@ -61,7 +61,9 @@ async def async_get_config_entry_diagnostics(
             else {
                 "schedule": control.schedule.as_dict(),
                 "overrides": [item.as_dict() for item in control.overrides],
-                "effective_state": effective.state if effective else None,
+                "effective_state": (
+                    effective.state.vendor if effective and effective.state else None
+                ),
                 "source": effective.source if effective else None,
             }
         ),

@@ -11,6 +11,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from ..energy_bridges_common.hass.command import CommandTarget
 from ..energy_bridges_common.hass.entity import BridgeEntity
 from .coordinator import PowervaultConfigEntry, PowervaultControlCoordinator
 
@@ -32,6 +33,11 @@ class PowervaultEntity[CoordinatorT: DataUpdateCoordinator[Any]](BridgeEntity[Co
             unique_id_prefix=entry.runtime_data.unit_id,
         )
         self.runtime_data = entry.runtime_data
+
+    @property
+    def command_target(self) -> CommandTarget:
+        """Return where the unit's commands go (for ``bridge_command``)."""
+        return self.runtime_data.command
 
 
 class PowervaultControlEntity(PowervaultEntity[PowervaultControlCoordinator]):

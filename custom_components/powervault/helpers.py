@@ -36,7 +36,7 @@ def _override_not_cancelled(err: BridgeApiError) -> HomeAssistantError | None:
         translation_domain=DOMAIN,
         translation_key="override_not_cancelled",
         translation_placeholders={
-            "state": err.remaining.state,
+            "state": err.remaining.state.vendor,
             "end": dt_util.as_local(err.remaining.end).strftime("%Y-%m-%d %H:%M"),
         },
     )

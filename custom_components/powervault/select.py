@@ -7,20 +7,18 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from ..energy_bridges_common.hass.command import async_run_command
-from .api import VALID_STATES
-from .coordinator import PowervaultConfigEntry, PowervaultControlCoordinator
+from ..energy_bridges_common.hass.command import bridge_command
+from .api import BatteryState
+from .coordinator import PowervaultConfigEntry
 from .entity import PowervaultControlEntity
 from .helpers import override_duration
 
 PARALLEL_UPDATES = 1
 
-# Translation keys take no dashes: "force-charge" is shown by the option "force_charge".
-OPTION_TO_STATE = {state.replace("-", "_"): state for state in VALID_STATES}
-STATE_TO_OPTION = {state: option for option, state in OPTION_TO_STATE.items()}
-
 BATTERY_MODE = SelectEntityDescription(
-    key="battery_mode", translation_key="battery_mode", options=list(OPTION_TO_STATE)
+    key="battery_mode",
+    translation_key="battery_mode",
+    options=[state.value for state in BatteryState],
 )
 
 
@@ -42,30 +40,16 @@ class PowervaultBatteryModeSelect(PowervaultControlEntity, SelectEntity):
     the Powervault portal is ignored until it ends or is cancelled.
     """
 
-    def __init__(
-        self,
-        entry: PowervaultConfigEntry,
-        coordinator: PowervaultControlCoordinator,
-        description: SelectEntityDescription,
-    ) -> None:
-        """Keep the entry for its options."""
-        super().__init__(entry, coordinator, description)
-        self._entry = entry
-
     @property
     def current_option(self) -> str | None:
         """Return the state the battery follows now."""
-        state = self.coordinator.data.effective_state(dt_util.utcnow()).state
-        return None if state is None else STATE_TO_OPTION[state]
+        return self.coordinator.data.effective_state(dt_util.utcnow()).state
 
+    @bridge_command
     async def async_select_option(self, option: str) -> None:
         """Override the schedule with the chosen state."""
-        runtime = self.runtime_data
-        await async_run_command(
-            runtime.command,
-            lambda: runtime.client.set_battery_state(
-                runtime.unit_id,
-                OPTION_TO_STATE[option],
-                duration=override_duration(self._entry),
-            ),
+        await self.runtime_data.client.set_battery_state(
+            self.runtime_data.unit_id,
+            BatteryState(option),
+            duration=override_duration(self.coordinator.config_entry),
         )

@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from ..energy_bridges_common.hass.command import async_run_command
-from .api import DEFAULT_OVERRIDE_SECONDS, VALID_PERIODS, VALID_STATES
+from .api import DEFAULT_OVERRIDE_SECONDS, VALID_PERIODS, VALID_STATES, BatteryState, DataPeriod
 from .const import DOMAIN, MAX_OVERRIDE_DURATION, MAX_START_AHEAD, START_GRACE
 from .coordinator import PowervaultConfigEntry
 from .helpers import async_cancel_override
@@ -89,11 +89,11 @@ def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> PowervaultConfigEnt
     return entry
 
 
-def _state(value: str) -> str:
-    state = value.strip().lower().replace("_", "-")
-    if state not in VALID_STATES:
-        raise _invalid("invalid_state", state=value, valid=", ".join(VALID_STATES))
-    return state
+def _state(value: str) -> BatteryState:
+    try:
+        return BatteryState.from_vendor(value)
+    except ValueError:
+        raise _invalid("invalid_state", state=value, valid=", ".join(VALID_STATES)) from None
 
 
 def _start(value: datetime | None, now: datetime) -> datetime | None:
@@ -148,20 +148,11 @@ async def _async_get_data(call: ServiceCall) -> ServiceResponse:
     if period not in VALID_PERIODS:
         raise _invalid("invalid_period", period=period, valid=", ".join(VALID_PERIODS))
     runtime = entry.runtime_data
-    client = runtime.client
-    records: list[dict[str, Any]]
-    if client.is_local:
-        samples = await async_run_command(
-            runtime.command,
-            lambda: client.get_history(period, dt_util.utcnow()),
-            read_back=False,
-        )
-        records = [sample.as_dict() for sample in samples]
-    else:
-        buckets = await async_run_command(
-            runtime.command, lambda: client.get_data(runtime.unit_id, period), read_back=False
-        )
-        records = [bucket.as_dict() for bucket in buckets]
+    records = await async_run_command(
+        runtime.command,
+        lambda: runtime.client.get_period(runtime.unit_id, DataPeriod(period), dt_util.utcnow()),
+        read_back=False,
+    )
     return {"unit_id": runtime.unit_id, "period": period, "records": records}
 
 

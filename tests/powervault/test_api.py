@@ -21,12 +21,11 @@ from custom_components.powervault.api import (
     VALID_STATES,
     BatteryControl,
     BatterySignCheck,
-    CloudOnlyError,
+    BatteryState,
     CloudRecord,
     HistorySample,
     InvalidApiKeyError,
     InvalidStateError,
-    LocalOnlyError,
     LocalTelemetry,
     PowerFlow,
     PowervaultCloudClient,
@@ -67,7 +66,7 @@ def test_valid_states_constant() -> None:
     assert CLOUD_BASE_URL == "https://rest-api.powervault.co.uk/v4"
 
 
-async def test_cloud_client(cloud_server: TestServer) -> None:
+async def test_cloud_client(cloud_server: TestServer, cloud_app: PowervaultCloud) -> None:
     async with aiohttp.ClientSession() as session:
         client = PowervaultCloudClient(
             session, API_KEY, base_url=f"http://127.0.0.1:{cloud_server.port}/v4"
@@ -93,37 +92,40 @@ async def test_cloud_client(cloud_server: TestServer) -> None:
             await client.get_data(CLOUD_UNIT, "fortnight")
 
         schedule = await client.get_schedule(CLOUD_UNIT)
-        assert schedule.days[0][1].state == "force-charge"
+        assert schedule.days[0][1].state is BatteryState.FORCE_CHARGE
+        assert schedule.days[0][1].as_dict()["state"] == "force-charge"
         assert await client.get_state_overrides(CLOUD_UNIT) == []
 
         now = datetime.now(UTC)
-        override = await client.set_battery_state(CLOUD_UNIT, "force-discharge", now=now)
+        override = await client.set_battery_state(CLOUD_UNIT, BatteryState.FORCE_DISCHARGE, now=now)
         assert override.end - override.start == timedelta(hours=24)
-        state = await client.get_battery_state(CLOUD_UNIT)
-        assert (state.state, state.source) == ("force-discharge", "override")
+        # The simulated unit keeps the override in its own words.
+        [kept] = cloud_app.units[CLOUD_UNIT].overrides
+        assert kept["state"] == "force-discharge"
+        state = (await client.get_battery_control(CLOUD_UNIT)).effective_state(now)
+        assert (state.state, state.source) == (BatteryState.FORCE_DISCHARGE, "override")
 
         await client.set_battery_state(
-            CLOUD_UNIT, "dormant", duration=timedelta(hours=2), start=now + timedelta(hours=1)
+            CLOUD_UNIT,
+            BatteryState.DORMANT,
+            duration=timedelta(hours=2),
+            start=now + timedelta(hours=1),
         )
         overrides = await client.get_state_overrides(CLOUD_UNIT)
-        assert [(o.state, o.end - o.start) for o in overrides] == [("dormant", timedelta(hours=2))]
+        assert [(o.state, o.end - o.start) for o in overrides] == [
+            (BatteryState.DORMANT, timedelta(hours=2))
+        ]
 
         await client.cancel_override(CLOUD_UNIT)
         assert await client.get_state_overrides(CLOUD_UNIT) == []
 
         with pytest.raises(InvalidStateError):
-            await client.set_battery_state(CLOUD_UNIT, "turbo")
+            await client.set_battery_state(CLOUD_UNIT, "force-charge")  # type: ignore[arg-type]
         with pytest.raises(UnknownUnitError):
             await client.get_schedule("nope-1")
-        for call in (client.get_health, client.get_unit_id, client.get_platform):
-            with pytest.raises(LocalOnlyError):
-                await call()
-        with pytest.raises(LocalOnlyError):
-            await client.get_latest_telemetry()
-        with pytest.raises(LocalOnlyError):
-            await client.get_history("today", now)
-        with pytest.raises(LocalOnlyError):
-            await client.get_chart_data(now, now)
+        # No "local only" stubs: the cloud client simply has no such calls.
+        for name in ("get_health", "get_unit_id", "get_platform", "get_latest_telemetry"):
+            assert not hasattr(client, name)
 
 
 async def test_cloud_wrong_key_is_an_auth_error(cloud_server: TestServer) -> None:
@@ -144,7 +146,7 @@ async def test_cloud_write_not_confirmed(
             session, API_KEY, base_url=f"http://127.0.0.1:{cloud_server.port}/v4"
         )
         with pytest.raises(WriteRejectedError):
-            await client.set_battery_state(CLOUD_UNIT, "normal")
+            await client.set_battery_state(CLOUD_UNIT, BatteryState.NORMAL)
         cloud_app.faults.clear()
         cloud_app.faults.inject(FaultKind.MISSING_KEYS, "stateOverride", method="GET")
         with pytest.raises(InvalidResponseError):
@@ -165,7 +167,6 @@ async def test_local_client(socket_enabled: None, allow_loopback: None, chart_fo
     try:
         async with aiohttp.ClientSession() as session:
             client = PowervaultLocalClient(session, "127.0.0.1", server.port)
-            assert client.is_local
             assert await client.get_health() is True
             assert await client.get_unit_id() == LOCAL_UNIT
             assert await client.get_platform() == "p3x"
@@ -207,23 +208,20 @@ async def test_local_client(socket_enabled: None, allow_loopback: None, chart_fo
             schedule = await client.get_schedule()
             assert set(schedule.days) == set(range(7))
             assert await client.get_state_overrides() == []
-            await client.set_battery_state(LOCAL_UNIT, "force-charge", duration=timedelta(hours=3))
+            await client.set_battery_state(
+                LOCAL_UNIT, BatteryState.FORCE_CHARGE, duration=timedelta(hours=3)
+            )
             [override] = await client.get_state_overrides()
             assert (override.state, override.end - override.start) == (
-                "force-charge",
+                BatteryState.FORCE_CHARGE,
                 timedelta(hours=3),
             )
-            assert (await client.get_battery_state(LOCAL_UNIT)).state == "force-charge"
+            assert app.unit.overrides[0]["state"] == "force-charge"
             await client.cancel_override(LOCAL_UNIT)
             assert await client.get_state_overrides() == []
 
-            for call in (client.get_account, lambda: client.get_units("1")):
-                with pytest.raises(CloudOnlyError):
-                    await call()
-            with pytest.raises(CloudOnlyError):
-                await client.get_unit(LOCAL_UNIT)
-            with pytest.raises(CloudOnlyError):
-                await client.get_data(LOCAL_UNIT)
+            for name in ("get_account", "get_units", "get_unit", "get_data"):
+                assert not hasattr(client, name)
     finally:
         await server.close()
 
@@ -358,11 +356,11 @@ def test_schedule_in_london_time() -> None:
     schedule = _schedule()
     control = BatteryControl(schedule=schedule, overrides=())
     # Monday 1 June 2026, British Summer Time: 00:45 in London is 23:45 UTC on Sunday.
-    assert control.effective_state(datetime(2026, 5, 31, 23, 45, tzinfo=UTC)).state == (
+    assert control.effective_state(datetime(2026, 5, 31, 23, 45, tzinfo=UTC)).state.vendor == (
         "force-charge"
     )
     # Monday 7 December 2026, GMT: 00:45 in London is 00:45 UTC.
-    assert control.effective_state(datetime(2026, 12, 7, 0, 45, tzinfo=UTC)).state == (
+    assert control.effective_state(datetime(2026, 12, 7, 0, 45, tzinfo=UTC)).state.vendor == (
         "force-charge"
     )
     assert control.effective_state(datetime(2026, 12, 7, 5, 0, tzinfo=UTC)).source == "schedule"
@@ -383,12 +381,14 @@ def test_override_wins_over_schedule() -> None:
     override = StateOverride(
         start=datetime(2026, 12, 7, 0, tzinfo=UTC),
         end=datetime(2026, 12, 7, 2, tzinfo=UTC),
-        state="disable",
+        state=BatteryState.DISABLE,
     )
     control = BatteryControl(schedule=_schedule(), overrides=(override,))
     during = control.effective_state(datetime(2026, 12, 7, 1, tzinfo=UTC))
     assert (during.state, during.source, during.override) == ("disable", "override", override)
-    assert control.effective_state(datetime(2026, 12, 7, 2, tzinfo=UTC)).state == "force-charge"
+    after = control.effective_state(datetime(2026, 12, 7, 2, tzinfo=UTC)).state
+    assert after is not None
+    assert after.vendor == "force-charge"
     assert control.next_change(datetime(2026, 12, 7, 1, tzinfo=UTC)) == datetime(
         2026, 12, 7, 2, tzinfo=UTC
     )

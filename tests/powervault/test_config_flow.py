@@ -15,12 +15,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.powervault.const import (
     CONF_ACCOUNT_ID,
     CONF_CONNECTION,
-    CONF_CONTROL_INTERVAL,
     CONF_DAILY_BUDGET,
-    CONF_DATA_INTERVAL,
     CONF_MODEL,
     CONF_OVERRIDE_HOURS,
-    CONF_SCAN_INTERVAL,
     CONF_UNIT_ID,
     CONF_UNITS,
     DOMAIN,
@@ -288,53 +285,33 @@ async def test_options_cloud(hass: HomeAssistant, cloud_entry: MockConfigEntry) 
     with patch("custom_components.powervault.async_setup_entry", return_value=True):
         result = await hass.config_entries.options.async_init(cloud_entry.entry_id)
         assert result["step_id"] == "cloud"
+        # Budgets and the override are the user's; the intervals are ours.
+        assert set(result["data_schema"].schema) == {CONF_DAILY_BUDGET, CONF_OVERRIDE_HOURS}
         with pytest.raises(InvalidData):
             await hass.config_entries.options.async_configure(
-                result["flow_id"],
-                {
-                    CONF_DAILY_BUDGET: 10,
-                    CONF_DATA_INTERVAL: 5,
-                    CONF_CONTROL_INTERVAL: 60,
-                    CONF_OVERRIDE_HOURS: 24,
-                },
+                result["flow_id"], {CONF_DAILY_BUDGET: 10, CONF_OVERRIDE_HOURS: 24}
             )
         result = await hass.config_entries.options.async_configure(
-            result["flow_id"],
-            {
-                CONF_DAILY_BUDGET: 1000,
-                CONF_DATA_INTERVAL: 10,
-                CONF_CONTROL_INTERVAL: 120,
-                CONF_OVERRIDE_HOURS: 4,
-            },
+            result["flow_id"], {CONF_DAILY_BUDGET: 1000, CONF_OVERRIDE_HOURS: 4}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert cloud_entry.options == {
-        CONF_DAILY_BUDGET: 1000,
-        CONF_DATA_INTERVAL: 10,
-        CONF_CONTROL_INTERVAL: 120,
-        CONF_OVERRIDE_HOURS: 4,
-    }
+    assert cloud_entry.options == {CONF_DAILY_BUDGET: 1000, CONF_OVERRIDE_HOURS: 4}
 
 
 async def test_options_local(hass: HomeAssistant, local_entry: MockConfigEntry) -> None:
     with patch("custom_components.powervault.async_setup_entry", return_value=True):
         result = await hass.config_entries.options.async_init(local_entry.entry_id)
         assert result["step_id"] == "local"
+        assert set(result["data_schema"].schema) == {CONF_OVERRIDE_HOURS}
         with pytest.raises(InvalidData):
             await hass.config_entries.options.async_configure(
-                result["flow_id"],
-                {CONF_SCAN_INTERVAL: 1, CONF_CONTROL_INTERVAL: 5, CONF_OVERRIDE_HOURS: 24},
+                result["flow_id"], {CONF_OVERRIDE_HOURS: 0}
             )
         result = await hass.config_entries.options.async_configure(
-            result["flow_id"],
-            {CONF_SCAN_INTERVAL: 15.0, CONF_CONTROL_INTERVAL: 2, CONF_OVERRIDE_HOURS: 24},
+            result["flow_id"], {CONF_OVERRIDE_HOURS: 12.0}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert local_entry.options == {
-        CONF_SCAN_INTERVAL: 15,
-        CONF_CONTROL_INTERVAL: 2,
-        CONF_OVERRIDE_HOURS: 24,
-    }
+    assert local_entry.options == {CONF_OVERRIDE_HOURS: 12}
 
 
 async def test_second_unit_flow_aborts_when_configured(

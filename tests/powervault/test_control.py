@@ -292,7 +292,8 @@ async def test_state_follows_the_schedule_between_reads(
     from zoneinfo import ZoneInfo
 
     london = dt_util.utcnow().astimezone(ZoneInfo("Europe/London"))
-    boundary = (london + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    # Within the 5 minutes between two reads of the schedule.
+    boundary = (london + timedelta(minutes=3)).replace(second=0, microsecond=0)
     if boundary.date() != london.date():
         pytest.skip("too close to midnight for a same-day slot")
     before = (boundary - timedelta(seconds=1)).strftime("%H:%M:%S")
@@ -302,11 +303,10 @@ async def test_state_follows_the_schedule_between_reads(
     ]
     days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     local_app.unit.schedule = dict.fromkeys(days, slots)
-    hass.config_entries.async_update_entry(local_entry, options={"control_interval": 360})
     await setup_entry(hass, local_entry)
     assert state_value(hass, "select", f"{LOCAL_UNIT}_battery_mode") == "normal"
     reads = local_app.log.count("/api/schedule")
-    await tick(hass, freezer, timedelta(minutes=11))
+    await tick(hass, freezer, timedelta(minutes=3, seconds=30))
     assert local_app.log.count("/api/schedule") == reads
     assert state_value(hass, "select", f"{LOCAL_UNIT}_battery_mode") == "force_charge"
     assert state_value(hass, "sensor", f"{LOCAL_UNIT}_effective_state") == "force_charge"

@@ -16,8 +16,8 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
+from custom_components.powervault.api import energy_day
 from custom_components.powervault.const import DOMAIN
-from custom_components.powervault.coordinator import energy_day
 from simulators.framework import FaultKind
 from simulators.powervault import PowervaultCloud
 

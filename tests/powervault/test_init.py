@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -73,16 +75,41 @@ async def test_options_change_reloads_with_new_budget(
     await setup_entry(hass, cloud_entry)
     result = await hass.config_entries.options.async_init(cloud_entry.entry_id)
     await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {"daily_budget": 1000, "data_interval": 10, "control_interval": 120, "override_hours": 3},
+        result["flow_id"], {"daily_budget": 1000, "override_hours": 3}
     )
     await hass.async_block_till_done()
     assert cloud_entry.state is ConfigEntryState.LOADED
     runtime = cloud_entry.runtime_data
     assert runtime.budget is not None
     assert runtime.budget.quota == 1000
-    assert runtime.data.consumer.min_interval == 600
-    assert runtime.control.consumer.min_interval == 7200
+    # The fastest the budget may pace them: a bucket, and an hour for the schedule.
+    assert runtime.data.consumer.min_interval == 300
+    assert runtime.control.consumer.min_interval == 3600
+
+
+async def test_old_interval_options_are_dropped(
+    hass: HomeAssistant, local_entry: MockConfigEntry
+) -> None:
+    """Entries from when users set the intervals load, and lose those options."""
+    hass.config_entries.async_update_entry(
+        local_entry,
+        options={"scan_interval": 15, "control_interval": 2, "override_hours": 5},
+        minor_version=1,
+    )
+    await setup_entry(hass, local_entry)
+    assert local_entry.state is ConfigEntryState.LOADED
+    assert local_entry.minor_version == 2
+    assert dict(local_entry.options) == {"override_hours": 5}
+    runtime = local_entry.runtime_data
+    assert runtime.data.update_interval == timedelta(seconds=30)
+    assert runtime.control.update_interval == timedelta(minutes=5)
+
+
+async def test_newer_entries_are_refused(hass: HomeAssistant, local_entry: MockConfigEntry) -> None:
+    hass.config_entries.async_update_entry(local_entry, version=2)
+    await hass.config_entries.async_setup(local_entry.entry_id)
+    await hass.async_block_till_done()
+    assert local_entry.state is ConfigEntryState.MIGRATION_ERROR
 
 
 def test_cloud_url_override_needs_the_loopback_switch(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,11 +22,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.powervault.api import CLOUD_BASE_URL
 from custom_components.powervault.const import (
     CLOUD_URL_ENV,
-    CONF_CONTROL_INTERVAL,
     CONF_DAILY_BUDGET,
-    CONF_DATA_INTERVAL,
     CONF_OVERRIDE_HOURS,
-    CONF_SCAN_INTERVAL,
     cloud_base_url,
 )
 from simulators.powervault import PowervaultCloud, PowervaultLocal
@@ -119,16 +116,8 @@ async def test_options_refuse_numbers_that_are_not(
     value: float,
 ) -> None:
     cases = [
-        (
-            cloud_entry,
-            {
-                CONF_DAILY_BUDGET: 1000,
-                CONF_DATA_INTERVAL: 10,
-                CONF_CONTROL_INTERVAL: 120,
-                CONF_OVERRIDE_HOURS: 4,
-            },
-        ),
-        (local_entry, {CONF_SCAN_INTERVAL: 15, CONF_CONTROL_INTERVAL: 2, CONF_OVERRIDE_HOURS: 24}),
+        (cloud_entry, {CONF_DAILY_BUDGET: 1000, CONF_OVERRIDE_HOURS: 4}),
+        (local_entry, {CONF_OVERRIDE_HOURS: 24}),
     ]
     with patch("custom_components.powervault.async_setup_entry", return_value=True):
         for entry, good in cases:

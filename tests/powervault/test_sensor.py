@@ -253,7 +253,14 @@ async def test_disabled_sensor_enabled_by_the_user(
 
 
 def test_every_energy_flow_has_a_sensor() -> None:
-    from custom_components.powervault.api import EnergyFlows
-    from custom_components.powervault.sensor import ENERGY_KEYS
+    from datetime import date
 
-    assert {name for _key, name in ENERGY_KEYS} == set(EnergyFlows.__dataclass_fields__)
+    from custom_components.powervault.api import DailyEnergy, EnergyFlows, PowerFlow, UnitData
+    from custom_components.powervault.sensor import ENERGY_SENSORS
+
+    names = list(EnergyFlows.__dataclass_fields__)
+    flows = EnergyFlows(**{name: float(index) for index, name in enumerate(names, start=1)})
+    data = UnitData(power=PowerFlow(), energy=DailyEnergy(date(2026, 6, 15), flows))
+    assert sorted(d.value_fn(data) for d in ENERGY_SENSORS) == [  # type: ignore[type-var]
+        float(index) for index in range(1, len(names) + 1)
+    ]

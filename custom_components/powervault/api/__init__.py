@@ -4,7 +4,7 @@ Cloud API for P4/P5 units (paid API key), local API for legacy P3/P3X units (por
 """
 
 from .client import (
-    PowervaultClient,
+    PowervaultApi,
     PowervaultCloudClient,
     PowervaultLocalClient,
     check_state,
@@ -25,14 +25,11 @@ from .const import (
     DataPeriod,
 )
 from .errors import (
-    CloudOnlyError,
     InvalidApiKeyError,
     InvalidStateError,
-    LocalOnlyError,
     OverrideNotCancelledError,
     PowervaultError,
     UnknownUnitError,
-    UnsupportedOperationError,
     WriteRejectedError,
 )
 from .models import (
@@ -50,7 +47,9 @@ from .models import (
     ScheduleSlot,
     StateOverride,
     Unit,
+    UnitData,
     check_battery_sign,
+    energy_day,
     integrate_energy,
     latest_power,
     sum_energy,
@@ -69,7 +68,6 @@ __all__ = [
     "BatterySignCheck",
     "BatteryState",
     "CellReading",
-    "CloudOnlyError",
     "CloudRecord",
     "DailyEnergy",
     "DataPeriod",
@@ -78,11 +76,10 @@ __all__ = [
     "HistorySample",
     "InvalidApiKeyError",
     "InvalidStateError",
-    "LocalOnlyError",
     "LocalTelemetry",
     "OverrideNotCancelledError",
     "PowerFlow",
-    "PowervaultClient",
+    "PowervaultApi",
     "PowervaultCloudClient",
     "PowervaultError",
     "PowervaultLocalClient",
@@ -90,11 +87,12 @@ __all__ = [
     "ScheduleSlot",
     "StateOverride",
     "Unit",
+    "UnitData",
     "UnknownUnitError",
-    "UnsupportedOperationError",
     "WriteRejectedError",
     "check_battery_sign",
     "check_state",
+    "energy_day",
     "integrate_energy",
     "latest_power",
     "local_base_url",

@@ -1,14 +1,17 @@
 """Asynchronous clients of the Powervault cloud API (P4/P5) and local API (legacy P3/P3X).
 
-Both speak through the shared ``HttpClient``. Calls that one side lacks raise a named error
-(``CloudOnlyError`` on the local client, ``LocalOnlyError`` on the cloud one), as the vendor's
-own library does, so callers can hold either behind ``PowervaultClient``.
+Both speak through the shared ``HttpClient`` and offer ``PowervaultApi``, the small interface
+Home Assistant uses whichever way a unit is reached: its data now, its schedule and overrides,
+the two writes and a period's history. What only one side has (the cloud's account and units,
+the unit's health and platform) is on that side's class alone, for the config flow.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+import logging
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -22,16 +25,16 @@ from ...energy_bridges_common.client.redact import Redactor
 from .const import (
     CLOUD_BASE_URL,
     DEFAULT_OVERRIDE_SECONDS,
+    LOCAL_HISTORY_INTERVAL,
     LOCAL_PORT,
     VALID_PERIODS,
     VALID_STATES,
+    BatteryState,
     DataPeriod,
 )
 from .errors import (
-    CloudOnlyError,
     InvalidApiKeyError,
     InvalidStateError,
-    LocalOnlyError,
     OverrideNotCancelledError,
     UnknownUnitError,
     WriteRejectedError,
@@ -41,13 +44,23 @@ from .models import (
     Account,
     BatteryControl,
     CloudRecord,
-    EffectiveState,
+    DailyEnergy,
+    EnergyFlows,
     HistorySample,
     LocalTelemetry,
+    PowerFlow,
     Schedule,
     StateOverride,
     Unit,
+    UnitData,
+    check_battery_sign,
+    energy_day,
+    integrate_energy,
+    latest_power,
+    sum_energy,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 15.0
 # Every cloud call is billed against the account's quota: one retry at most.
@@ -55,9 +68,9 @@ CLOUD_RETRY = RetryPolicy(attempts=2, base_delay=1.0, max_delay=4.0)
 LOCAL_RETRY = RetryPolicy(attempts=2, base_delay=0.5, max_delay=2.0)
 
 
-def check_state(state: str) -> str:
-    """Return the state if it is one of the seven valid ones, else raise."""
-    if state not in VALID_STATES:
+def check_state(state: Any) -> BatteryState:
+    """Return the state if it is one of the seven, else raise ``InvalidStateError``."""
+    if not isinstance(state, BatteryState):
         raise InvalidStateError(
             f"{state!r} is not a battery state; valid: {', '.join(VALID_STATES)}"
         )
@@ -78,71 +91,59 @@ def override_window(
         raise ValueError("the override does not fit in the calendar") from None
 
 
-class PowervaultClient:
-    """What both APIs offer; the side-specific calls raise on the other side."""
+class PowervaultApi(Protocol):
+    """What Home Assistant asks of a unit, on the cloud or on the LAN."""
 
-    is_local: bool = False
+    http: HttpClient
+
+    async def get_unit_data(
+        self, unit_id: str, now: datetime, previous: UnitData | None
+    ) -> UnitData:
+        """Return the power now and today's energy (``previous``: the last data read)."""
+
+    async def get_battery_control(self, unit_id: str) -> BatteryControl:
+        """Return the schedule and the overrides."""
+
+    async def set_battery_state(
+        self,
+        unit_id: str,
+        state: BatteryState,
+        *,
+        duration: timedelta | None = None,
+        start: datetime | None = None,
+        now: datetime | None = None,
+    ) -> StateOverride:
+        """Override the schedule with ``state``."""
+
+    async def cancel_override(
+        self, unit_id: str, *, now: datetime | None = None
+    ) -> list[StateOverride]:
+        """End any override; return the overrides read back."""
+
+    async def get_period(
+        self, unit_id: str, period: DataPeriod, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Return a period's history, one dict per record (the ``get_data`` action)."""
+
+
+class _UnitControl(ABC):
+    """The schedule and override calls, the same on both sides but for their paths."""
 
     def __init__(self, http: HttpClient) -> None:
         """Hold the HTTP client."""
         self.http = http
 
-    # -- cloud only --------------------------------------------------------------------
-
-    async def get_account(self) -> Account:
-        """Return the account of the API key."""
-        raise CloudOnlyError("get_account is only on the cloud API")
-
-    async def get_units(self, account_id: str) -> list[Unit]:
-        """Return the units of an account."""
-        raise CloudOnlyError("get_units is only on the cloud API")
-
-    async def get_unit(self, unit_id: str) -> Unit:
-        """Return a unit's details."""
-        raise CloudOnlyError("get_unit is only on the cloud API")
-
-    async def get_data(self, unit_id: str, period: str | None = None) -> list[CloudRecord]:
-        """Return the latest record, or every 5-minute record of a period."""
-        raise CloudOnlyError("get_data with cloud records is only on the cloud API")
-
-    # -- local only --------------------------------------------------------------------
-
-    async def get_health(self) -> bool:
-        """Return whether the unit says it is healthy."""
-        raise LocalOnlyError("get_health is only on the local API")
-
-    async def get_unit_id(self) -> str:
-        """Return the unit id the unit reports."""
-        raise LocalOnlyError("get_unit_id is only on the local API")
-
-    async def get_platform(self) -> str:
-        """Return the unit's platform (``p3`` or ``p3x``)."""
-        raise LocalOnlyError("get_platform is only on the local API")
-
-    async def get_latest_telemetry(self) -> LocalTelemetry:
-        """Return the unit's latest telemetry."""
-        raise LocalOnlyError("get_latest_telemetry is only on the local API")
-
-    async def get_chart_data(self, start: datetime, end: datetime) -> list[HistorySample]:
-        """Return the history samples between two moments."""
-        raise LocalOnlyError("get_chart_data is only on the local API")
-
-    async def get_history(self, period: str, now: datetime) -> list[HistorySample]:
-        """Return the history samples of a named period."""
-        raise LocalOnlyError("get_history is only on the local API")
-
-    # -- both --------------------------------------------------------------------------
-
+    @abstractmethod
     async def get_schedule(self, unit_id: str) -> Schedule:
         """Return the unit's weekly schedule."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def get_state_overrides(self, unit_id: str) -> list[StateOverride]:
         """Return the unit's state overrides."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _post_override(self, unit_id: str, override: StateOverride | None) -> None:
-        raise NotImplementedError
+        """Write one override, or (``None``) clear it."""
 
     async def get_battery_control(self, unit_id: str) -> BatteryControl:
         """Return the schedule and the overrides (two calls)."""
@@ -150,15 +151,10 @@ class PowervaultClient:
         overrides = await self.get_state_overrides(unit_id)
         return BatteryControl(schedule=schedule, overrides=tuple(overrides))
 
-    async def get_battery_state(self, unit_id: str, now: datetime | None = None) -> EffectiveState:
-        """Return the effective state: the active override, else the schedule's slot."""
-        control = await self.get_battery_control(unit_id)
-        return control.effective_state(now or datetime.now(UTC))
-
     async def set_battery_state(
         self,
         unit_id: str,
-        state: str,
+        state: BatteryState,
         *,
         duration: timedelta | None = None,
         start: datetime | None = None,
@@ -206,7 +202,7 @@ class _PowervaultHttp(HttpClient):
         return error
 
 
-class PowervaultCloudClient(PowervaultClient):
+class PowervaultCloudClient(_UnitControl):
     """The cloud REST API of P4/P5 units (paid API key)."""
 
     def __init__(
@@ -254,6 +250,33 @@ class PowervaultCloudClient(PowervaultClient):
             raise ValueError(f"{period!r} is not a period; valid: {', '.join(VALID_PERIODS)}")
         params = {"period": period} if period else {}
         return CloudRecord.list_from_api(await self._get(f"/unit/{unit_id}/data", **params))
+
+    async def get_unit_data(
+        self, unit_id: str, now: datetime, previous: UnitData | None
+    ) -> UnitData:
+        """Return today's 5-minute buckets read once: the newest power and the totals."""
+        records = await self.get_data(unit_id, DataPeriod.TODAY)
+        power = latest_power(records) or PowerFlow()
+        if not power.complete:
+            # Just after midnight today has no earlier bucket to fill the newest one's nulls
+            # from: the last values seen stand in, or (right after a start) the past hour's.
+            if previous is not None:
+                power = power.filled_from(previous.power)
+            else:
+                earlier = latest_power(await self.get_data(unit_id, DataPeriod.PAST_HOUR))
+                if earlier is not None:
+                    power = power.filled_from(earlier)
+        return UnitData(
+            power=power,
+            energy=DailyEnergy(energy_day(now), sum_energy(records)),
+            battery_sign=check_battery_sign(records),
+        )
+
+    async def get_period(
+        self, unit_id: str, period: DataPeriod, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Return a period's 5-minute records."""
+        return [record.as_dict() for record in await self.get_data(unit_id, period)]
 
     async def get_schedule(self, unit_id: str) -> Schedule:
         """Return the unit's weekly schedule."""
@@ -317,10 +340,13 @@ def _iso_z(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class PowervaultLocalClient(PowervaultClient):
-    """The local API of legacy P3/P3X units (``http://<ip>:5000/api``, no key)."""
+class PowervaultLocalClient(_UnitControl):
+    """The local API of legacy P3/P3X units (``http://<ip>:5000/api``, no key).
 
-    is_local = True
+    The unit has no energy counters: the day's totals integrate its ~30 s history (chart
+    data) since local midnight. Only the new part of the history is read each time; a
+    restart reads the day again, so no energy is lost while Home Assistant was down.
+    """
 
     def __init__(
         self,
@@ -341,6 +367,9 @@ class PowervaultLocalClient(PowervaultClient):
                 lan_only=True,
             )
         )
+        self._energy: DailyEnergy | None = None
+        self._last_sample: HistorySample | None = None
+        self._history_read: datetime | None = None
 
     async def get_health(self) -> bool:
         """Return whether the unit says it is healthy."""
@@ -382,6 +411,46 @@ class PowervaultLocalClient(PowervaultClient):
         start, end = period_window(period, now)
         return await self.get_chart_data(start, end)
 
+    async def get_period(
+        self, unit_id: str, period: DataPeriod, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Return a period's history samples."""
+        return [sample.as_dict() for sample in await self.get_history(period, now)]
+
+    async def get_unit_data(
+        self, unit_id: str, now: datetime, previous: UnitData | None
+    ) -> UnitData:
+        """Return the telemetry; every few minutes, add the new history to the totals."""
+        telemetry = await self.get_latest_telemetry()
+        if self._history_read is None or now - self._history_read >= LOCAL_HISTORY_INTERVAL:
+            try:
+                await self._read_history(now)
+            except BridgeApiError as err:
+                # The totals wait for the next read; the power values need not.
+                _LOGGER.debug("History not read: %s", err)
+        return UnitData(power=telemetry.power, energy=self._energy, telemetry=telemetry)
+
+    async def _read_history(self, now: datetime) -> None:
+        day = energy_day(now)
+        if self._energy is None or self._energy.day != day or self._last_sample is None:
+            start = datetime.combine(day, datetime.min.time(), SCHEDULE_ZONE)
+            energy = EnergyFlows()
+            previous = None
+        else:
+            start = self._last_sample.time
+            energy = self._energy.energy
+            previous = self._last_sample
+        samples = [
+            sample
+            for sample in await self.get_chart_data(start, now)
+            if previous is None or sample.time > previous.time
+        ]
+        energy += integrate_energy(samples, previous)
+        self._energy = DailyEnergy(day, energy)
+        if samples:
+            self._last_sample = samples[-1]
+        self._history_read = now
+
     async def get_schedule(self, unit_id: str = "") -> Schedule:
         """Return the unit's weekly schedule."""
         return Schedule.from_api(await self.http.get_json("/schedule"))
@@ -395,7 +464,7 @@ class PowervaultLocalClient(PowervaultClient):
             # The unit keeps one override: one that ended an hour ago (whatever the skew
             # between our clock and the unit's) replaces and so clears it.
             past = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-            override = StateOverride(start=past, end=past, state="normal")
+            override = StateOverride(start=past, end=past, state=BatteryState.NORMAL)
         response = await self.http.request("POST", "/state-override", json_body=override.as_api())
         body = response.json()
         if not isinstance(body, dict) or str(body.get("status", "")).lower() != "ok":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -13,6 +14,9 @@ LOCAL_PORT: Final = 5000
 
 SCHEDULE_TIME_ZONE: Final = "Europe/London"
 """Schedules are in British local time; overrides are in UTC."""
+
+LOCAL_HISTORY_INTERVAL: Final = timedelta(minutes=5)
+"""How often a local unit's history is read for the energy totals."""
 
 BUCKET_SECONDS: Final = 300
 """The cloud keeps its data in 5-minute buckets."""
@@ -51,19 +55,33 @@ class BatteryActivity(StrEnum):
 
 
 class BatteryState(StrEnum):
-    """What the battery may be told to do."""
+    """What the battery may be told to do, in Home Assistant's spelling (no dashes).
+
+    The unit spells them with dashes (``force-charge``): ``vendor`` and ``from_vendor``
+    translate at the API's edge, so no other layer knows the unit's words.
+    """
 
     NORMAL = "normal"
-    ONLY_CHARGE = "only-charge"
-    ONLY_DISCHARGE = "only-discharge"
-    FORCE_CHARGE = "force-charge"
-    FORCE_DISCHARGE = "force-discharge"
+    ONLY_CHARGE = "only_charge"
+    ONLY_DISCHARGE = "only_discharge"
+    FORCE_CHARGE = "force_charge"
+    FORCE_DISCHARGE = "force_discharge"
     DISABLE = "disable"
     DORMANT = "dormant"
 
+    @property
+    def vendor(self) -> str:
+        """Return the state as the unit spells it."""
+        return self.value.replace("_", "-")
 
-VALID_STATES: Final[tuple[str, ...]] = tuple(state.value for state in BatteryState)
-"""The seven states the unit accepts, in the order the vendor documents them."""
+    @classmethod
+    def from_vendor(cls, text: str) -> BatteryState:
+        """Return the state the unit (or a user, in either spelling) names; ``ValueError``."""
+        return cls(text.strip().lower().replace("-", "_"))
+
+
+VALID_STATES: Final[tuple[str, ...]] = tuple(state.vendor for state in BatteryState)
+"""The seven states as the unit (and the ``set_battery_state`` action) spells them."""
 
 
 class DataPeriod(StrEnum):

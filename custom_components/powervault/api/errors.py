@@ -31,18 +31,6 @@ class UnknownUnitError(PowervaultError):
     """The unit is not on this account (404 on a unit path)."""
 
 
-class UnsupportedOperationError(PowervaultError):
-    """The call does not exist on this side of the API."""
-
-
-class CloudOnlyError(UnsupportedOperationError):
-    """The call exists only on the cloud API (account, units, unit details)."""
-
-
-class LocalOnlyError(UnsupportedOperationError):
-    """The call exists only on the local API (health, unit id, platform)."""
-
-
 class InvalidStateError(PowervaultError, ValueError):
     """A battery state that is not one of the seven valid ones."""
 
@@ -68,14 +56,11 @@ class OverrideNotCancelledError(PowervaultError):
 
 
 __all__ = [
-    "CloudOnlyError",
     "InvalidApiKeyError",
     "InvalidResponseError",
     "InvalidStateError",
-    "LocalOnlyError",
     "OverrideNotCancelledError",
     "PowervaultError",
     "UnknownUnitError",
-    "UnsupportedOperationError",
     "WriteRejectedError",
 ]

@@ -29,6 +29,7 @@ from .const import (
     VALID_STATES,
     BatteryActivity,
     BatterySignCheck,
+    BatteryState,
 )
 from .errors import InvalidResponseError
 
@@ -66,10 +67,10 @@ def _parse_clock(value: Any, what: str) -> time:
     raise InvalidResponseError(f"{what}: expected HH:MM[:SS], got {value!r}")
 
 
-def _parse_state(value: Any, what: str) -> str:
+def _parse_state(value: Any, what: str) -> BatteryState:
     if not isinstance(value, str) or value not in VALID_STATES:
         raise InvalidResponseError(f"{what}: unknown battery state {value!r}")
-    return value
+    return BatteryState.from_vendor(value)
 
 
 # -- account and units ---------------------------------------------------------------------
@@ -207,6 +208,11 @@ class DailyEnergy:
 
     day: date
     energy: EnergyFlows
+
+
+def energy_day(now: datetime) -> date:
+    """Return the day the totals belong to (British local time, as the unit's schedule)."""
+    return now.astimezone(SCHEDULE_ZONE).date()
 
 
 # -- cloud data -----------------------------------------------------------------------------
@@ -646,7 +652,7 @@ class ScheduleSlot:
 
     start: time
     end: time
-    state: str
+    state: BatteryState
 
     @classmethod
     def from_api(cls, payload: Any) -> ScheduleSlot:
@@ -667,7 +673,7 @@ class ScheduleSlot:
         return {
             "start": self.start.strftime("%H:%M:%S"),
             "end": self.end.strftime("%H:%M:%S"),
-            "state": self.state,
+            "state": self.state.vendor,
         }
 
 
@@ -732,7 +738,7 @@ class StateOverride:
 
     start: datetime
     end: datetime
-    state: str
+    state: BatteryState
 
     @classmethod
     def from_api(cls, payload: Any) -> StateOverride | None:
@@ -765,19 +771,27 @@ class StateOverride:
 
     def as_api(self) -> dict[str, str]:
         """Return the override as the API takes it."""
-        return {"start": format_utc(self.start), "end": format_utc(self.end), "state": self.state}
+        return {
+            "start": format_utc(self.start),
+            "end": format_utc(self.end),
+            "state": self.state.vendor,
+        }
 
     def as_dict(self) -> dict[str, str]:
         """Return the override in ISO format (for diagnostics)."""
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "state": self.state}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "state": self.state.vendor,
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class EffectiveState:
     """What the battery is meant to do now, and why."""
 
-    state: str | None
-    """One of the valid states; None when neither an override nor the schedule covers now."""
+    state: BatteryState | None
+    """None when neither an override nor the schedule covers now."""
     source: str | None
     """``override``, ``schedule`` or None."""
     override: StateOverride | None
@@ -809,3 +823,15 @@ class BatteryControl:
         for item in self.overrides:
             moments.extend(moment for moment in (item.start, item.end) if moment > now)
         return min(moments) if moments else None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitData:
+    """What a unit is doing now, and today's energy (cloud or local)."""
+
+    power: PowerFlow
+    energy: DailyEnergy | None
+    telemetry: LocalTelemetry | None = None
+    """The local API's extra values (temperatures, voltages, cells); None on the cloud."""
+    battery_sign: BatterySignCheck | None = None
+    """Whether the cloud's battery power sign agrees with its state of charge; None locally."""
