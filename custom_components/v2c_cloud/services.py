@@ -115,10 +115,6 @@ def _hhmm(value: time) -> str:
 # -- handlers ------------------------------------------------------------------------------------
 
 
-async def _set_wifi(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.set_wifi(c.charger_id, call.data["ssid"], call.data["password"])
-
-
 def _timer_id(value: float) -> int:
     """Return a whole timer slot; 3.9 is refused, never sent as 3."""
     if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= 10:
@@ -147,58 +143,6 @@ async def _ocpp_enabled(hass: HomeAssistant, c: V2CChargerCoordinator, call: Ser
     c.async_cloud_took(ocpp_enabled=enabled)
 
 
-async def _ocpp_id(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.set_ocpp_id(c.charger_id, call.data["ocpp_id"])
-
-
-async def _ocpp_address(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.set_ocpp_address(c.charger_id, call.data["address"])
-
-
-async def _inverter_ip(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.set_inverter_ip(c.charger_id, call.data["inverter_ip"])
-
-
-async def _voltage(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.write(ChargerSetting.INSTALLATION_VOLTAGE, call.data["voltage"])
-
-
-async def _update(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.trigger_update()
-
-
-async def _register_rfid(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.register_rfid(c.charger_id, call.data["tag"])
-
-
-async def _add_rfid(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.add_rfid_card(c.charger_id, call.data["code"], call.data["tag"])
-
-
-async def _rename_rfid(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.rename_rfid_card(c.charger_id, call.data["code"], call.data["tag"])
-
-
-async def _delete_rfid(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.delete_rfid_card(c.charger_id, call.data["code"])
-
-
-async def _stop_energy(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.set_charge_stop_energy(c.charger_id, call.data["energy"])
-
-
-async def _stop_minutes(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.set_charge_stop_minutes(c.charger_id, call.data["minutes"])
-
-
-async def _start_energy(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.start_charge_for_energy(c.charger_id, call.data["energy"])
-
-
-async def _start_minutes(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.start_charge_for_minutes(c.charger_id, call.data["minutes"])
-
-
 async def _create_profile(
     hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall
 ) -> dict[str, Any]:
@@ -206,18 +150,6 @@ async def _create_profile(
     name = call.data["name"]
     await c.charger.cloud.save_power_profile(c.charger_id, name, updated_at, call.data["profile"])
     return {"device_id": call.data[ATTR_DEVICE_ID], "name": name, "updated_at": updated_at}
-
-
-async def _update_profile(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.update_power_profile(
-        c.charger_id, call.data["name"], call.data["updated_at"], call.data["profile"]
-    )
-
-
-async def _delete_profile(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
-    await c.charger.cloud.delete_power_profile(
-        c.charger_id, call.data["name"], call.data["updated_at"]
-    )
 
 
 async def _get_profile(
@@ -275,7 +207,9 @@ ACTIONS: dict[str, _Action] = {
                 vol.Required("password"): _wifi_password,
             }
         ),
-        _set_wifi,
+        lambda hass, c, call: c.charger.cloud.set_wifi(
+            c.charger_id, call.data["ssid"], call.data["password"]
+        ),
     ),
     "program_timer": _Action(
         _schema(
@@ -292,28 +226,68 @@ ACTIONS: dict[str, _Action] = {
     "set_ocpp_enabled": _Action(_schema({vol.Required("enabled"): cv.boolean}), _ocpp_enabled),
     "set_ocpp_id": _Action(
         _schema({vol.Required("ocpp_id"): vol.All(cv.string, vol.Length(min=1, max=64))}),
-        _ocpp_id,
+        lambda hass, c, call: c.charger.cloud.set_ocpp_id(c.charger_id, call.data["ocpp_id"]),
     ),
-    "set_ocpp_address": _Action(_schema({vol.Required("address"): _ocpp_url}), _ocpp_address),
-    "set_inverter_ip": _Action(_schema({vol.Required("inverter_ip"): _lan_ip}), _inverter_ip),
+    "set_ocpp_address": _Action(
+        _schema({vol.Required("address"): _ocpp_url}),
+        lambda hass, c, call: c.charger.cloud.set_ocpp_address(c.charger_id, call.data["address"]),
+    ),
+    "set_inverter_ip": _Action(
+        _schema({vol.Required("inverter_ip"): _lan_ip}),
+        lambda hass, c, call: c.charger.cloud.set_inverter_ip(
+            c.charger_id, call.data["inverter_ip"]
+        ),
+    ),
     "set_installation_voltage": _Action(
         _schema({vol.Required("voltage"): finite_number(100, 450, integer=True)}),
-        _voltage,
+        lambda hass, c, call: c.charger.write(
+            ChargerSetting.INSTALLATION_VOLTAGE, call.data["voltage"]
+        ),
     ),
-    "trigger_update": _Action(_schema(), _update),
-    "register_rfid": _Action(_schema({vol.Required("tag"): _LABEL}), _register_rfid),
+    "trigger_update": _Action(_schema(), lambda hass, c, call: c.charger.trigger_update()),
+    "register_rfid": _Action(
+        _schema({vol.Required("tag"): _LABEL}),
+        lambda hass, c, call: c.charger.cloud.register_rfid(c.charger_id, call.data["tag"]),
+    ),
     "add_rfid_card": _Action(
-        _schema({vol.Required("code"): _RFID_CODE, vol.Required("tag"): _LABEL}), _add_rfid
+        _schema({vol.Required("code"): _RFID_CODE, vol.Required("tag"): _LABEL}),
+        lambda hass, c, call: c.charger.cloud.add_rfid_card(
+            c.charger_id, call.data["code"], call.data["tag"]
+        ),
     ),
     "update_rfid_tag": _Action(
-        _schema({vol.Required("code"): _RFID_CODE, vol.Required("tag"): _LABEL}), _rename_rfid
+        _schema({vol.Required("code"): _RFID_CODE, vol.Required("tag"): _LABEL}),
+        lambda hass, c, call: c.charger.cloud.rename_rfid_card(
+            c.charger_id, call.data["code"], call.data["tag"]
+        ),
     ),
-    "delete_rfid": _Action(_schema({vol.Required("code"): _RFID_CODE}), _delete_rfid),
-    "set_charge_stop_energy": _Action(_schema({vol.Required("energy"): _ENERGY}), _stop_energy),
-    "set_charge_stop_minutes": _Action(_schema({vol.Required("minutes"): _MINUTES}), _stop_minutes),
-    "start_charge_for_energy": _Action(_schema({vol.Required("energy"): _ENERGY}), _start_energy),
+    "delete_rfid": _Action(
+        _schema({vol.Required("code"): _RFID_CODE}),
+        lambda hass, c, call: c.charger.cloud.delete_rfid_card(c.charger_id, call.data["code"]),
+    ),
+    "set_charge_stop_energy": _Action(
+        _schema({vol.Required("energy"): _ENERGY}),
+        lambda hass, c, call: c.charger.cloud.set_charge_stop_energy(
+            c.charger_id, call.data["energy"]
+        ),
+    ),
+    "set_charge_stop_minutes": _Action(
+        _schema({vol.Required("minutes"): _MINUTES}),
+        lambda hass, c, call: c.charger.cloud.set_charge_stop_minutes(
+            c.charger_id, call.data["minutes"]
+        ),
+    ),
+    "start_charge_for_energy": _Action(
+        _schema({vol.Required("energy"): _ENERGY}),
+        lambda hass, c, call: c.charger.cloud.start_charge_for_energy(
+            c.charger_id, call.data["energy"]
+        ),
+    ),
     "start_charge_for_minutes": _Action(
-        _schema({vol.Required("minutes"): _MINUTES}), _start_minutes
+        _schema({vol.Required("minutes"): _MINUTES}),
+        lambda hass, c, call: c.charger.cloud.start_charge_for_minutes(
+            c.charger_id, call.data["minutes"]
+        ),
     ),
     "create_power_profile": _Action(
         _schema(
@@ -334,7 +308,9 @@ ACTIONS: dict[str, _Action] = {
                 vol.Required("profile"): _PROFILE,
             }
         ),
-        _update_profile,
+        lambda hass, c, call: c.charger.cloud.update_power_profile(
+            c.charger_id, call.data["name"], call.data["updated_at"], call.data["profile"]
+        ),
     ),
     "get_power_profile": _Action(
         _schema({vol.Required("updated_at"): _UPDATED_AT}),
@@ -343,7 +319,9 @@ ACTIONS: dict[str, _Action] = {
     ),
     "delete_power_profile": _Action(
         _schema({vol.Required("name"): _PROFILE_NAME, vol.Required("updated_at"): _UPDATED_AT}),
-        _delete_profile,
+        lambda hass, c, call: c.charger.cloud.delete_power_profile(
+            c.charger_id, call.data["name"], call.data["updated_at"]
+        ),
     ),
     "list_power_profiles": _Action(_schema(), _list_profiles, SupportsResponse.OPTIONAL),
     "get_device_statistics": _Action(
