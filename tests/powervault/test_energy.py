@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 import itertools
 import json
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
@@ -16,12 +17,16 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.powervault.api import energy_day
 from custom_components.powervault.const import DOMAIN
 from simulators.framework import FaultKind
 from simulators.powervault import PowervaultCloud
 
 from .conftest import CLOUD_UNIT, setup_entry, tick
+
+
+def energy_day(now: datetime) -> date:
+    """The unit's day: British local time, as its schedule (computed here, not by our code)."""
+    return now.astimezone(ZoneInfo("Europe/London")).date()
 
 
 def _register(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
