@@ -85,11 +85,10 @@ class FlowSensorDescription(EnphaseSensorDescription[Measurement]):
     """Where a lifetime counter wraps (Wh), if it does."""
     phases_of: CtKind = CtKind.NET
     """The CT that knows how many phases the flow really has."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class LiveFlowSensorDescription(EnphaseSensorDescription[MeterData]):
-    """A flow's power measured by the CTs (fresher than the report): replaces the report's."""
+    live_fn: Callable[[MeterData], float | None] | None = None
+    """The flow's power from the CTs, when they measure it (``measured_fn``): fresher than
+    the report's, and one value has one source."""
+    measured_fn: Callable[[MeterData], bool] = lambda _: False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +119,8 @@ FLOW_SENSORS: tuple[FlowSensorDescription, ...] = (
         suggested_display_precision=0,
         flow_fn=lambda d: d.production,
         value_fn=lambda m: m.power,
+        live_fn=lambda m: m.production_power,
+        measured_fn=lambda m: m.measures_production,
     ),
     FlowSensorDescription(
         key="production_today",
@@ -166,6 +167,8 @@ FLOW_SENSORS: tuple[FlowSensorDescription, ...] = (
         suggested_display_precision=0,
         flow_fn=lambda d: d.consumption,
         value_fn=lambda m: m.power,
+        live_fn=lambda m: m.consumption_power,
+        measured_fn=lambda m: m.measures_consumption,
     ),
     FlowSensorDescription(
         key="consumption_today",
@@ -211,39 +214,8 @@ FLOW_SENSORS: tuple[FlowSensorDescription, ...] = (
         suggested_display_precision=0,
         flow_fn=lambda d: d.net_consumption,
         value_fn=lambda m: m.power,
-    ),
-)
-
-LIVE_FLOW_SENSORS: tuple[LiveFlowSensorDescription, ...] = (
-    LiveFlowSensorDescription(
-        key="production_power",
-        translation_key="production_power",
-        native_unit_of_measurement=UnitOfPower.WATT,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=lambda m: m.production_power,
-        exists_fn=lambda m: m.measures_production,
-    ),
-    LiveFlowSensorDescription(
-        key="consumption_power",
-        translation_key="consumption_power",
-        native_unit_of_measurement=UnitOfPower.WATT,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=lambda m: m.consumption_power,
-        exists_fn=lambda m: m.measures_consumption,
-    ),
-    LiveFlowSensorDescription(
-        key="net_consumption_power",
-        translation_key="net_consumption_power",
-        native_unit_of_measurement=UnitOfPower.WATT,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=lambda m: m.net_power,
-        exists_fn=lambda m: m.measures_net,
+        live_fn=lambda m: m.net_power,
+        measured_fn=lambda m: m.measures_net,
     ),
 )
 
@@ -1195,27 +1167,34 @@ async def async_setup_entry(
     ) -> None:
         entities.extend(_part_sensors(coord, descriptions, part, device_info, prefix))
 
-    # The flows: a flow's power from the CTs when they measure it (fresher, one source).
     meters = runtime.meters
-    live = {d.key: d for d in LIVE_FLOW_SENSORS if meters is not None and d.exists_fn(meters.data)}
     for description in FLOW_SENSORS:
-        if (live_power := live.get(description.key)) is not None:
-            assert meters is not None
-            add(meters, (live_power,), _same, device, serial)
-            continue
-        flow = description.flow_fn(data)
-        if flow is None or not description.exists_fn(flow):
-            continue
-        entities.append(
-            _sensor(
-                coordinator,
-                description,
-                description.flow_fn,
-                device_info=device,
-                unique_id_prefix=serial,
-                wrap_at=description.wrap_fn(data),
+        if (
+            meters is not None
+            and (live := description.live_fn) is not None
+            and description.measured_fn(meters.data)
+        ):
+            # A CT measures this flow: its power has that one source, always the freshest.
+            entities.append(
+                _sensor(
+                    meters,
+                    description,
+                    _live(live),
+                    device_info=device,
+                    unique_id_prefix=serial,
+                )
             )
-        )
+        elif (flow := description.flow_fn(data)) is not None and description.exists_fn(flow):
+            entities.append(
+                _sensor(
+                    coordinator,
+                    description,
+                    description.flow_fn,
+                    device_info=device,
+                    unique_id_prefix=serial,
+                    wrap_at=description.wrap_fn(data),
+                )
+            )
     for description in PHASE_SENSORS:
         if (flow := description.flow_fn(data)) is None:
             continue
@@ -1323,6 +1302,18 @@ def _part_sensors[DataT, PartT](
 
 def _same[T](data: T) -> T:
     return data
+
+
+def _live(
+    power: Callable[[MeterData], float | None],
+) -> Callable[[MeterData], Measurement | None]:
+    """Return the CTs' reading of a flow's power as the flow's measurement."""
+
+    def flow(data: MeterData) -> Measurement | None:
+        value = power(data)
+        return None if value is None else Measurement(power=value)
+
+    return flow
 
 
 def _phase(
