@@ -90,16 +90,21 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T], RestoreEntity):
         return max(self.entity_description.hold, next_poll + 1.0)
 
     async def _async_apply(self, value: T) -> None:
-        """Write ``value``; run inside the command path (``bridge_command``)."""
+        """Write ``value``, shown at once; run inside the command path (``bridge_command``)."""
         description = self.entity_description
-        source = await description.write_fn(self.coordinator.charger, value)
+        self._hold.request(value, self._hold_seconds())
+        self._schedule_hold_expiry()
+        self.async_write_ha_state()
+        try:
+            source = await description.write_fn(self.coordinator.charger, value)
+        except Exception:
+            self._hold.rollback()
+            self.async_write_ha_state()
+            raise
         if source is Source.LAN:
             # The command path reads the charger back: its answer is what shows.
             self._hold.rollback()
-        else:
-            # The cloud confirms only on a later poll: show the request meanwhile.
-            self._hold.request(value, self._hold_seconds())
-            self._schedule_hold_expiry()
-            if description.remember_as is not None:
-                self.coordinator.async_remember(description.remember_as, value)
+        elif description.remember_as is not None:
+            self.coordinator.async_remember(description.remember_as, value)
+        # Else the cloud confirms only on a later poll: the request shows meanwhile.
         self.async_write_ha_state()

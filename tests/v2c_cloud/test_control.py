@@ -14,8 +14,9 @@ from homeassistant.components.select import (
 )
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -251,3 +252,22 @@ async def test_a_lan_write_is_read_back_once_a_cloud_fallback_is_not(
     assert v2c_sim.cloud_calls("/device/intensity") == 1
     assert v2c_sim.lan_calls(0, "/RealTimeData") == reads + 1
     assert hass.states.get("number.trydan_1_charging_current").state == "14"
+
+
+async def test_a_cloud_control_shows_the_request_before_the_cloud_answers(
+    hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
+) -> None:
+    charger = v2c_sim.charger()
+    seen: list[tuple[str, int]] = []
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None:
+            seen.append((state.state, charger.language))
+
+    async_track_state_change_event(hass, "select.trydan_1_language", _changed)
+    await _select(hass, "select.trydan_1_language", "german")
+    # Shown while the charger still had English (0), then held once it took German (5).
+    assert seen[0] == ("german", 0)
+    assert charger.language == 5
+    assert hass.states.get("select.trydan_1_language").state == "german"
