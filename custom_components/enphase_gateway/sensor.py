@@ -1245,14 +1245,18 @@ async def async_setup_entry(
             controller_info,
             controller.serial,
         )
-    for inverter in data.inverters.values():
-        add(
+
+    def inverter_sensors(inverter: Inverter) -> list[EnphaseSensor[GatewayData, Inverter]]:
+        return _part_sensors(
             coordinator,
             INVERTER_SENSORS,
             _inverter(inverter.serial),
             inverter_device(inverter.serial, parent),
             inverter.serial,
         )
+
+    for inverter in data.inverters.values():
+        entities.extend(inverter_sensors(inverter))
     if meters is not None:
         entities.extend(_ct_sensors(meters, runtime.poller.capabilities.ct_meters, device, serial))
     async_add_entities(entities)
@@ -1266,19 +1270,7 @@ async def async_setup_entry(
         if not new:
             return
         known_inverters.update(i.serial for i in new)
-        async_add_entities(
-            [
-                sensor
-                for inverter in new
-                for sensor in _part_sensors(
-                    coordinator,
-                    INVERTER_SENSORS,
-                    _inverter(inverter.serial),
-                    inverter_device(inverter.serial, parent),
-                    inverter.serial,
-                )
-            ]
-        )
+        async_add_entities([sensor for i in new for sensor in inverter_sensors(i)])
 
     entry.async_on_unload(coordinator.async_add_listener(_add_new_inverters))
 
