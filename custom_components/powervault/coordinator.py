@@ -81,10 +81,10 @@ class PowervaultDataCoordinator(BudgetedCoordinator[UnitData]):
             hass,
             LOGGER,
             config_entry=config_entry,
-            name=f"Powervault {unit_id} {'data' if budget else 'telemetry'}",
+            name=f"Powervault {unit_id} {'data' if budget is not None else 'telemetry'}",
             budget=budget,
             calls_per_update=1,
-            min_interval=CLOUD_DATA_INTERVAL if budget else LOCAL_DATA_INTERVAL,
+            min_interval=CLOUD_DATA_INTERVAL if budget is not None else LOCAL_DATA_INTERVAL,
             weight=3.0,
         )
 
@@ -115,7 +115,7 @@ class PowervaultControlCoordinator(BudgetedCoordinator[BatteryControl]):
         """Two cloud calls per update."""
         self.client = client
         self.unit_id = unit_id
-        interval = CLOUD_CONTROL_INTERVAL if budget else LOCAL_CONTROL_INTERVAL
+        interval = CLOUD_CONTROL_INTERVAL if budget is not None else LOCAL_CONTROL_INTERVAL
         super().__init__(
             hass,
             LOGGER,
