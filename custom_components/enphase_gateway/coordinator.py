@@ -105,7 +105,7 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
         self.logger.info("Gateway firmware is now %s: reloading", data.info.firmware)
         self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
 
-    # -- writes -----------------------------------------------------------------------------
+    # -- what a write read back ---------------------------------------------------------------
 
     @callback
     def async_apply(self, **changes: Any) -> None:
