@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import GatewayData
@@ -26,26 +28,11 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnphaseBinarySensorDescription(BinarySensorEntityDescription):
-    """A binary sensor of the gateway or the system controller."""
+class EnphaseBinarySensorDescription[PartT](BinarySensorEntityDescription):
+    """A binary sensor of one part: the gateway's data, a battery, a collar or combiner."""
 
-    value_fn: Callable[[GatewayData], bool | None]
-    exists_fn: Callable[[GatewayData], bool] = lambda _: True
-
-
-@dataclass(frozen=True, kw_only=True)
-class BatteryBinarySensorDescription(BinarySensorEntityDescription):
-    """A binary sensor of one IQ Battery."""
-
-    value_fn: Callable[[Battery], bool | None]
-
-
-@dataclass(frozen=True, kw_only=True)
-class EnsembleBinarySensorDescription(BinarySensorEntityDescription):
-    """A binary sensor of one IQ Meter Collar or IQ Combiner."""
-
-    value_fn: Callable[[EnsembleDevice], bool | None]
-    exists_fn: Callable[[EnsembleDevice], bool] = lambda _: True
+    value_fn: Callable[[PartT], bool | None]
+    exists_fn: Callable[[PartT], bool] = lambda _: True
 
 
 def _on_grid(data: GatewayData) -> bool | None:
@@ -55,7 +42,7 @@ def _on_grid(data: GatewayData) -> bool | None:
     return data.system_controller.on_grid if data.system_controller else None
 
 
-GATEWAY_SENSORS: tuple[EnphaseBinarySensorDescription, ...] = (
+GATEWAY_SENSORS: tuple[EnphaseBinarySensorDescription[GatewayData], ...] = (
     EnphaseBinarySensorDescription(
         key="cloud_connection",
         translation_key="cloud_connection",
@@ -73,7 +60,7 @@ GATEWAY_SENSORS: tuple[EnphaseBinarySensorDescription, ...] = (
     ),
 )
 
-CONTROLLER_SENSORS: tuple[EnphaseBinarySensorDescription, ...] = (
+CONTROLLER_SENSORS: tuple[EnphaseBinarySensorDescription[GatewayData], ...] = (
     EnphaseBinarySensorDescription(
         key="grid_status",
         translation_key="grid_status",
@@ -89,22 +76,22 @@ CONTROLLER_SENSORS: tuple[EnphaseBinarySensorDescription, ...] = (
     ),
 )
 
-BATTERY_SENSORS: tuple[BatteryBinarySensorDescription, ...] = (
-    BatteryBinarySensorDescription(
+BATTERY_SENSORS: tuple[EnphaseBinarySensorDescription[Battery], ...] = (
+    EnphaseBinarySensorDescription(
         key="communicating",
         translation_key="communicating",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda b: b.communicating,
     ),
-    BatteryBinarySensorDescription(
+    EnphaseBinarySensorDescription(
         key="problem",
         translation_key="battery_problem",
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda b: None if b.operating is None else not b.operating,
     ),
-    BatteryBinarySensorDescription(
+    EnphaseBinarySensorDescription(
         key="dc_switch",
         translation_key="dc_switch",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -112,15 +99,15 @@ BATTERY_SENSORS: tuple[BatteryBinarySensorDescription, ...] = (
     ),
 )
 
-ENSEMBLE_SENSORS: tuple[EnsembleBinarySensorDescription, ...] = (
-    EnsembleBinarySensorDescription(
+ENSEMBLE_SENSORS: tuple[EnphaseBinarySensorDescription[EnsembleDevice], ...] = (
+    EnphaseBinarySensorDescription(
         key="communicating",
         translation_key="communicating",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda e: e.communicating,
     ),
-    EnsembleBinarySensorDescription(
+    EnphaseBinarySensorDescription(
         key="grid_status",
         translation_key="grid_status",
         device_class=BinarySensorDeviceClass.POWER,
@@ -130,71 +117,31 @@ ENSEMBLE_SENSORS: tuple[EnsembleBinarySensorDescription, ...] = (
 )
 
 
-class EnphaseBinarySensor(EnphaseEntity, BinarySensorEntity):
-    """A binary sensor of the gateway or the system controller."""
+class EnphaseBinarySensor[PartT](EnphaseEntity, BinarySensorEntity):
+    """A binary sensor of one part of the gateway's data."""
 
-    entity_description: EnphaseBinarySensorDescription
-
-    @property
-    def is_on(self) -> bool | None:
-        """Return the state."""
-        return self.entity_description.value_fn(self.coordinator.data)
-
-
-class BatteryBinarySensor(EnphaseEntity, BinarySensorEntity):
-    """A binary sensor of one IQ Battery."""
-
-    entity_description: BatteryBinarySensorDescription
+    entity_description: EnphaseBinarySensorDescription[PartT]
 
     def __init__(
         self,
         coordinator: GatewayCoordinator,
-        description: BatteryBinarySensorDescription,
-        battery: Battery,
-        parent_id: str,
+        description: EnphaseBinarySensorDescription[PartT],
+        part: Callable[[GatewayData], PartT | None],
+        *,
+        device_info: DeviceInfo,
+        unique_id_prefix: str,
     ) -> None:
-        """Follow the battery of this serial number."""
+        """Read ``part`` of the data."""
         super().__init__(
-            coordinator,
-            description,
-            device_info=battery_device(battery, parent_id),
-            unique_id_prefix=battery.serial,
+            coordinator, description, device_info=device_info, unique_id_prefix=unique_id_prefix
         )
-        self._serial = battery.serial
+        self._part = part
 
     @property
     def is_on(self) -> bool | None:
         """Return the state."""
-        battery = self.coordinator.data.batteries.get(self._serial)
-        return None if battery is None else self.entity_description.value_fn(battery)
-
-
-class EnsembleBinarySensor(EnphaseEntity, BinarySensorEntity):
-    """A binary sensor of one IQ Meter Collar or IQ Combiner."""
-
-    entity_description: EnsembleBinarySensorDescription
-
-    def __init__(
-        self,
-        coordinator: GatewayCoordinator,
-        description: EnsembleBinarySensorDescription,
-        device: EnsembleDevice,
-        parent_id: str,
-    ) -> None:
-        """Follow the device of this serial number."""
-        super().__init__(
-            coordinator,
-            description,
-            device_info=ensemble_device(device, parent_id),
-            unique_id_prefix=device.serial,
-        )
-        self._serial = device.serial
-
-    @property
-    def is_on(self) -> bool | None:
-        """Return the state."""
-        device = self.coordinator.data.ensemble_devices.get(self._serial)
-        return None if device is None else self.entity_description.value_fn(device)
+        part = self._part(self.coordinator.data)
+        return None if part is None else self.entity_description.value_fn(part)
 
 
 async def async_setup_entry(
@@ -208,28 +155,56 @@ async def async_setup_entry(
     data = coordinator.data
     parent = runtime.device_id
     gateway = gateway_device(data, runtime.client.base_url)
-    entities: list[BinarySensorEntity] = [
-        EnphaseBinarySensor(coordinator, d, device_info=gateway, unique_id_prefix=data.info.serial)
+    entities: list[EnphaseBinarySensor[Any]] = [
+        EnphaseBinarySensor(
+            coordinator, d, _same, device_info=gateway, unique_id_prefix=data.info.serial
+        )
         for d in GATEWAY_SENSORS
         if d.exists_fn(data)
     ]
-    entities.extend(
-        BatteryBinarySensor(coordinator, d, battery, parent)
-        for battery in data.batteries.values()
-        for d in BATTERY_SENSORS
-    )
+    for battery in data.batteries.values():
+        device = battery_device(battery, parent)
+        entities.extend(
+            EnphaseBinarySensor(
+                coordinator,
+                d,
+                _battery(battery.serial),
+                device_info=device,
+                unique_id_prefix=battery.serial,
+            )
+            for d in BATTERY_SENSORS
+        )
     if (controller := data.system_controller) is not None:
         device = controller_device(controller, parent)
         entities.extend(
             EnphaseBinarySensor(
-                coordinator, d, device_info=device, unique_id_prefix=controller.serial
+                coordinator, d, _same, device_info=device, unique_id_prefix=controller.serial
             )
             for d in CONTROLLER_SENSORS
         )
-    entities.extend(
-        EnsembleBinarySensor(coordinator, d, other, parent)
-        for other in data.ensemble_devices.values()
-        for d in ENSEMBLE_SENSORS
-        if d.exists_fn(other)
-    )
+    for other in data.ensemble_devices.values():
+        device = ensemble_device(other, parent)
+        entities.extend(
+            EnphaseBinarySensor(
+                coordinator,
+                d,
+                _ensemble(other.serial),
+                device_info=device,
+                unique_id_prefix=other.serial,
+            )
+            for d in ENSEMBLE_SENSORS
+            if d.exists_fn(other)
+        )
     async_add_entities(entities)
+
+
+def _same(data: GatewayData) -> GatewayData:
+    return data
+
+
+def _battery(serial: str) -> Callable[[GatewayData], Battery | None]:
+    return lambda d: d.batteries.get(serial)
+
+
+def _ensemble(serial: str) -> Callable[[GatewayData], EnsembleDevice | None]:
+    return lambda d: d.ensemble_devices.get(serial)
