@@ -7,7 +7,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -251,3 +251,27 @@ async def test_a_year_of_history_is_allowed(
     )
     assert result["total_events"] == 0
     assert sim.log.count("calendar_history") == 1
+
+
+async def test_demo_action_works(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
+) -> None:
+    """The demo's browser test calls a kept action, and its entity changes as it expects."""
+    from scripts.demo.vendors import TESLA
+
+    action = TESLA.action
+    assert action is not None
+    domain, service = action.service.split(".")
+    registry = er.async_get(hass)
+    entity_id = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, setup_integration.entry_id)
+        if e.translation_key == action.entity_key
+    )
+    device_id = registry.async_get(entity_id).device_id
+    assert hass.states.get(entity_id).state != action.expected
+    await hass.services.async_call(
+        domain, service, action.data({f"device:{action.entity_key}": device_id}), blocking=True
+    )
+    assert hass.states.get(entity_id).state == action.expected
+    assert sim.invalid_schedule[HOME_SITE] == []
