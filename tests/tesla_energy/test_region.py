@@ -75,6 +75,9 @@ def test_trusted_base_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not urls.is_trusted_base("http://127.0.0.1:8400.evil.com/eu")
     assert not urls.is_trusted_base("http://127.0.0.1:84001/eu")
     assert not urls.is_trusted_base("http://127.0.0.1:8400/eu/../../x")
+    assert urls.region_of_url("http://127.0.0.1:8400/eu/api/1/products") == "eu"
+    assert urls.region_of_url("http://127.0.0.1:8400/eux/api/1/products") is None
+    assert urls.region_of_url("http://127.0.0.1:8400.evil.com/eu/api/1/products") is None
     monkeypatch.delenv(SERVER_OVERRIDE_ENV)
     urls = fleet_urls()
     assert urls.is_trusted_base(f"{REGION_BASE_URLS['eu']}/")
