@@ -34,6 +34,7 @@ from ..energy_bridges_common.hass.budget import (
 )
 from ..energy_bridges_common.hass.errors import setup_errors
 from .api import (
+    AppNotRegisteredError,
     AuthenticationError,
     BridgeApiError,
     InvalidResponseError,
@@ -44,7 +45,7 @@ from .api import (
     decode_access_token,
 )
 from .budget import DailyUsage, budget_settings
-from .const import CONF_API_URL, DOMAIN, LOGGER
+from .const import CONF_API_URL, CONF_REGION, DOMAIN, LOGGER, MAX_INTERVAL
 from .coordinator import (
     TeslaEnergyConfigEntry,
     TeslaEnergyHistoryCoordinator,
@@ -53,6 +54,7 @@ from .coordinator import (
     TeslaEnergyRuntimeData,
     TeslaEnergySiteData,
 )
+from .registration import clear_app_not_registered, raise_app_not_registered
 from .services import async_setup_services
 from .statistics import StatisticsImporter
 
@@ -68,7 +70,6 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 # New sites and Wall Connectors are rare: one product-list call a day finds them.
 PRODUCTS_INTERVAL = timedelta(days=1)
-MAX_INTERVAL = timedelta(days=1)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -142,7 +143,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
         quota=settings.quota,
         reserve=settings.reserve,
         period=settings.period,
-        # A small budget may space settings and history reads out to a day: never more.
         max_interval=MAX_INTERVAL.total_seconds(),
         # Tesla bills by calendar month; a daily quota follows the user's day.
         time_zone=dt_util.UTC
@@ -153,14 +153,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
     budget.refund_status(lambda status: status < 500)
     usage = DailyUsage()
 
-    def _moved(base_url: str) -> None:
-        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_API_URL: base_url})
+    # Only the region is stored: the server's URL is derived from it at every start, so a
+    # stand-in server's address never outlives its variable. Entries of older versions kept
+    # the URL itself: forget it.
+    if CONF_API_URL in entry.data:
+        hass.config_entries.async_update_entry(
+            entry, data={k: v for k, v in entry.data.items() if k != CONF_API_URL}
+        )
+
+    def _moved(region: str) -> None:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_REGION: region})
 
     client = TeslaEnergyClient(
         async_get_clientsession(hass),
         token,
-        base_url=entry.data.get(CONF_API_URL),
-        on_base_url_change=_moved,
+        region=claims.region or entry.data.get(CONF_REGION),
+        on_region_change=_moved,
     )
     entry.async_on_unload(client.http.add_observer(budget))
     entry.async_on_unload(client.http.add_observer(usage))
@@ -173,7 +181,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
     entry.async_on_unload(_release)
 
     with setup_errors(DOMAIN):
-        sites = [site for site in await client.async_energy_sites() if site.is_useful]
+        try:
+            sites = [site for site in await client.async_energy_sites() if site.is_useful]
+        except AppNotRegisteredError as err:
+            raise_app_not_registered(hass, entry, err)
+    clear_app_not_registered(hass, entry)
 
     account_device = DeviceInfo(
         identifiers={(DOMAIN, f"account_{key}")},
@@ -224,6 +236,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
             hass, partial(_async_check_products, hass, entry), PRODUCTS_INTERVAL
         )
     )
+    # Each site's coordinators took their interval when they were made, before the later
+    # sites had joined the budget: pace them all by the whole account now.
+    for site_data in runtime.sites.values():
+        for coordinator in (site_data.live, site_data.info, site_data.history):
+            coordinator.update_interval = coordinator.next_interval()
     # History goes to statistics only: it need not hold up the setup. No entity listens to
     # it, so a listener of its own keeps its schedule running.
     for site_data in runtime.sites.values():
@@ -231,15 +248,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
         entry.async_create_background_task(
             hass, site_data.history.async_refresh(), f"{DOMAIN} history {site_data.site_id}"
         )
+    # A new budget reloads through the options flow (OptionsFlowWithReload).
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    options = dict(entry.options)
-
-    async def _async_options_updated(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> None:
-        # Token refreshes and region moves update the entry too: only a new budget reloads.
-        if dict(entry.options) != options:
-            await hass.config_entries.async_reload(entry.entry_id)
-
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 
 
@@ -329,3 +339,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry)
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> None:
     """Forget the scope issue of a removed entry."""
     ir.async_delete_issue(hass, DOMAIN, f"missing_command_scope_{entry.entry_id}")
+    clear_app_not_registered(hass, entry)

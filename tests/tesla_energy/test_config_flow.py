@@ -28,7 +28,7 @@ from custom_components.tesla_energy.const import (
 )
 from simulators.tesla import TeslaFleetSimulator
 
-from .conftest import ACCOUNT, OTHER_ACCOUNT, base_url
+from .conftest import ACCOUNT, OTHER_ACCOUNT
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +73,8 @@ async def test_full_flow(
     assert result["title"] == "Home, Barn"
     data = result["data"]
     assert data[CONF_REGION] == "na"
-    assert data[CONF_API_URL] == f"{base_url(server)}/na"
+    # Only the region: a stand-in server's URL must not outlive its variable.
+    assert CONF_API_URL not in data
     assert data["token"]["refresh_token"].startswith("sim-refresh-")
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     assert entry.unique_id == ACCOUNT
@@ -94,7 +95,7 @@ async def test_eu_account_gets_its_region(
     result = await sign_in(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_REGION] == "eu"
-    assert result["data"][CONF_API_URL] == f"{base_url(server)}/eu"
+    assert CONF_API_URL not in result["data"]
 
 
 @pytest.mark.usefixtures("current_request_with_host", "credentials")
@@ -214,8 +215,13 @@ async def test_reconfigure_grants_scopes(
     hass_client_no_auth: ClientSessionGenerator,
     config_entry: MockConfigEntry,
 ) -> None:
-    """Reconfigure signs in again (for example to allow commands) for the same account."""
+    """Reconfigure asks first, then signs in again (to allow commands) for the same account."""
     result = await config_entry.start_reconfigure_flow(hass)
+    # A confirm step before Tesla's page, as core's OAuth reauth has.
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["description_placeholders"] == {"account": config_entry.title}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     result = await sign_in(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -242,6 +248,11 @@ async def test_options(hass: HomeAssistant, user_input: dict[str, Any], error: s
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
     if error is None:
+        # A new budget is shown with what it buys before it is saved.
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "confirm"
+        assert entry.options == {}
+        result = await hass.config_entries.options.async_configure(result["flow_id"], {})
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert entry.options == user_input
     else:
