@@ -18,6 +18,7 @@ import importlib.util
 import json
 import os
 from pathlib import Path
+import socket
 import sys
 from typing import Any
 
@@ -223,6 +224,13 @@ async def load(config_dir: Path, domain: str, repo: Path) -> dict[str, Any]:
             async_initialize_recorder(hass)
             config = {"recorder": {"db_url": f"sqlite:///{config_dir / 'recorder.db'}"}}
             assert await async_setup_component(hass, "recorder", config)
+        # Home Assistant's web server (Tesla's application credentials need it) on a free
+        # port: 8123 may be a running demo's.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        http = {"server_host": ["127.0.0.1"], "server_port": port}
+        assert await async_setup_component(hass, "http", {"http": http})
         report["setup"] = await async_setup_component(hass, domain, {})
         report["services"] = sorted(hass.services.async_services_for_domain(domain))
         import_simulators(repo)
