@@ -41,6 +41,7 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from http.cookies import CookieError, SimpleCookie
 import ipaddress
+import logging
 import time
 from typing import Any
 import zlib
@@ -115,6 +116,12 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 """The largest reply unpacked from gzip (the biggest real reply is a few kB)."""
 
 _GZIP_MAGIC = b"\x1f\x8b"
+
+_LOGGER = logging.getLogger(__name__)
+# The login's request and reply carry the password and the new session: the shared client
+# logs bodies at debug level, so the login goes through a logger that never logs debug.
+_LOGIN_LOGGER = logging.getLogger(f"{__name__}.login")
+_LOGIN_LOGGER.setLevel(logging.INFO)
 
 # Probed in this order: the live values first (without them there is no local access), then
 # the endpoints only full gateways (Powerwall 2/2+) answer.
@@ -297,6 +304,15 @@ class PowerwallLocalClient:
             timeout=timeout,
             retry=NO_RETRY,
             redactor=self._redactor,
+            logger=_LOGGER,
+        )
+        self._login_http = _GatewayHttp(
+            session,
+            self.base_url,
+            timeout=timeout,
+            retry=NO_RETRY,
+            redactor=self._redactor,
+            logger=_LOGIN_LOGGER,
         )
         # One request at a time: the gateway wants calls one after another, never in parallel,
         # and a login must not race another one.
@@ -320,9 +336,14 @@ class PowerwallLocalClient:
 
     @property
     def stats(self) -> dict[str, int]:
-        """Return the requests sent per path (without the address)."""
+        """Return the requests sent per path (without the address), logins included."""
         base = self.base_url
-        return {url.removeprefix(base): n for url, n in self._http.stats.by_path.items()}
+        counts: dict[str, int] = {}
+        for http in (self._login_http, self._http):
+            for url, n in http.stats.by_path.items():
+                path = url.removeprefix(base)
+                counts[path] = counts.get(path, 0) + n
+        return counts
 
     @property
     def backing_off_for(self) -> float:
@@ -378,8 +399,9 @@ class PowerwallLocalClient:
     async def _send(
         self, method: str, path: str, *, json_body: Any = None, auth: bool = True
     ) -> HttpResponse:
+        http = self._login_http if path == LOGIN_PATH else self._http
         try:
-            response = await self._http.request(
+            response = await http.request(
                 method,
                 path,
                 json_body=json_body,
@@ -436,6 +458,7 @@ class PowerwallLocalClient:
         )
         self._remember_secrets(session)
         self._session = session
+        _LOGGER.debug("Logged in to the Powerwall gateway at %s", self.base_url)
         if self.on_session_change is not None:
             self.on_session_change(session)
 
