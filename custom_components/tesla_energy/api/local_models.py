@@ -19,7 +19,7 @@ Assistant core, tesla_powerwall and pypowerwall):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import re
@@ -35,7 +35,7 @@ from ...energy_bridges_common.client.parse import (
     require_list,
     require_mapping,
 )
-from .models import OperationMode
+from .models import IslandStatus, LiveStatus, OperationMode
 
 # The share of the raw scale the app hides at the bottom (a 5 % buffer).
 APP_SCALE_BUFFER = 5.0
@@ -617,3 +617,61 @@ class LocalSession:
         if not (isinstance(token, str) and token) and not clean:
             return None
         return cls(token=token if isinstance(token, str) and token else None, cookies=clean)
+
+
+# --- the local values in the Fleet API's model ------------------------------------------------
+
+_ISLAND_OF: dict[GridStatus, IslandStatus] = {
+    GridStatus.CONNECTED: IslandStatus.ON_GRID,
+    GridStatus.ISLANDED_READY: IslandStatus.OFF_GRID,
+    GridStatus.ISLANDED_ACTIVE: IslandStatus.OFF_GRID,
+    GridStatus.TRANSITION_TO_GRID: IslandStatus.OFF_GRID,
+    GridStatus.TRANSITION_TO_ISLAND: IslandStatus.OFF_GRID,
+    GridStatus.WAIT_FOR_USER: IslandStatus.OFF_GRID,
+    GridStatus.UNKNOWN: IslandStatus.UNKNOWN,
+}
+
+LOCAL_LIVE_FIELDS: frozenset[str] = frozenset(
+    {
+        "solar_power",
+        "battery_power",
+        "grid_power",
+        "load_power",
+        "generator_power",
+        "battery_level",
+        "grid_status",
+        "island_status",
+        "grid_services_active",
+        "timestamp",
+    }
+)
+"""The ``LiveStatus`` values a gateway gives (the rest only the Fleet API knows)."""
+
+
+def live_status_from_local(snapshot: LocalSnapshot, cloud: LiveStatus | None) -> LiveStatus:
+    """Return the Fleet API's live model with the gateway's values in ``LOCAL_LIVE_FIELDS``.
+
+    The others (Wall Connectors, Storm Watch, backup capability, the pack's energy) are the
+    last cloud reading's, or None without one. The gateway's grid state is mapped to the Fleet
+    API's words: ``Active`` only when connected (as ``live_status`` says), and off grid in
+    every islanded or transition state.
+    """
+    base = cloud if cloud is not None else LiveStatus.from_api({"response": {}})
+    status = snapshot.grid.status
+    grid_text: str | None = None
+    if status is not None:
+        connected = status.grid_connected
+        grid_text = "Unknown" if connected is None else "Active" if connected else "Inactive"
+    return replace(
+        base,
+        solar_power=snapshot.power.solar_power,
+        battery_power=snapshot.power.battery_power,
+        grid_power=snapshot.power.grid_power,
+        load_power=snapshot.power.load_power,
+        generator_power=snapshot.power.generator_power,
+        battery_level=snapshot.soe.percent,
+        grid_status=grid_text,
+        island_status=None if status is None else _ISLAND_OF[status],
+        grid_services_active=snapshot.grid.grid_services_active,
+        timestamp=snapshot.power.timestamp,
+    )
