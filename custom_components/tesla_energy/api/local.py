@@ -406,7 +406,8 @@ class PowerwallLocalClient:
                 path,
                 json_body=json_body,
                 headers=self._auth_headers() if auth else None,
-                ssl=False if self.base_url.startswith("https://") else None,
+                # Plain http happens only on loopback (the simulators): nothing to verify.
+                ssl=not self.base_url.startswith("https://"),
             )
         except RateLimitedError as err:
             self._refusals += 1
