@@ -236,6 +236,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
             hass, partial(_async_check_products, hass, entry), PRODUCTS_INTERVAL
         )
     )
+    # Each site's coordinators took their interval when they were made, before the later
+    # sites had joined the budget: pace them all by the whole account now.
+    for site_data in runtime.sites.values():
+        for coordinator in (site_data.live, site_data.info, site_data.history):
+            coordinator.update_interval = coordinator.next_interval()
     # History goes to statistics only: it need not hold up the setup. No entity listens to
     # it, so a listener of its own keeps its schedule running.
     for site_data in runtime.sites.values():

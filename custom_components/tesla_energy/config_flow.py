@@ -230,7 +230,8 @@ class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
             elif not low <= number <= high:
                 errors[key] = f"{key}_out_of_range"
             else:
-                options[key] = number
+                # Whole calls: a fraction is rounded, not cut, and stored as the integer used.
+                options[key] = round(number) if key == CONF_CALLS_PER_DAY else number
         if errors:
             return errors
         settings = budget_settings(options)

@@ -75,6 +75,9 @@ def test_trusted_base_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not urls.is_trusted_base("http://127.0.0.1:8400.evil.com/eu")
     assert not urls.is_trusted_base("http://127.0.0.1:84001/eu")
     assert not urls.is_trusted_base("http://127.0.0.1:8400/eu/../../x")
+    assert urls.region_of_url("http://127.0.0.1:8400/eu/api/1/products") == "eu"
+    assert urls.region_of_url("http://127.0.0.1:8400/eux/api/1/products") is None
+    assert urls.region_of_url("http://127.0.0.1:8400.evil.com/eu/api/1/products") is None
     monkeypatch.delenv(SERVER_OVERRIDE_ENV)
     urls = fleet_urls()
     assert urls.is_trusted_base(f"{REGION_BASE_URLS['eu']}/")
@@ -329,3 +332,20 @@ async def test_region_comes_from_the_token_at_setup(
     assert entry.state is ConfigEntryState.LOADED
     assert sim.log.count(r"^/na/") == 0
     assert entry.runtime_data.client.base_url == f"{base_url(server)}/eu"
+
+
+async def test_without_the_variable_the_region_means_tesla(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once the stand-in variable is gone, a stored region points at Tesla's server again."""
+    monkeypatch.delenv(SERVER_OVERRIDE_ENV, raising=False)
+
+    async def provider(_fresh: bool) -> str:
+        return "token"
+
+    async with aiohttp.ClientSession() as session:
+        for region, base in REGION_BASE_URLS.items():
+            assert TeslaEnergyClient(session, provider, region=region).base_url == base
+        # An unknown stored value is no address: the default region's server, then 421s.
+        unknown = TeslaEnergyClient(session, provider, region="https://evil.example")
+        assert unknown.base_url == REGION_BASE_URLS["na"]

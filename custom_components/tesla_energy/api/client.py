@@ -11,7 +11,7 @@ import aiohttp
 
 from ...energy_bridges_common.client.http import HttpClient, HttpResponse, RetryPolicy
 from ...energy_bridges_common.client.redact import Redactor
-from .const import DEFAULT_REGION, FleetUrls, Scope, fleet_urls, known_region
+from .const import FleetUrls, Scope, fleet_urls, known_region
 from .errors import (
     AppNotRegisteredError,
     AuthenticationError,
@@ -51,8 +51,8 @@ type TokenProvider = Callable[[bool], Awaitable[str]]
 class FleetHttpClient(HttpClient):
     """The shared HTTP client, taught what Tesla's statuses mean."""
 
-    region: str | None = None
-    """The region of the server in use (named in a 412)."""
+    urls: FleetUrls | None = None
+    """The regional servers: a 412 names the region of the server that answered it."""
 
     def error_for_response(self, response: HttpResponse) -> BridgeApiError | None:
         """Return the error a reply stands for: 421 and 412 are the account's region."""
@@ -60,7 +60,7 @@ class FleetHttpClient(HttpClient):
         if response.status == 421:
             return WrongRegionError(f"{where}: wrong region (421)")
         if response.status == 412:
-            region = known_region(self.region)
+            region = self.urls.region_of_url(response.url) if self.urls is not None else None
             return AppNotRegisteredError(
                 f"{where}: application not registered in region {(region or '?').upper()} (412)",
                 region,
@@ -110,7 +110,7 @@ class TeslaEnergyClient:
             redactor=self.redactor,
             logger=_LOGGER,
         )
-        self.http.region = self.region or DEFAULT_REGION
+        self.http.urls = self.urls
         self._token_provider = token_provider
         self._on_region_change = on_region_change
 
@@ -180,7 +180,6 @@ class TeslaEnergyClient:
         token = await self._token()
         wrong: WrongRegionError | None = None
         for region in self._regions_to_ask(token):
-            self.http.region = region
             try:
                 payload = await self.http.get_json(
                     f"{self.urls.region_bases[region]}/api/1/users/region",
@@ -190,8 +189,6 @@ class TeslaEnergyClient:
                 _LOGGER.debug("The %s server does not serve the account", region.upper())
                 wrong = err
                 continue
-            finally:
-                self.http.region = self.region or DEFAULT_REGION
             named = Region.from_api(payload)
             found = self.urls.region_of_base(named.base_url)
             if found is None:
@@ -205,7 +202,6 @@ class TeslaEnergyClient:
         """Look the region up and use its server from now on."""
         region = await self.async_region()
         self.http.base_url = region.base_url
-        self.http.region = region.region
         if region.region != self.region:
             _LOGGER.debug("Account served from the %s region", region.region.upper())
             self.region = region.region

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ...energy_bridges_common.client.stand_in import stand_in_url
+from ...energy_bridges_common.client.stand_in import stand_in_url, url_is_below
 
 AUTH_BASE_URL = "https://auth.tesla.com"
 AUTHORIZE_URL = f"{AUTH_BASE_URL}/oauth2/v3/authorize"
@@ -90,6 +90,13 @@ class FleetUrls:
         url = url.rstrip("/")
         for region, base in self.region_bases.items():
             if url == base.rstrip("/"):
+                return region
+        return None
+
+    def region_of_url(self, url: str) -> str | None:
+        """Return the region whose server ``url`` is on (same origin, below its path)."""
+        for region, base in self.region_bases.items():
+            if url_is_below(url, base):
                 return region
         return None
 
