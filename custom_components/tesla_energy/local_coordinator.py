@@ -31,7 +31,26 @@ from .const import DOMAIN, LOGGER
 from .local_source import LOCAL_GRACE, LOCAL_INTERVAL, LiveSource, SourceSelector
 
 CONF_LOCAL: Final = "local"
+"""In ``entry.data``: per site id, what the gateway gave (its session)."""
 KEY_SESSION: Final = "session"
+CONF_LOCAL_ACCESS: Final = "local_access"
+"""In ``entry.options``: per site id, the gateway's address and customer password."""
+CONF_LOCAL_HOST: Final = "host"
+CONF_LOCAL_PASSWORD: Final = "password"  # noqa: S105 - the key's name
+
+
+def local_access(entry: ConfigEntry, site_id: int) -> tuple[str, str] | None:
+    """Return (address, password) of a site's gateway where the user set local access up."""
+    sites = entry.options.get(CONF_LOCAL_ACCESS)
+    if not isinstance(sites, Mapping):
+        return None
+    site = sites.get(str(site_id))
+    if not isinstance(site, Mapping):
+        return None
+    host, password = site.get(CONF_LOCAL_HOST), site.get(CONF_LOCAL_PASSWORD)
+    if not isinstance(host, str) or not host or not isinstance(password, str):
+        return None
+    return host, password
 
 
 class LiveSink(Protocol):
@@ -99,6 +118,8 @@ class TeslaEnergyLocalCoordinator(BridgeCoordinator[LocalSnapshot]):
         self.selector = selector or SourceSelector()
         client.on_session_change = self._session_changed
         self._unsubscribe: Callable[[], None] | None = None
+        # A repair from an earlier run is cleared by the first answer.
+        self._asked = True
 
     @callback
     def _session_changed(self, session: LocalSession | None) -> None:
@@ -145,6 +166,9 @@ class TeslaEnergyLocalCoordinator(BridgeCoordinator[LocalSnapshot]):
             return self._failed(err)
         self.selector.local_succeeded()
         self._source_changed(before)
+        if self._asked:
+            ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+            self._asked = False
         self.consecutive_failures = 0
         self.last_success = dt_util.utcnow()
         self.last_error = None
@@ -163,6 +187,7 @@ class TeslaEnergyLocalCoordinator(BridgeCoordinator[LocalSnapshot]):
             self.sink.local_source_changed(self.selector.source)
 
     def _ask_for_password(self) -> None:
+        self._asked = True
         ir.async_create_issue(
             self.hass,
             DOMAIN,

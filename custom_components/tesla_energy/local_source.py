@@ -29,6 +29,10 @@ LOCAL_SETTLE = 300.0
 """Seconds the LAN must answer without failing before the values move back to it."""
 
 
+def _monotonic() -> float:
+    return time.monotonic()
+
+
 class LiveSource(StrEnum):
     """Where a site's live values come from."""
 
@@ -44,12 +48,13 @@ class SourceSelector:
         *,
         grace: float = LOCAL_GRACE,
         settle: float = LOCAL_SETTLE,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Start on the LAN: setup found the gateway answering."""
         self.grace = grace
         self.settle = settle
-        self._clock = clock
+        # Looked up at each call (not bound here), so that a test's frozen clock reaches it.
+        self._clock = clock or _monotonic
         self.source = LiveSource.LOCAL
         self.last_local_success: float | None = None
         self.last_local_error: str | None = None

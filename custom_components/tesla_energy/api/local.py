@@ -117,6 +117,11 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
+
+def _monotonic() -> float:
+    return time.monotonic()
+
+
 _LOGGER = logging.getLogger(__name__)
 # The login's request and reply carry the password and the new session: the shared client
 # logs bodies at debug level, so the login goes through a logger that never logs debug.
@@ -276,7 +281,7 @@ class PowerwallLocalClient:
         stored_session: LocalSession | None = None,
         allow_loopback: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         resolver: Resolver | None = None,
         on_session_change: Callable[[LocalSession | None], None] | None = None,
     ) -> None:
@@ -292,7 +297,8 @@ class PowerwallLocalClient:
         self._email = email
         self._allow_loopback = allow_loopback
         self._resolver = resolver
-        self._clock = clock
+        # Looked up at each call (not bound here), so that a test's frozen clock reaches it.
+        self._clock = clock or _monotonic
         self.on_session_change = on_session_change
         self._redactor = Redactor([password])
         self._session = stored_session
