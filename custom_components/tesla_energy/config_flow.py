@@ -21,9 +21,13 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 import probatio as vol
 
@@ -54,7 +58,17 @@ from .const import (
     MIN_CALLS_PER_DAY,
     MIN_MONTHLY_AMOUNT,
 )
+from .local_coordinator import (
+    CONF_LOCAL_ACCESS,
+    CONF_LOCAL_HOST,
+    CONF_LOCAL_PASSWORD,
+    store_session,
+)
+from .local_setup import ERROR_INVALID_HOST, ERROR_NOT_PRIVATE, LocalSetupError, async_try_local
 from .registration import app_not_registered_placeholders
+
+CONF_SITE = "site"
+HOST_ERRORS = frozenset({ERROR_INVALID_HOST, ERROR_NOT_PRIVATE})
 
 MIN_CALLS_PER_SITE = 24 + 24 + 4
 
@@ -243,6 +257,80 @@ class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
         return errors
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Offer the budget, and local access to a site's gateway (issue 18)."""
+        return self.async_show_menu(step_id="init", menu_options=["budget", "local_access"])
+
+    def _gateway_sites(self) -> dict[str, str]:
+        """Return site id -> name of the sites with a Powerwall (a gateway to reach)."""
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        if runtime is None:
+            return {}
+        return {
+            str(site_id): data.site.name
+            for site_id, data in runtime.sites.items()
+            if data.site.has_battery
+        }
+
+    async def async_step_local_access(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set (or, with an empty address, remove) a site's gateway address and password.
+
+        The address must pass the LAN guard and the gateway must accept the password and
+        answer its live values before anything is saved; the session it hands out is kept,
+        so the integration does not log in again after the reload.
+        """
+        sites = self._gateway_sites()
+        if not sites:
+            return self.async_abort(reason="no_gateway_sites")
+        errors: dict[str, str] = {}
+        access = dict(self.config_entry.options.get(CONF_LOCAL_ACCESS) or {})
+        if user_input is not None:
+            site_id = str(user_input[CONF_SITE])
+            host = str(user_input.get(CONF_LOCAL_HOST) or "").strip()
+            if site_id not in sites:
+                errors[CONF_SITE] = "unknown_site"
+            elif not host:
+                access.pop(site_id, None)
+                store_session(self.hass, self.config_entry, int(site_id), None)
+                return self.async_create_entry(
+                    data={**self.config_entry.options, CONF_LOCAL_ACCESS: access}
+                )
+            else:
+                password = str(user_input.get(CONF_LOCAL_PASSWORD) or "")
+                try:
+                    result = await async_try_local(self.hass, host, password)
+                except LocalSetupError as err:
+                    field = CONF_LOCAL_HOST if err.key in HOST_ERRORS else "base"
+                    errors[field] = err.key
+                else:
+                    access[site_id] = {CONF_LOCAL_HOST: host, CONF_LOCAL_PASSWORD: password}
+                    store_session(self.hass, self.config_entry, int(site_id), result.session)
+                    return self.async_create_entry(
+                        data={**self.config_entry.options, CONF_LOCAL_ACCESS: access}
+                    )
+        first = next(iter(sites))
+        chosen = str((user_input or {}).get(CONF_SITE, first))
+        current = access.get(chosen) or {}
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SITE, default=chosen): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[SelectOptionDict(value=k, label=v) for k, v in sites.items()],
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                vol.Optional(
+                    CONF_LOCAL_HOST, default=current.get(CONF_LOCAL_HOST, "")
+                ): TextSelector(),
+                vol.Optional(CONF_LOCAL_PASSWORD): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                ),
+            }
+        )
+        return self.async_show_form(step_id="local_access", data_schema=schema, errors=errors)
+
+    async def async_step_budget(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the budget and what it buys; check a new one."""
         errors: dict[str, str] = {}
         current = dict(self.config_entry.options)
@@ -286,7 +374,7 @@ class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="budget",
             data_schema=schema,
             errors=errors,
             description_placeholders=self._placeholders(budget_settings(current)),

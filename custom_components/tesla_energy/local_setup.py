@@ -21,7 +21,7 @@ from ..energy_bridges_common.client.errors import (
     RateLimitedError,
     UnreachableError,
 )
-from ..energy_bridges_common.client.lan import LanAddressError
+from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.lan import loopback_allowed
 from .api import EnergySite
 from .api.local import (
@@ -31,7 +31,9 @@ from .api.local import (
 )
 from .api.local_models import LocalCapabilities, LocalSession
 
-# Form error keys (the LAN guard's reasons become ``host_<reason>``).
+# Form error keys (the LAN guard's, worded as in the other integrations).
+ERROR_INVALID_HOST: Final = "invalid_host"
+ERROR_NOT_PRIVATE: Final = "not_private_address"
 ERROR_CANNOT_CONNECT: Final = "local_cannot_connect"
 ERROR_INVALID_AUTH: Final = "local_invalid_auth"
 ERROR_DEFAULT_PASSWORD: Final = "local_default_password"  # noqa: S105 - a form error key
@@ -66,7 +68,9 @@ class LocalSetupResult:
 def error_key(err: Exception) -> str:
     """Return the form error key of a failed try."""
     if isinstance(err, LanAddressError):
-        return f"host_{err.reason.value}"
+        if err.reason in (LanAddressReason.INVALID, LanAddressReason.UNRESOLVABLE):
+            return ERROR_INVALID_HOST
+        return ERROR_NOT_PRIVATE
     if isinstance(err, LocalAccessUnavailableError):
         return f"local_{err.problem.value}"
     if isinstance(err, DefaultPasswordRejectedError):
@@ -85,10 +89,10 @@ async def async_try_local(hass: HomeAssistant, host: str, password: str) -> Loca
 
     One login and about ten reads. The LAN guard runs before anything is sent.
     """
-    client = PowerwallLocalClient(
-        async_get_clientsession(hass), host, password, allow_loopback=loopback_allowed()
-    )
     try:
+        client = PowerwallLocalClient(
+            async_get_clientsession(hass), host, password, allow_loopback=loopback_allowed()
+        )
         capabilities = await client.probe()
     except (LanAddressError, BridgeApiError) as err:
         raise LocalSetupError(error_key(err)) from err
