@@ -8,6 +8,7 @@ time travel.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import json
 from typing import Any
 
 from aiohttp.test_utils import TestServer
@@ -16,6 +17,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.tesla_energy.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tesla_energy.local_coordinator import (
     CONF_LOCAL_ACCESS,
     CONF_LOCAL_HOST,
@@ -123,3 +125,25 @@ async def test_losing_and_regaining_the_lan(
     assert sim.log.count(LIVE_STATUS) == calls
     flows = local_sim.model.flows
     assert _kw(hass, "sensor.home_solar_power") == pytest.approx(flows.solar / 1000, abs=1e-3)
+
+
+async def test_diagnostics_say_the_source_and_keep_the_secrets(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    gateway: tuple[PowerwallGatewaySimulator, str],
+) -> None:
+    """Each live value's source is shown; no password, session or address leaks."""
+    local_sim, url = gateway
+    result = await async_get_config_entry_diagnostics(hass, setup_integration)
+    home, barn = result["sites"]
+    assert home["live_sources"]["solar_power"] == "local"
+    assert home["live_sources"]["battery_level"] == "local"
+    assert home["live_sources"]["storm_active"] == "cloud"
+    assert set(barn["live_sources"].values()) <= {"cloud", "**REDACTED**"}  # wall_connectors
+    assert home["local"]["source"] == "local"
+    assert home["local"]["logins"] == 1
+    session = stored_session(setup_integration, HOME_SITE)
+    assert session is not None and session.token
+    dump = json.dumps(result, default=str)
+    for secret in (local_sim.password, session.token, *session.cookies.values(), url):
+        assert secret not in dump

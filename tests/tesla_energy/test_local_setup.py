@@ -70,7 +70,7 @@ async def test_every_failure_is_a_form_error(
     assert err.value.key == "local_tedapi_only"
     with pytest.raises(LocalSetupError) as err:
         await async_try_local(hass, "8.8.8.8", "abcde")
-    assert err.value.key == "host_public"
+    assert err.value.key == "not_private_address"
 
 
 async def test_loopback_refused_without_the_switch(hass: HomeAssistant, gateways: Served) -> None:
@@ -78,7 +78,7 @@ async def test_loopback_refused_without_the_switch(hass: HomeAssistant, gateways
     sim, url = gateways["full"]
     with pytest.raises(LocalSetupError) as err:
         await async_try_local(hass, url, sim.password)
-    assert err.value.key == "host_loopback"
+    assert err.value.key == "not_private_address"
     assert sim.log.count() == 0
 
 
