@@ -23,7 +23,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ..energy_bridges_common.client.errors import AuthenticationError, BridgeApiError
+from ..energy_bridges_common.client.errors import (
+    AuthenticationError,
+    BridgeApiError,
+    RateLimitedError,
+)
 from ..energy_bridges_common.hass.coordinator import BridgeCoordinator
 from .api.local import PowerwallLocalClient
 from .api.local_models import LocalSession, LocalSnapshot
@@ -157,13 +161,23 @@ class TeslaEnergyLocalCoordinator(BridgeCoordinator[LocalSnapshot]):
             self.update_interval = timedelta(hours=1)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="authentication_failed",
+                translation_key="local_authentication_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
         except BridgeApiError as err:
             self.selector.local_failed(str(err))
             self._source_changed(before)
-            return self._failed(err)
+            try:
+                return self._failed(err)
+            except UpdateFailed:
+                # The shared messages speak of the cloud: this one is about the gateway.
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="local_rate_limited"
+                    if isinstance(err, RateLimitedError)
+                    else "local_communication_error",
+                    translation_placeholders={"error": str(err)},
+                ) from err
         self.selector.local_succeeded()
         self._source_changed(before)
         if self._asked:

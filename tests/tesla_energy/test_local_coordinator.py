@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -168,6 +169,27 @@ async def test_a_refused_password_asks_the_user_and_keeps_the_cloud(
     assert ir.async_get(hass).async_get_issue(DOMAIN, coordinator.issue_id) is not None
     assert not list(hass.config_entries.flow.async_progress_by_handler(DOMAIN))  # no reauth
     assert sim.log.count("/api/login/Basic") == 1
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.translation_key == "local_authentication_failed"
     diagnostics = coordinator.diagnostics()
     assert diagnostics["source"] == "cloud"
     assert "wrong" not in str(diagnostics)
+
+
+async def test_failures_are_told_as_the_gateways(
+    hass: HomeAssistant, gateway: tuple[PowerwallGatewaySimulator, str]
+) -> None:
+    """An unreachable or busy gateway is reported as such, not as the Fleet API."""
+    sim, url = gateway
+    entry = MockConfigEntry(domain=DOMAIN, data={})
+    entry.add_to_hass(hass)
+    coordinator, _sink, _clock = _coordinator(hass, entry, url, sim.password)
+    # (A reset is retried by aiohttp itself on a kept-alive connection: a 500 is not.)
+    sim.faults.inject(FaultKind.STATUS, "/api/meters/aggregates", status=500, times=1)
+    await coordinator.async_refresh()
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.translation_key == "local_communication_error"
+    sim.faults.inject(FaultKind.RATE_LIMIT, "/api/meters/aggregates", times=1)
+    await coordinator.async_refresh()
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.translation_key == "local_rate_limited"
