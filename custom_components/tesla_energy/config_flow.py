@@ -29,12 +29,14 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from ..energy_bridges_common.client.budget import BudgetPeriod
 from .api import (
     AppNotRegisteredError,
     BridgeApiError,
+    EnergySite,
     InvalidResponseError,
     MissingScopeError,
     Scope,
@@ -62,9 +64,17 @@ from .local_coordinator import (
     CONF_LOCAL_ACCESS,
     CONF_LOCAL_HOST,
     CONF_LOCAL_PASSWORD,
+    local_access,
     store_session,
 )
-from .local_setup import ERROR_INVALID_HOST, ERROR_NOT_PRIVATE, LocalSetupError, async_try_local
+from .local_setup import (
+    ERROR_INVALID_HOST,
+    ERROR_NOT_PRIVATE,
+    LocalSetupError,
+    async_try_local,
+    gateway_of_hostname,
+    site_of_gateway,
+)
 from .registration import app_not_registered_placeholders
 
 CONF_SITE = "site"
@@ -84,6 +94,7 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
         super().__init__()
         self._data: dict[str, Any] = {}
         self._title = ""
+        self._discovered: tuple[str, int, str, str] = ("", 0, "", "")
 
     @property
     def logger(self) -> logging.Logger:
@@ -147,6 +158,85 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
         return self.async_show_form(
             step_id="missing_command_scope",
             description_placeholders={"scope": Scope.ENERGY_CMDS.value},
+        )
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """Offer local access to the site a Powerwall gateway found on the LAN belongs to.
+
+        The gateway is matched to a site by its DIN (the DHCP host name) against the
+        product list's gateway ID; a Powerwall 3's host name is no DIN, so it is matched only
+        where exactly one site has a Powerwall. Nothing is sent to the gateway until the
+        user enters its password: guessing one could lock the gateway's login.
+        """
+        din = gateway_of_hostname(discovery_info.hostname)
+        if din is None:
+            return self.async_abort(reason="not_a_gateway")
+        match = self._site_of_gateway(din)
+        if match is None:
+            return self.async_abort(reason="no_matching_site")
+        entry, site = match
+        if local_access(entry, site.site_id) is not None:
+            return self.async_abort(reason="local_access_configured")
+        await self.async_set_unique_id(f"gateway_{din or discovery_info.macaddress}")
+        self._abort_if_unique_id_configured()
+        self._discovered = (entry.entry_id, site.site_id, site.name, discovery_info.ip)
+        self.context["title_placeholders"] = {"name": site.name}
+        return await self.async_step_dhcp_confirm()
+
+    def _site_of_gateway(self, din: str) -> tuple[ConfigEntry, EnergySite] | None:
+        loaded = [
+            entry
+            for entry in self.hass.config_entries.async_loaded_entries(DOMAIN)
+            if getattr(entry, "runtime_data", None) is not None
+        ]
+        candidates = [
+            (entry, data.site)
+            for entry in loaded
+            for data in entry.runtime_data.sites.values()
+            if data.site.has_battery
+        ]
+        if din:
+            site = site_of_gateway([c[1] for c in candidates], din)
+            return next((c for c in candidates if c[1] is site), None)
+        return candidates[0] if len(candidates) == 1 else None
+
+    async def async_step_dhcp_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the gateway's customer password; check it before saving anything."""
+        entry_id, site_id, site_name, host = self._discovered
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            password = str(user_input.get(CONF_LOCAL_PASSWORD) or "")
+            entry = self.hass.config_entries.async_get_entry(entry_id)
+            if entry is None:
+                return self.async_abort(reason="no_matching_site")
+            try:
+                result = await async_try_local(self.hass, host, password)
+            except LocalSetupError as err:
+                errors["base"] = err.key
+            else:
+                access = dict(entry.options.get(CONF_LOCAL_ACCESS) or {})
+                access[str(site_id)] = {CONF_LOCAL_HOST: host, CONF_LOCAL_PASSWORD: password}
+                store_session(self.hass, entry, site_id, result.session)
+                self.hass.config_entries.async_update_entry(
+                    entry, options={**entry.options, CONF_LOCAL_ACCESS: access}
+                )
+                self.hass.config_entries.async_schedule_reload(entry_id)
+                return self.async_abort(
+                    reason="local_access_added", description_placeholders={"site": site_name}
+                )
+        return self.async_show_form(
+            step_id="dhcp_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_LOCAL_PASSWORD): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
+            ),
+            errors=errors,
+            description_placeholders={"site": site_name, "host": host},
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
