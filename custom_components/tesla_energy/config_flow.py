@@ -75,6 +75,7 @@ from .local_setup import (
     gateway_of_hostname,
     site_of_gateway,
 )
+from .local_source import LiveSource
 from .registration import app_not_registered_placeholders
 
 CONF_SITE = "site"
@@ -175,13 +176,34 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
         if match is None:
             return self.async_abort(reason="no_matching_site")
         entry, site = match
-        if local_access(entry, site.site_id) is not None:
-            return self.async_abort(reason="local_access_configured")
+        if (known := local_access(entry, site.site_id)) is not None:
+            return self._gateway_moved(entry, site.site_id, known, discovery_info.ip)
         await self.async_set_unique_id(f"gateway_{din or discovery_info.macaddress}")
         self._abort_if_unique_id_configured()
         self._discovered = (entry.entry_id, site.site_id, site.name, discovery_info.ip)
         self.context["title_placeholders"] = {"name": site.name}
         return await self.async_step_dhcp_confirm()
+
+    def _gateway_moved(
+        self, entry: ConfigEntry, site_id: int, known: tuple[str, str], address: str
+    ) -> ConfigFlowResult:
+        """Follow a known gateway to a new address, but only while the old one is silent.
+
+        As Home Assistant core does: a working gateway's address is never changed by a DHCP
+        host name (anyone on the LAN can claim one).
+        """
+        host, password = known
+        site_data = entry.runtime_data.sites.get(site_id)
+        local = site_data.local if site_data is not None else None
+        if host == address or local is None or local.selector.source is not LiveSource.CLOUD:
+            return self.async_abort(reason="local_access_configured")
+        access = dict(entry.options.get(CONF_LOCAL_ACCESS) or {})
+        access[str(site_id)] = {CONF_LOCAL_HOST: address, CONF_LOCAL_PASSWORD: password}
+        self.hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_LOCAL_ACCESS: access}
+        )
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(reason="local_access_updated")
 
     def _site_of_gateway(self, din: str) -> tuple[ConfigEntry, EnergySite] | None:
         loaded = [

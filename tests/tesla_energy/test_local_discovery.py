@@ -102,3 +102,39 @@ async def test_other_devices_are_ignored(
     """A host name that is no gateway's ends the flow at once."""
     result = await _discover(hass, "my-laptop", "192.168.1.30")
     assert result["reason"] == "not_a_gateway"
+
+
+async def test_a_silent_gateway_is_followed_to_its_new_address(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    gateway: tuple[PowerwallGatewaySimulator, str],
+) -> None:
+    """Known gateway at a new address: followed only while the old address is silent."""
+    local_sim, url = gateway
+    entry = setup_integration
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            CONF_LOCAL_ACCESS: {str(HOME_SITE): {"host": url, "password": local_sim.password}},
+        },
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    local = entry.runtime_data.sites[HOME_SITE].local
+    assert local is not None
+    # Where it moved: the same simulated gateway, served at a second address.
+    second = TestServer(local_sim.make_app(), host="127.0.0.1")
+    await second.start_server(access_log=None)
+    moved = f"http://127.0.0.1:{second.port}"
+    result = await _discover(hass, "TeslaPW_1A2B3C", moved)
+    assert result["reason"] == "local_access_configured"  # it answers: not moved
+    local.selector.local_unusable("gone")
+    result = await _discover(hass, "TeslaPW_1A2B3C", moved)
+    assert result["reason"] == "local_access_updated"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.options[CONF_LOCAL_ACCESS][str(HOME_SITE)] == {
+        "host": moved,
+        "password": local_sim.password,
+    }
+    await second.close()
