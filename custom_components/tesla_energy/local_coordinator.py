@@ -147,7 +147,9 @@ class TeslaEnergyLocalCoordinator(BridgeCoordinator[LocalSnapshot]):
             self._unsubscribe = None
 
     async def _async_fetch(self) -> LocalSnapshot:
-        return await self.client.poll()
+        # The operation mode and reserve are not read here: their entities take them from
+        # site_info (one source per value), so asking the gateway would be a wasted request.
+        return await self.client.poll(operation=False)
 
     async def _async_update_data(self) -> LocalSnapshot:
         before = self.selector.source

@@ -112,6 +112,8 @@ async def test_readings_go_to_the_live_values_and_the_session_is_kept(
     await coordinator.async_refresh()
     assert len(sink.values) == 2
     assert sink.values[-1].power.solar_power == sim.model.flows.solar
+    assert sink.values[-1].operation is None
+    assert sim.log.count("/api/operation") == 0  # not used by any entity: not asked
     assert sink.sources == []
     assert stored_session(entry, SITE) == coordinator.client.session_state
     assert entry.data["auth_implementation"] == DOMAIN  # the rest of the entry untouched

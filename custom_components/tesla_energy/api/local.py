@@ -636,13 +636,18 @@ class PowerwallLocalClient:
         """Return the gateway's DIN and its Powerwalls (full gateways only)."""
         return Powerwalls.from_api(await self._get(LocalEndpoint.POWERWALLS))
 
-    async def poll(self) -> LocalSnapshot:
-        """Read the live values, one request after another (3 or 4 requests)."""
+    async def poll(self, *, operation: bool = True) -> LocalSnapshot:
+        """Read the live values, one request after another (3 or 4 requests).
+
+        ``operation=False`` leaves the operation mode and reserve out (one request less).
+        """
         power = await self.live_power()
         soe = await self.state_of_energy()
         grid = await self.grid_state()
-        operation = None if LocalEndpoint.OPERATION in self._missing else await self.operation()
-        return LocalSnapshot(power=power, soe=soe, grid=grid, operation=operation)
+        mode: Operation | None = None
+        if operation and LocalEndpoint.OPERATION not in self._missing:
+            mode = await self.operation()
+        return LocalSnapshot(power=power, soe=soe, grid=grid, operation=mode)
 
 
 def _capabilities(
