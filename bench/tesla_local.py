@@ -4,12 +4,12 @@ Run: ``python bench/tesla_local.py``. Prints, side by side with Home Assistant c
 ``tesla_fleet`` (live_status and site_info every 60 s, history every 5 min), the Fleet API calls
 a site costs per day at the default budget with and without local access (with it the live
 consumer leaves the budget: live values come from the LAN), how old live power can get in each
-mode, and what one LAN poll (3-4 requests, one after another) takes through the local client
-against the simulated gateway on loopback over HTTPS with its self-signed certificate.
+mode, and what one LAN poll (3 requests, one after another) takes through the local client
+against the simulated gateway on loopback over HTTPS with its self-signed certificate
 
-The live coordinator's hand-off (issue 18, phase 2) is not wired yet: the "with local access"
-row is the budget's allocation once the live consumer is unregistered, which is what the
-hand-off does.
+With local access the live coordinator leaves the budget (``local_source_changed``), so the
+"with local access" row is the budget's allocation without the live consumer; the month of
+time travel in ``tests/tesla_energy/test_local_budget.py`` checks that no live_status is sent.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ async def lan_poll_times(samples: int = 200) -> list[float]:
         await client.probe()
         for _ in range(samples):
             started = time.perf_counter()
-            await client.poll()
+            await client.poll(operation=False)  # as the local coordinator polls
             times.append((time.perf_counter() - started) * 1000)
         logins = client.logins
     await server.close()
@@ -115,7 +115,7 @@ def main() -> None:
     p95 = times[int(len(times) * 0.95)]
     print(f"  with local access         {LOCAL_INTERVAL + p95 / 1000:6.1f} s (interval + p95 poll)")
     print(
-        f"LAN poll (4 requests, HTTPS, loopback): median {median:.2f} ms, p95 {p95:.2f} ms "
+        f"LAN poll (3 requests, HTTPS, loopback): median {median:.2f} ms, p95 {p95:.2f} ms "
         f"over {len(times)} polls"
     )
 
