@@ -5,7 +5,7 @@ Run: ``python bench/tesla_local.py``. Prints, side by side with Home Assistant c
 a site costs per day at the default budget with and without local access (with it the live
 consumer leaves the budget: live values come from the LAN), how old live power can get in each
 mode, and what one LAN poll (3 requests, one after another) takes through the local client
-against the simulated gateway on loopback over HTTPS with its self-signed certificate
+against the simulated gateway on loopback over HTTPS with its self-signed certificate.
 
 With local access the live coordinator leaves the budget (``local_source_changed``), so the
 "with local access" row is the budget's allocation without the live consumer; the month of
