@@ -33,6 +33,7 @@ from ..energy_bridges_common.hass.budget import (
     async_release_account_budget,
 )
 from ..energy_bridges_common.hass.errors import setup_errors
+from ..energy_bridges_common.hass.lan import loopback_allowed
 from .api import (
     AppNotRegisteredError,
     AuthenticationError,
@@ -44,6 +45,7 @@ from .api import (
     UnreachableError,
     decode_access_token,
 )
+from .api.local import PowerwallLocalClient
 from .budget import DailyUsage, budget_settings
 from .const import CONF_API_URL, CONF_REGION, DOMAIN, LOGGER, MAX_INTERVAL
 from .coordinator import (
@@ -54,6 +56,7 @@ from .coordinator import (
     TeslaEnergyRuntimeData,
     TeslaEnergySiteData,
 )
+from .local_coordinator import TeslaEnergyLocalCoordinator, local_access, stored_session
 from .registration import clear_app_not_registered, raise_app_not_registered
 from .services import async_setup_services
 from .statistics import StatisticsImporter
@@ -215,6 +218,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
             StatisticsImporter(hass, site.name),
             _zone_of(info),
         )
+        local = await _async_setup_local(hass, entry, site.site_id, live)
         await info.async_config_entry_first_refresh()
         await live.async_config_entry_first_refresh()
         device_info = DeviceInfo(
@@ -227,7 +231,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
         )
         device_registry.async_get_or_create(config_entry_id=entry.entry_id, **device_info)
         runtime.sites[site.site_id] = TeslaEnergySiteData(
-            site=site, live=live, info=info, history=history, device_info=device_info
+            site=site,
+            live=live,
+            info=info,
+            history=history,
+            device_info=device_info,
+            local=local,
         )
     entry.runtime_data = runtime
     _remove_stale_devices(hass, entry, runtime)
@@ -251,6 +260,36 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
     # A new budget reloads through the options flow (OptionsFlowWithReload).
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_setup_local(
+    hass: HomeAssistant,
+    entry: TeslaEnergyConfigEntry,
+    site_id: int,
+    live: TeslaEnergyLiveCoordinator,
+) -> TeslaEnergyLocalCoordinator | None:
+    """Start reading a site's gateway on the LAN, where the user set local access up.
+
+    Its first reading comes before the live coordinator's first refresh, so that a site whose
+    gateway answers makes no ``live_status`` call at all; one that does not falls back to the
+    cloud at once.
+    """
+    if (access := local_access(entry, site_id)) is None:
+        return None
+    host, password = access
+    client = PowerwallLocalClient(
+        async_get_clientsession(hass),
+        host,
+        password,
+        stored_session=stored_session(entry, site_id),
+        allow_loopback=loopback_allowed(),
+    )
+    local = TeslaEnergyLocalCoordinator(hass, entry, client, site_id, live)
+    live.use_local()
+    await local.async_refresh()
+    local.async_start()
+    entry.async_on_unload(local.async_stop)
+    return local
 
 
 @callback

@@ -21,16 +21,22 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from ..energy_bridges_common.client.budget import BudgetPeriod
 from .api import (
     AppNotRegisteredError,
     BridgeApiError,
+    EnergySite,
     InvalidResponseError,
     MissingScopeError,
     Scope,
@@ -54,7 +60,26 @@ from .const import (
     MIN_CALLS_PER_DAY,
     MIN_MONTHLY_AMOUNT,
 )
+from .local_coordinator import (
+    CONF_LOCAL_ACCESS,
+    CONF_LOCAL_HOST,
+    CONF_LOCAL_PASSWORD,
+    local_access,
+    store_session,
+)
+from .local_setup import (
+    ERROR_INVALID_HOST,
+    ERROR_NOT_PRIVATE,
+    LocalSetupError,
+    async_try_local,
+    gateway_of_hostname,
+    site_of_gateway,
+)
+from .local_source import LiveSource
 from .registration import app_not_registered_placeholders
+
+CONF_SITE = "site"
+HOST_ERRORS = frozenset({ERROR_INVALID_HOST, ERROR_NOT_PRIVATE})
 
 MIN_CALLS_PER_SITE = 24 + 24 + 4
 
@@ -70,6 +95,7 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
         super().__init__()
         self._data: dict[str, Any] = {}
         self._title = ""
+        self._discovered: tuple[str, int, str, str] = ("", 0, "", "")
 
     @property
     def logger(self) -> logging.Logger:
@@ -133,6 +159,106 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
         return self.async_show_form(
             step_id="missing_command_scope",
             description_placeholders={"scope": Scope.ENERGY_CMDS.value},
+        )
+
+    async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
+        """Offer local access to the site a Powerwall gateway found on the LAN belongs to.
+
+        The gateway is matched to a site by its DIN (the DHCP host name) against the
+        product list's gateway ID; a Powerwall 3's host name is no DIN, so it is matched only
+        where exactly one site has a Powerwall. Nothing is sent to the gateway until the
+        user enters its password: guessing one could lock the gateway's login.
+        """
+        din = gateway_of_hostname(discovery_info.hostname)
+        if din is None:
+            return self.async_abort(reason="not_a_gateway")
+        match = self._site_of_gateway(din)
+        if match is None:
+            return self.async_abort(reason="no_matching_site")
+        entry, site = match
+        if (known := local_access(entry, site.site_id)) is not None:
+            return self._gateway_moved(entry, site.site_id, known, discovery_info.ip)
+        await self.async_set_unique_id(f"gateway_{din or discovery_info.macaddress}")
+        self._abort_if_unique_id_configured()
+        self._discovered = (entry.entry_id, site.site_id, site.name, discovery_info.ip)
+        self.context["title_placeholders"] = {"name": site.name}
+        return await self.async_step_dhcp_confirm()
+
+    def _gateway_moved(
+        self, entry: ConfigEntry, site_id: int, known: tuple[str, str], address: str
+    ) -> ConfigFlowResult:
+        """Follow a known gateway to a new address, but only while the old one is silent.
+
+        As Home Assistant core does: a working gateway's address is never changed by a DHCP
+        host name (anyone on the LAN can claim one).
+        """
+        host, password = known
+        site_data = entry.runtime_data.sites.get(site_id)
+        local = site_data.local if site_data is not None else None
+        if host == address or local is None or local.selector.source is not LiveSource.CLOUD:
+            return self.async_abort(reason="local_access_configured")
+        access = dict(entry.options.get(CONF_LOCAL_ACCESS) or {})
+        access[str(site_id)] = {CONF_LOCAL_HOST: address, CONF_LOCAL_PASSWORD: password}
+        self.hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_LOCAL_ACCESS: access}
+        )
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(reason="local_access_updated")
+
+    def _site_of_gateway(self, din: str) -> tuple[ConfigEntry, EnergySite] | None:
+        loaded = [
+            entry
+            for entry in self.hass.config_entries.async_loaded_entries(DOMAIN)
+            if getattr(entry, "runtime_data", None) is not None
+        ]
+        candidates = [
+            (entry, data.site)
+            for entry in loaded
+            for data in entry.runtime_data.sites.values()
+            if data.site.has_battery
+        ]
+        if din:
+            site = site_of_gateway([c[1] for c in candidates], din)
+            return next((c for c in candidates if c[1] is site), None)
+        return candidates[0] if len(candidates) == 1 else None
+
+    async def async_step_dhcp_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the gateway's customer password; check it before saving anything."""
+        entry_id, site_id, site_name, host = self._discovered
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            password = str(user_input.get(CONF_LOCAL_PASSWORD) or "")
+            entry = self.hass.config_entries.async_get_entry(entry_id)
+            if entry is None:
+                return self.async_abort(reason="no_matching_site")
+            try:
+                result = await async_try_local(self.hass, host, password)
+            except LocalSetupError as err:
+                errors["base"] = err.key
+            else:
+                access = dict(entry.options.get(CONF_LOCAL_ACCESS) or {})
+                access[str(site_id)] = {CONF_LOCAL_HOST: host, CONF_LOCAL_PASSWORD: password}
+                store_session(self.hass, entry, site_id, result.session)
+                self.hass.config_entries.async_update_entry(
+                    entry, options={**entry.options, CONF_LOCAL_ACCESS: access}
+                )
+                self.hass.config_entries.async_schedule_reload(entry_id)
+                return self.async_abort(
+                    reason="local_access_added", description_placeholders={"site": site_name}
+                )
+        return self.async_show_form(
+            step_id="dhcp_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_LOCAL_PASSWORD): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
+            ),
+            errors=errors,
+            description_placeholders={"site": site_name, "host": host},
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -243,6 +369,80 @@ class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
         return errors
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Offer the budget, and local access to a site's gateway (issue 18)."""
+        return self.async_show_menu(step_id="init", menu_options=["budget", "local_access"])
+
+    def _gateway_sites(self) -> dict[str, str]:
+        """Return site id -> name of the sites with a Powerwall (a gateway to reach)."""
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        if runtime is None:
+            return {}
+        return {
+            str(site_id): data.site.name
+            for site_id, data in runtime.sites.items()
+            if data.site.has_battery
+        }
+
+    async def async_step_local_access(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set (or, with an empty address, remove) a site's gateway address and password.
+
+        The address must pass the LAN guard and the gateway must accept the password and
+        answer its live values before anything is saved; the session it hands out is kept,
+        so the integration does not log in again after the reload.
+        """
+        sites = self._gateway_sites()
+        if not sites:
+            return self.async_abort(reason="no_gateway_sites")
+        errors: dict[str, str] = {}
+        access = dict(self.config_entry.options.get(CONF_LOCAL_ACCESS) or {})
+        if user_input is not None:
+            site_id = str(user_input[CONF_SITE])
+            host = str(user_input.get(CONF_LOCAL_HOST) or "").strip()
+            if site_id not in sites:
+                errors[CONF_SITE] = "unknown_site"
+            elif not host:
+                access.pop(site_id, None)
+                store_session(self.hass, self.config_entry, int(site_id), None)
+                return self.async_create_entry(
+                    data={**self.config_entry.options, CONF_LOCAL_ACCESS: access}
+                )
+            else:
+                password = str(user_input.get(CONF_LOCAL_PASSWORD) or "")
+                try:
+                    result = await async_try_local(self.hass, host, password)
+                except LocalSetupError as err:
+                    field = CONF_LOCAL_HOST if err.key in HOST_ERRORS else "base"
+                    errors[field] = err.key
+                else:
+                    access[site_id] = {CONF_LOCAL_HOST: host, CONF_LOCAL_PASSWORD: password}
+                    store_session(self.hass, self.config_entry, int(site_id), result.session)
+                    return self.async_create_entry(
+                        data={**self.config_entry.options, CONF_LOCAL_ACCESS: access}
+                    )
+        first = next(iter(sites))
+        chosen = str((user_input or {}).get(CONF_SITE, first))
+        current = access.get(chosen) or {}
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SITE, default=chosen): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[SelectOptionDict(value=k, label=v) for k, v in sites.items()],
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                vol.Optional(
+                    CONF_LOCAL_HOST, default=current.get(CONF_LOCAL_HOST, "")
+                ): TextSelector(),
+                vol.Optional(CONF_LOCAL_PASSWORD): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                ),
+            }
+        )
+        return self.async_show_form(step_id="local_access", data_schema=schema, errors=errors)
+
+    async def async_step_budget(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the budget and what it buys; check a new one."""
         errors: dict[str, str] = {}
         current = dict(self.config_entry.options)
@@ -286,7 +486,7 @@ class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="budget",
             data_schema=schema,
             errors=errors,
             description_placeholders=self._placeholders(budget_settings(current)),

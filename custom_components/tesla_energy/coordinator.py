@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from ..energy_bridges_common.client.budget import CallBudget
 from ..energy_bridges_common.hass.coordinator import BudgetedCoordinator
 from .api import EnergySite, LiveStatus, SiteInfo, TeslaEnergyClient
+from .api.local_models import LocalSnapshot, live_status_from_local
 from .const import (
     HISTORY_MIN_INTERVAL,
     HISTORY_WEIGHT,
@@ -25,9 +26,11 @@ from .const import (
     LIVE_WEIGHT,
     LOGGER,
 )
+from .local_source import LiveSource
 
 if TYPE_CHECKING:
     from .budget import DailyUsage
+    from .local_coordinator import TeslaEnergyLocalCoordinator
     from .statistics import HistoryData, StatisticsImporter
 
 type TeslaEnergyConfigEntry = ConfigEntry[TeslaEnergyRuntimeData]
@@ -42,6 +45,8 @@ class TeslaEnergySiteData:
     info: TeslaEnergyInfoCoordinator
     history: TeslaEnergyHistoryCoordinator
     device_info: DeviceInfo
+    local: TeslaEnergyLocalCoordinator | None = None
+    """The gateway on the LAN, where the user set up local access."""
 
     @property
     def site_id(self) -> int:
@@ -74,6 +79,11 @@ class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
         site: EnergySite,
     ) -> None:
         """Poll ``live_status`` as often as the budget affords, at most every minute."""
+        # Set first: the budgeted coordinator asks ``next_interval`` while it is set up.
+        self.local_active = False
+        """True while the gateway on the LAN is the live values' source (issue 18)."""
+        self.cloud_data: LiveStatus | None = None
+        """The last ``live_status``: the values only the cloud knows come from it."""
         super().__init__(
             hass,
             LOGGER,
@@ -88,6 +98,45 @@ class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
         )
         self.client = client
         self.site = site
+
+    def use_local(self) -> None:
+        """Start with the LAN as the source: no ``live_status`` until it is away."""
+        self.local_source_changed(LiveSource.LOCAL)
+
+    def local_values(self, snapshot: LocalSnapshot) -> None:
+        """Take a LAN reading as the live values (and put the next cloud poll off)."""
+        self.async_set_updated_data(live_status_from_local(snapshot, self.cloud_data))
+
+    def local_source_changed(self, source: LiveSource) -> None:
+        """Leave the budget while the LAN serves; rejoin it (and poll now) when it does not."""
+        if source is LiveSource.LOCAL and not self.local_active:
+            self.local_active = True
+            # The live share of the budget goes to history, site_info and commands.
+            self._unregister()
+        elif source is LiveSource.CLOUD and self.local_active:
+            self.local_active = False
+            self._unregister = self.budget.register(self.consumer)
+            self.update_interval = self.next_interval()
+            if self.data is not None:
+                # Running: read the cloud now. (At setup the first refresh follows anyway.)
+                self.config_entry.async_create_background_task(
+                    self.hass, self.async_request_refresh(), f"{self.name} back to the cloud"
+                )
+
+    def next_interval(self) -> timedelta:
+        """Return the budget's interval; with the LAN serving, the longest (nothing to do)."""
+        if self.local_active:
+            return timedelta(seconds=self.budget.max_interval)
+        return super().next_interval()
+
+    async def _async_update_data(self) -> LiveStatus:
+        if self.local_active and self.data is not None:
+            # One source per value: the LAN's readings arrive through ``local_values``.
+            return self.data
+        data = await super()._async_update_data()
+        if self.consecutive_failures == 0:
+            self.cloud_data = data
+        return data
 
     async def _async_fetch(self) -> LiveStatus:
         return await self.client.async_live_status(self.site.site_id)

@@ -8,8 +8,11 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from ..energy_bridges_common.hass.diagnostics import entry_diagnostics, redact
+from .api import LiveStatus
+from .api.local_models import LOCAL_LIVE_FIELDS, LocalSession
 from .budget import projected_monthly_calls, projected_monthly_cost
-from .coordinator import TeslaEnergyConfigEntry
+from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
+from .local_coordinator import CONF_LOCAL, CONF_LOCAL_ACCESS, CONF_LOCAL_PASSWORD, KEY_SESSION
 
 # Ids and addresses that tie the dump to a person or a place.
 TO_REDACT = {
@@ -27,7 +30,34 @@ TO_REDACT = {
     "api_url",
     "account_key",
     "installation_date",
+    # Local access: the gateway's address and the session it handed out.
+    "host",
+    "cookies",
 }
+
+
+def _live_sources(site: TeslaEnergySiteData) -> dict[str, str]:
+    """Return where each live value comes from now: the gateway on the LAN or the cloud."""
+    local = site.local is not None and site.live.local_active
+    return {
+        name: "local" if local and name in LOCAL_LIVE_FIELDS else "cloud"
+        for name in sorted(LiveStatus.__dataclass_fields__)
+    }
+
+
+def _local_secrets(entry: TeslaEnergyConfigEntry) -> list[str | None]:
+    """Return the gateway passwords and session values, wherever they might show."""
+    found: list[str | None] = [
+        access.get(CONF_LOCAL_PASSWORD)
+        for access in (entry.options.get(CONF_LOCAL_ACCESS) or {}).values()
+        if isinstance(access, dict)
+    ]
+    for site in (entry.data.get(CONF_LOCAL) or {}).values():
+        session = LocalSession.from_dict(site.get(KEY_SESSION)) if isinstance(site, dict) else None
+        if session is not None:
+            found.append(session.token)
+            found.extend(session.cookies.values())
+    return found
 
 
 async def async_get_config_entry_diagnostics(
@@ -37,6 +67,7 @@ async def async_get_config_entry_diagnostics(
     runtime = entry.runtime_data
     token = entry.data.get("token", {})
     secrets = [token.get("access_token"), token.get("refresh_token"), token.get("id_token")]
+    secrets.extend(_local_secrets(entry))
     sites = []
     for index, site in enumerate(runtime.sites.values()):
         sites.append(
@@ -62,6 +93,8 @@ async def async_get_config_entry_diagnostics(
                     "info": site.info.last_error,
                     "history": site.history.last_error,
                 },
+                "live_sources": _live_sources(site),
+                "local": site.local.diagnostics() if site.local is not None else None,
             }
         )
     result: dict[str, Any] = redact(

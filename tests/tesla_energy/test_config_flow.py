@@ -245,6 +245,10 @@ async def test_options(hass: HomeAssistant, user_input: dict[str, Any], error: s
     entry = MockConfigEntry(domain=DOMAIN, unique_id=ACCOUNT, data={})
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The options open on a menu: the budget, or local access to a gateway.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "budget"}
+    )
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
     if error is None:

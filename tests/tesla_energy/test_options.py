@@ -36,6 +36,10 @@ async def test_form_states_the_intervals_of_the_current_budget(
     entry = setup_integration
     assert len(entry.runtime_data.sites) == 2
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The options open on a menu: the budget, or local access to a gateway.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "budget"}
+    )
     assert result["type"] is FlowResultType.FORM
     shown = result["description_placeholders"]
     assert shown["sites"] == "2"
@@ -52,6 +56,10 @@ async def test_shown_intervals_are_what_the_coordinators_run(
     """The form's live interval is the one the running budget gives the live coordinators."""
     entry = setup_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The options open on a menu: the budget, or local access to a gateway.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "budget"}
+    )
     shown = _minutes(result["description_placeholders"]["live"])
     for site in entry.runtime_data.sites.values():
         # What each live coordinator is scheduled with now, the first site's included (it
@@ -68,6 +76,10 @@ async def test_new_budget_is_confirmed_with_its_intervals_then_reloads(
     """A bigger budget is shown with its (shorter) intervals before it is saved; then reloads."""
     entry = setup_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The options open on a menu: the budget, or local access to a gateway.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "budget"}
+    )
     before = _minutes(result["description_placeholders"]["live"])
     user_input = {
         CONF_BUDGET_MODE: BUDGET_MODE_DAILY,
@@ -108,6 +120,10 @@ async def test_non_finite_numbers_are_refused(
     """nan and inf get a translated error on their field and change nothing."""
     entry = setup_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The options open on a menu: the budget, or local access to a gateway.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "budget"}
+    )
     user_input = {
         CONF_BUDGET_MODE: BUDGET_MODE_MONTHLY,
         CONF_MONTHLY_AMOUNT: 20.0,
@@ -135,6 +151,10 @@ async def test_out_of_range_numbers_are_refused(
     """A number outside the allowed range gets a translated error and changes nothing."""
     entry = setup_integration
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The options open on a menu: the budget, or local access to a gateway.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "budget"}
+    )
     user_input = {
         CONF_BUDGET_MODE: BUDGET_MODE_MONTHLY,
         CONF_MONTHLY_AMOUNT: 20.0,
