@@ -84,6 +84,8 @@ class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
         """True while the gateway on the LAN is the live values' source (issue 18)."""
         self.cloud_data: LiveStatus | None = None
         """The last ``live_status``: the values only the cloud knows come from it."""
+        self.account_budget = budget
+        """The account's budget, which this coordinator leaves and rejoins (never None here)."""
         super().__init__(
             hass,
             LOGGER,
@@ -112,10 +114,11 @@ class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
         if source is LiveSource.LOCAL and not self.local_active:
             self.local_active = True
             # The live share of the budget goes to history, site_info and commands.
-            self._unregister()
+            if self._unregister is not None:
+                self._unregister()
         elif source is LiveSource.CLOUD and self.local_active:
             self.local_active = False
-            self._unregister = self.budget.register(self.consumer)
+            self._unregister = self.account_budget.register(self.consumer)
             self.update_interval = self.next_interval()
             if self.data is not None:
                 # Running: read the cloud now. (At setup the first refresh follows anyway.)
@@ -126,7 +129,7 @@ class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
     def next_interval(self) -> timedelta:
         """Return the budget's interval; with the LAN serving, the longest (nothing to do)."""
         if self.local_active:
-            return timedelta(seconds=self.budget.max_interval)
+            return timedelta(seconds=self.account_budget.max_interval)
         return super().next_interval()
 
     async def _async_update_data(self) -> LiveStatus:
