@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.typing import ConfigType
 
 from ..energy_bridges_common.hass.errors import setup_errors
-from .api import GatewayPoller
+from .api import GatewayPoller, UnsupportedFirmwareError
+from .api.const import INVERTERS_V1
 from .const import DOMAIN, PLATFORMS
 from .coordinator import (
     EnphaseConfigEntry,
@@ -50,7 +55,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> b
                 translation_placeholders={"expected": entry.unique_id, "found": info.serial},
             )
         await client.authenticate()
-        await client.probe()
+        try:
+            await client.probe()
+        except UnsupportedFirmwareError as err:
+            # Nothing to retry: this firmware serves its data only as web pages.
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="unsupported_firmware",
+                translation_placeholders={"firmware": info.firmware},
+            ) from err
+    _report_refused(hass, entry, client.capabilities.refused if client.capabilities else ())
 
     poller = GatewayPoller(client)
     gateway = GatewayCoordinator(hass, entry, poller)
@@ -67,6 +81,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> b
     gateway.start_token_checks()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+def _report_refused(
+    hass: HomeAssistant, entry: EnphaseConfigEntry, refused: tuple[str, ...]
+) -> None:
+    """Say, as a repair, that the gateway keeps its inverter list from these credentials."""
+    issue_id = f"inverters_refused_{entry.entry_id}"
+    if INVERTERS_V1 not in refused:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="inverters_refused",
+        translation_placeholders={"title": entry.title},
+    )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EnphaseConfigEntry) -> bool:

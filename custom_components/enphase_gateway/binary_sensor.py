@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..energy_bridges_common.hass.entity import BridgeEntity
 from .api import GatewayData
 from .coordinator import EnphaseConfigEntry, GatewayCoordinator
-from .entity import battery_device, controller_device, gateway_device
+from .entity import battery_device, controller_device, ensemble_device, gateway_device
 
 PARALLEL_UPDATES = 0
 
@@ -59,6 +59,31 @@ def _battery_dc_switch(serial: str) -> Callable[[GatewayData], bool | None]:
         battery = data.batteries.get(serial)
         return (
             None if battery is None or battery.dc_switch_off is None else not battery.dc_switch_off
+        )
+
+    return value
+
+
+def _on_grid(data: GatewayData) -> bool | None:
+    """Return the grid relay's state; without a relay endpoint, the controller's own."""
+    if data.relay is not None:
+        return data.relay.on_grid
+    return data.system_controller.on_grid if data.system_controller else None
+
+
+def _ensemble_communicating(serial: str) -> Callable[[GatewayData], bool | None]:
+    def value(data: GatewayData) -> bool | None:
+        device = data.ensemble_devices.get(serial)
+        return None if device is None else device.communicating
+
+    return value
+
+
+def _ensemble_on_grid(serial: str) -> Callable[[GatewayData], bool | None]:
+    def value(data: GatewayData) -> bool | None:
+        device = data.ensemble_devices.get(serial)
+        return (
+            None if device is None or device.grid_state is None else device.grid_state == "closed"
         )
 
     return value
@@ -126,7 +151,7 @@ async def async_setup_entry(
                 key="grid_status",
                 translation_key="grid_status",
                 device_class=BinarySensorDeviceClass.POWER,
-                value_fn=lambda d: d.relay.on_grid if d.relay else None,
+                value_fn=_on_grid,
             ),
             device,
             controller.serial,
@@ -143,5 +168,40 @@ async def async_setup_entry(
             ),
             device,
             controller.serial,
+        )
+    for other in data.ensemble_devices.values():
+        device = ensemble_device(other, runtime.device_id)
+        add(
+            EnphaseBinarySensorDescription(
+                key="communicating",
+                translation_key="communicating",
+                device_class=BinarySensorDeviceClass.CONNECTIVITY,
+                entity_category=EntityCategory.DIAGNOSTIC,
+                value_fn=_ensemble_communicating(other.serial),
+            ),
+            device,
+            other.serial,
+        )
+        if other.grid_state is not None:
+            add(
+                EnphaseBinarySensorDescription(
+                    key="grid_status",
+                    translation_key="grid_status",
+                    device_class=BinarySensorDeviceClass.POWER,
+                    value_fn=_ensemble_on_grid(other.serial),
+                ),
+                device,
+                other.serial,
+            )
+    if data.power_export_limit is not None:
+        add(
+            EnphaseBinarySensorDescription(
+                key="power_export_limit_active",
+                translation_key="power_export_limit_active",
+                entity_category=EntityCategory.DIAGNOSTIC,
+                value_fn=lambda d: d.power_export_limit.enabled if d.power_export_limit else None,
+            ),
+            gateway_device(data, runtime.client.base_url),
+            data.info.serial,
         )
     async_add_entities(entities)

@@ -33,7 +33,7 @@ from ..energy_bridges_common.client.errors import (
 )
 from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.lan import async_validate_device_host
-from .api import EnphaseGateway, MfaRequiredError, decode_token
+from .api import EnphaseGateway, MfaRequiredError, UnsupportedFirmwareError, decode_token
 from .api.auth import INSTALLER_USER
 from .api.models import GatewayInfo
 from .const import (
@@ -267,6 +267,9 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors["base"] = "wrong_gateway"
                 return False
             await client.authenticate()
+            await client.check_supported()
+        except UnsupportedFirmwareError:
+            errors["base"] = "unsupported_firmware"
         except MfaRequiredError:
             errors["base"] = "mfa_required"
         except AuthenticationError:

@@ -118,45 +118,25 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
         self.data = replace(self.data, **changes)
         self.async_update_listeners()
 
-    @callback
-    def async_apply_meters(self, meters: MeterData) -> None:
-        """Carry the CTs' live power into the system flows (the report is read less often)."""
-        data = self.data
-        power = {
-            meter.measurement_type: reading.power
-            for eid, meter in meters.meters.items()
-            if (reading := meters.readings.get(eid)) is not None and reading.power is not None
-        }
-        produced = power.get("production")
-        net = power.get("net-consumption")
-        changes: dict[str, Any] = {}
-        if data.production is not None and data.production_from_ct and produced is not None:
-            changes["production"] = replace(data.production, power=produced)
-        if data.net_consumption is not None and net is not None:
-            changes["net_consumption"] = replace(data.net_consumption, power=net)
-        if data.consumption is not None and net is not None and produced is not None:
-            # The house uses what the panels, the grid and the batteries give it. A storage CT
-            # means the batteries are not behind the production CT: add what they give
-            # (its power is positive while they discharge).
-            used = produced + net + power.get("storage", 0.0)
-            changes["consumption"] = replace(data.consumption, power=used)
-        if changes:
-            self.async_apply(**changes)
-
     async def async_write_storage(
         self,
         *,
         mode: StorageMode | None = None,
         reserve: float | None = None,
         charge_from_grid: bool | None = None,
-    ) -> None:
-        """Write the storage settings in one verified write, then watch that they stay."""
-        settings = await self.client.set_storage_settings(
+    ) -> bool:
+        """Write the storage settings in one verified write, then watch that they stay.
+
+        Return whether the write turned the cloud's optimised schedules off (the gateway
+        ignores storage settings while they are on).
+        """
+        settings, schedules_off = await self.client.set_storage_settings(
             mode=mode, reserve=reserve, charge_from_grid=charge_from_grid
         )
         self.poller.remember("storage", settings)
         self.async_apply(storage=settings)
         self.schedule_storage_recheck(mode=mode, reserve=reserve, charge_from_grid=charge_from_grid)
+        return schedules_off
 
     async def async_set_grid(self, on_grid: bool) -> None:
         """Connect to or disconnect from the grid (verified)."""
@@ -314,6 +294,4 @@ class MeterCoordinator(BridgeCoordinator[MeterData]):
         self.gateway = gateway
 
     async def _async_fetch(self) -> MeterData:
-        data = await self.poller.read_meters()
-        self.gateway.async_apply_meters(data)
-        return data
+        return await self.poller.read_meters()

@@ -17,7 +17,7 @@ from ..energy_bridges_common.hass.entity import (
     SensorValue,
 )
 from .api import GatewayData, StorageScheduleLockedError, WriteNotAppliedError
-from .api.models import Battery, SystemController
+from .api.models import Battery, EnsembleDevice, EnsembleDeviceKind, SystemController
 from .const import DOMAIN
 
 MANUFACTURER = "Enphase"
@@ -77,6 +77,35 @@ def battery_device(battery: Battery, parent_id: str) -> DeviceInfo:
         name=f"IQ Battery {battery.serial}",
         serial_number=battery.serial,
         sw_version=battery.firmware,
+        via_device_id=parent_id,
+    )
+
+
+def ac_battery_device(gateway_serial: str, parent_id: str) -> DeviceInfo:
+    """Return the device of the AC Batteries taken together (the gateway reports them so)."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{gateway_serial}_acb")},
+        manufacturer=MANUFACTURER,
+        model="AC Battery",
+        translation_key="ac_batteries",
+        via_device_id=parent_id,
+    )
+
+
+def ensemble_device(device: EnsembleDevice, parent_id: str) -> DeviceInfo:
+    """Return an IQ Meter Collar's or IQ Combiner's device."""
+    model = {
+        EnsembleDeviceKind.METER_COLLAR: "IQ Meter Collar",
+        EnsembleDeviceKind.COMBINER: "IQ Combiner",
+    }[device.kind]
+    return DeviceInfo(
+        identifiers={(DOMAIN, device.serial)},
+        manufacturer=MANUFACTURER,
+        model=model,
+        model_id=device.part_number,
+        name=f"{model} {device.serial}",
+        serial_number=device.serial,
+        sw_version=device.firmware,
         via_device_id=parent_id,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
@@ -22,7 +23,7 @@ class EnphaseSelectDescription(SelectEntityDescription):
     """A select whose writes are verified."""
 
     value_fn: Callable[[GatewayData], str | None]
-    select_fn: Callable[[GatewayCoordinator, str], Awaitable[None]]
+    select_fn: Callable[[GatewayCoordinator, str], Awaitable[Any]]
 
 
 class EnphaseSelect(BridgeEntity[GatewayCoordinator], SelectEntity):

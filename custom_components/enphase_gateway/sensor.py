@@ -31,6 +31,8 @@ from ..energy_bridges_common.hass.entity import (
 )
 from .api import LIFETIME_WRAP_WH, GatewayData, MeterData
 from .api.models import (
+    AcBatteries,
+    AcBatteryState,
     Battery,
     BatteryAggregate,
     CtMeter,
@@ -43,6 +45,7 @@ from .api.models import (
 from .coordinator import EnphaseConfigEntry
 from .entity import (
     PartSensorDescription,
+    ac_battery_device,
     battery_device,
     bind,
     controller_device,
@@ -133,6 +136,24 @@ FLOWS: dict[str, tuple[Callable[[GatewayData], Measurement | None], tuple[Measur
     "production": (lambda d: d.production, _flow_rows("production", energy=True)),
     "consumption": (lambda d: d.consumption, _flow_rows("consumption", energy=True)),
     "net_consumption": (lambda d: d.net_consumption, _flow_rows("net_consumption", energy=False)),
+}
+
+
+def _live(power: Callable[[MeterData], float | None]) -> Callable[[MeterData], Measurement | None]:
+    def flow(data: MeterData) -> Measurement | None:
+        value = power(data)
+        return None if value is None else Measurement(power=value)
+
+    return flow
+
+
+# Which flows the CTs measure, and their live power.
+METER_FLOWS: dict[
+    str, tuple[Callable[[MeterData], bool], Callable[[MeterData], Measurement | None]]
+] = {
+    "production": (lambda m: m.measures_production, _live(lambda m: m.production_power)),
+    "consumption": (lambda m: m.measures_consumption, _live(lambda m: m.consumption_power)),
+    "net_consumption": (lambda m: m.measures_net, _live(lambda m: m.net_power)),
 }
 
 # A flow's per-phase sensors are named by "<flow>_<translation_key>" (e.g.
@@ -440,6 +461,62 @@ AGGREGATE_ROWS: tuple[PartSensorDescription[BatteryAggregate], ...] = (
         **{**_STORED, "state_class": None},
         **_DIAGNOSTIC,
     ),
+    PartSensorDescription(
+        key="battery_health",
+        translation_key="battery_health",
+        value_fn=lambda a: a.state_of_health,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        **_DIAGNOSTIC,
+    ),
+)
+
+# The AC Batteries (older ACB) taken together: the report's storage section.
+ACB_ROWS: tuple[PartSensorDescription[AcBatteries], ...] = (
+    PartSensorDescription(
+        key="acb_power", translation_key="acb_power", value_fn=lambda a: a.power, **_POWER
+    ),
+    PartSensorDescription(
+        key="acb_state",
+        translation_key="acb_state",
+        value_fn=lambda a: a.state.value if a.state else None,
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in AcBatteryState],
+    ),
+    PartSensorDescription(
+        key="acb_count",
+        translation_key="acb_count",
+        value_fn=lambda a: a.count,
+        state_class=SensorStateClass.MEASUREMENT,
+        **_DIAGNOSTIC,
+    ),
+)
+# Their charge: from secctrl when the gateway has it (read every poll), else the report.
+ACB_AGGREGATE_ROWS: tuple[PartSensorDescription[BatteryAggregate], ...] = (
+    PartSensorDescription(
+        key="acb_soc",
+        translation_key="acb_soc",
+        value_fn=lambda a: a.acb_soc,
+        native_unit_of_measurement=PERCENTAGE,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+    ),
+    PartSensorDescription(
+        key="acb_energy", translation_key="acb_energy", value_fn=lambda a: a.acb_energy, **_STORED
+    ),
+)
+ACB_REPORT_CHARGE_ROWS: tuple[PartSensorDescription[AcBatteries], ...] = (
+    PartSensorDescription(
+        key="acb_soc",
+        translation_key="acb_soc",
+        value_fn=lambda a: a.soc,
+        native_unit_of_measurement=PERCENTAGE,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+    ),
+    PartSensorDescription(
+        key="acb_energy", translation_key="acb_energy", value_fn=lambda a: a.energy, **_STORED
+    ),
 )
 
 CONTROLLER_ROWS: tuple[PartSensorDescription[SystemController], ...] = (
@@ -469,6 +546,14 @@ PEL_ROW = PartSensorDescription[PowerExportLimit](
     value_fn=lambda p: p.limit if p.enabled else None,
     native_unit_of_measurement=UnitOfPower.WATT,
     device_class=SensorDeviceClass.POWER,
+    **_DIAGNOSTIC,
+)
+# The same limit where the gateway keeps it as a percentage of the system's rating.
+PEL_PERCENT_ROW = PartSensorDescription[PowerExportLimit](
+    key="power_export_limit_percent",
+    translation_key="power_export_limit_percent",
+    value_fn=lambda p: p.limit if p.enabled else None,
+    native_unit_of_measurement=PERCENTAGE,
     **_DIAGNOSTIC,
 )
 
@@ -540,12 +625,28 @@ async def async_setup_entry(
 
     major = data.info.version[0] if data.info.version else 0
     wraps = not data.production_from_ct and major < 8
+    meters = runtime.meters
+    live = meters.data if meters is not None else None
     for flow, (get, rows) in FLOWS.items():
-        if get(data) is None:
+        live_power = live is not None and METER_FLOWS[flow][0](live)
+        if get(data) is None and not live_power:
             continue
         for row in rows:
+            if row.key == f"{flow}_power" and live_power:
+                # A CT measures this flow: its power has that one source, always the freshest.
+                assert meters is not None
+                entities.append(_make(meters, bind(row, METER_FLOWS[flow][1]), device, serial))
+                continue
+            flow_data = get(data)
+            if flow_data is None:
+                continue
+            if row.key.endswith(("_today", "_last_seven_days")) and row.value_fn(flow_data) is None:
+                # This source has no such total (a production register without a CT).
+                continue
             wrap = LIFETIME_WRAP_WH if wraps and flow == "production" and row.energy else None
             entities.append(_make(coordinator, bind(row, get, wrap_at=wrap), device, serial))
+        if get(data) is None:
+            continue
         flow_data = get(data)
         assert flow_data is not None
         phase_count = _phase_count(caps.ct_meters, flow, len(flow_data.phases))
@@ -572,15 +673,38 @@ async def async_setup_entry(
         for row in GATEWAY_ROWS
         if row.exists_fn(data)
     )
-    if data.battery_aggregate is not None:
+    if (aggregate := data.battery_aggregate) is not None and (
+        data.batteries or data.ac_batteries is None
+    ):
         entities.extend(
             _make(coordinator, bind(row, lambda d: d.battery_aggregate), device, serial)
             for row in AGGREGATE_ROWS
+            # Older firmware has no state of health.
+            if row.key != "battery_health" or aggregate.state_of_health is not None
         )
-    if data.power_export_limit is not None:
+    if (pel := data.power_export_limit) is not None:
+        pel_row = PEL_PERCENT_ROW if pel.percent else PEL_ROW
         entities.append(
-            _make(coordinator, bind(PEL_ROW, lambda d: d.power_export_limit), device, serial)
+            _make(coordinator, bind(pel_row, lambda d: d.power_export_limit), device, serial)
         )
+    if data.ac_batteries is not None:
+        acb_info = ac_battery_device(serial, runtime.device_id)
+        acb_prefix = serial
+        entities.extend(
+            _make(coordinator, bind(row, lambda d: d.ac_batteries), acb_info, acb_prefix)
+            for row in ACB_ROWS
+        )
+        aggregate = data.battery_aggregate
+        if aggregate is not None and aggregate.acb_soc is not None:
+            entities.extend(
+                _make(coordinator, bind(row, lambda d: d.battery_aggregate), acb_info, acb_prefix)
+                for row in ACB_AGGREGATE_ROWS
+            )
+        else:
+            entities.extend(
+                _make(coordinator, bind(row, lambda d: d.ac_batteries), acb_info, acb_prefix)
+                for row in ACB_REPORT_CHARGE_ROWS
+            )
     for battery in data.batteries.values():
         battery_info = battery_device(battery, runtime.device_id)
         entities.extend(

@@ -97,7 +97,7 @@ async def _get_raw_data(call: ServiceCall) -> ServiceResponse:
     return {"endpoint": endpoint, "data": redact(data, keys=RAW_REDACT, secrets=secrets)}
 
 
-async def _set_storage_settings(call: ServiceCall) -> None:
+async def _set_storage_settings(call: ServiceCall) -> ServiceResponse:
     entry = _entry(call.hass, call)
     coordinator = entry.runtime_data.gateway
     if coordinator.data.storage is None:
@@ -112,13 +112,23 @@ async def _set_storage_settings(call: ServiceCall) -> None:
     if mode is None and reserve is None and charge is None:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="nothing_to_set")
     try:
-        await coordinator.async_write_storage(
+        schedules_off = await coordinator.async_write_storage(
             mode=None if mode is None else StorageMode(mode),
             reserve=reserve,
             charge_from_grid=charge,
         )
     except BridgeApiError as err:
         raise command_error(err) from err
+    if not call.return_response:
+        return None
+    settings = coordinator.data.storage
+    return {
+        "mode": settings.mode.value if settings and settings.mode else None,
+        "reserve": settings.reserve if settings else None,
+        "charge_from_grid": settings.charge_from_grid if settings else None,
+        # The gateway ignores storage settings while these are on: the write turned them off.
+        "optimised_schedules_turned_off": schedules_off,
+    }
 
 
 async def _set_dry_contact_settings(call: ServiceCall) -> None:
@@ -172,6 +182,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_SET_STORAGE_SETTINGS,
         _set_storage_settings,
         schema=SET_STORAGE_SETTINGS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,

@@ -23,7 +23,7 @@ class EnphaseSwitchDescription(SwitchEntityDescription):
     """A switch whose state comes from the data and whose writes are verified."""
 
     value_fn: Callable[[GatewayData], bool | None]
-    set_fn: Callable[[GatewayCoordinator, bool], Awaitable[None]]
+    set_fn: Callable[[GatewayCoordinator, bool], Awaitable[Any]]
 
 
 class EnphaseSwitch(BridgeEntity[GatewayCoordinator], SwitchEntity):

@@ -8,10 +8,14 @@ without CTs). The cloud's login and token endpoints are served on port 8300, the
 8301-8305 (plain http: the client falls back from https).
 
 Options: ``profile`` (one name or ``all``), ``latency`` (factor on realistic endpoint
-latencies, default 1; 0 for instant answers), ``host``.
+latencies, default 1; 0 for instant answers), ``host``, ``replay`` (a capture folder in the
+real-data naming, or a diagnostics JSON file taken with the raw capture option: served instead
+of the profiles, on the first gateway port or ``port``).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from simulators.framework import SimClock
 from simulators.framework.runner import Served
@@ -19,13 +23,22 @@ from simulators.framework.runner import Served
 from .cloud import EnlightenSimulator
 from .gateway import GatewaySimulator
 from .profiles import CLOUD_PORT, PROFILES, Profile
+from .replay import ReplaySimulator, build_replay
 
 DESCRIPTION = (
     "Enphase IQ Gateways (profiles 3x, 5x, 7x, 8x, 8x-large on 8301-8305) and the Enlighten "
     "login/token service on 8300"
 )
 
-__all__ = ["PROFILES", "EnlightenSimulator", "GatewaySimulator", "Profile", "build"]
+__all__ = [
+    "PROFILES",
+    "EnlightenSimulator",
+    "GatewaySimulator",
+    "Profile",
+    "ReplaySimulator",
+    "build",
+    "build_replay",
+]
 
 
 def build(options: dict[str, str], clock: SimClock) -> list[Served]:
@@ -35,6 +48,13 @@ def build(options: dict[str, str], clock: SimClock) -> list[Served]:
     chosen = options.get("profile", "all")
     names = list(PROFILES) if chosen == "all" else chosen.split(",")
     served = [Served(EnlightenSimulator(clock=clock), host, CLOUD_PORT)]
+    if replay := options.get("replay"):
+        port = int(options.get("port", min(p.port for p in PROFILES.values())))
+        try:
+            app = build_replay(Path(replay).expanduser(), clock)
+        except (OSError, ValueError) as err:
+            raise SystemExit(f"cannot replay {replay!r}: {err}") from err
+        return [*served, Served(app, host, port)]
     for name in names:
         if name not in PROFILES:
             raise SystemExit(f"unknown Enphase profile {name!r}; known: {', '.join(PROFILES)}")

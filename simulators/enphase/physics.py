@@ -8,18 +8,32 @@ import math
 from .profiles import Profile
 
 STEP = 60.0
-BATTERY_WH = 5000.0
 BATTERY_MAX_W = 3840.0
+ACB_WH = 1240.0
+ACB_MAX_W = 270.0
 
 
 @dataclass(frozen=True, slots=True)
 class Powers:
-    """Instantaneous powers (W); battery positive while discharging, grid positive importing."""
+    """Instantaneous powers (W); battery positive while discharging, grid positive importing.
+
+    As a gateway counts them: the batteries sit on the house's side of the meters, so
+    ``grid = house - production - battery`` and the gateway's total consumption is
+    ``production + grid`` (the house plus what the batteries take, less what they give).
+    """
 
     production: float
     house: float
     battery: float
+    """All batteries together (IQ Batteries and AC Batteries)."""
     grid: float
+    acb: float = 0.0
+    """The AC Batteries' part of ``battery``."""
+
+    @property
+    def consumption(self) -> float:
+        """Return the gateway's total consumption: production plus net consumption."""
+        return self.production + self.grid
 
 
 def local_hour(timestamp: float, offset: int) -> float:
@@ -63,6 +77,7 @@ class House:
     inverter_today_wh: list[float] = field(default_factory=list)
     inverter_yesterday_wh: list[float] = field(default_factory=list)
     soc: list[float] = field(default_factory=list)
+    acb_soc: list[float] = field(default_factory=list)
     reserve: float = 20.0
     mode: str = "self-consumption"
     charge_from_grid: bool = False
@@ -79,6 +94,7 @@ class House:
         self.inverter_today_wh = [0.0] * p.inverters
         self.inverter_yesterday_wh = [0.0] * p.inverters
         self.soc = [55.0 + 7 * i for i in range(p.batteries)]
+        self.acb_soc = [30.0 - 3 * i for i in range(p.acbs)]
         self.day = self._day(self.time)
         raw = [self.inverter_share(i) for i in range(p.inverters)]
         self.shares = [r / sum(raw) for r in raw] if raw else []
@@ -96,18 +112,37 @@ class House:
         production = solar(self.profile, timestamp)
         house = house_load(timestamp)
         battery = 0.0
-        if self.soc:
+        iq_limit = BATTERY_MAX_W * len(self.soc)
+        limit = iq_limit + ACB_MAX_W * len(self.acb_soc)
+        if limit:
             need = house - production
-            limit = BATTERY_MAX_W * len(self.soc)
-            average = sum(self.soc) / len(self.soc)
+            average = self.average_soc
             if self.mode == "backup":
                 battery = -min(limit / 2, 1500.0) if average < 100 else 0.0
             elif need > 0 and average > self.reserve:
                 battery = min(need, limit)
             elif need < 0 and average < 100:
                 battery = max(need, -limit)
-        grid = 0.0 if not self.on_grid else house - production - battery
-        return Powers(production, house, battery, grid)
+        acb = battery * (limit - iq_limit) / limit if limit else 0.0
+        if not self.on_grid:
+            # Off grid the batteries balance the house alone.
+            battery = max(-limit, min(limit, house - production))
+            acb = battery * (limit - iq_limit) / limit if limit else 0.0
+        grid = house - production - battery if self.on_grid else 0.0
+        return Powers(production, house, battery, grid, acb)
+
+    @property
+    def capacity_wh(self) -> float:
+        """Return all batteries' capacity."""
+        return self.profile.battery_wh * len(self.soc) + ACB_WH * len(self.acb_soc)
+
+    @property
+    def average_soc(self) -> float:
+        """Return the state of charge of all batteries together (by energy)."""
+        if not self.capacity_wh:
+            return 0.0
+        stored = sum(self.soc) * self.profile.battery_wh + sum(self.acb_soc) * ACB_WH
+        return stored / self.capacity_wh
 
     def advance(self, now: float) -> None:
         """Integrate the counters up to ``now``."""
@@ -119,8 +154,8 @@ class House:
             energy = powers.production * hours
             self.production_wh += energy
             self.today_wh += energy
-            self.consumption_wh += powers.house * hours
-            self.consumption_today_wh += powers.house * hours
+            self.consumption_wh += powers.consumption * hours
+            self.consumption_today_wh += powers.consumption * hours
             if powers.grid > 0:
                 self.import_wh += powers.grid * hours
             else:
@@ -129,9 +164,13 @@ class House:
                 self.discharged_wh += powers.battery * hours
             else:
                 self.charged_wh -= powers.battery * hours
+            iq = powers.battery - powers.acb
             for i in range(len(self.soc)):
-                delta = -powers.battery / len(self.soc) * hours / BATTERY_WH * 100
+                delta = -iq / len(self.soc) * hours / self.profile.battery_wh * 100
                 self.soc[i] = min(100.0, max(0.0, self.soc[i] + delta))
+            for i in range(len(self.acb_soc)):
+                delta = -powers.acb / len(self.acb_soc) * hours / ACB_WH * 100
+                self.acb_soc[i] = min(100.0, max(0.0, self.acb_soc[i] + delta))
             for i, fraction in enumerate(self.shares):
                 share = energy * fraction
                 self.inverter_wh[i] += share

@@ -7,6 +7,7 @@ from .client import (
     EnphaseGateway,
     GatewayNotReadyError,
     StorageScheduleLockedError,
+    UnsupportedFirmwareError,
     WriteNotAppliedError,
 )
 from .models import GENERATOR_MODES, StorageMode
@@ -26,6 +27,7 @@ __all__ = [
     "StorageMode",
     "StorageScheduleLockedError",
     "TokenInfo",
+    "UnsupportedFirmwareError",
     "WriteNotAppliedError",
     "decode_token",
     "installer_password",

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+import logging
 import time
 from typing import Any
 
@@ -70,6 +71,8 @@ from .models import (
     parse_meters,
 )
 
+_LOGGER = logging.getLogger(__name__)
+
 # The first poll after a probe takes the probe's replies instead of asking the gateway again
 # (one use each, this young at most): setup then reads each endpoint once, not twice.
 PROBE_REPLY_REUSE_SECONDS = 60.0
@@ -79,6 +82,10 @@ _PROBING: ContextVar[bool] = ContextVar("enphase_probing", default=False)
 
 class EndpointUnavailableError(RequestError):
     """The gateway does not have the endpoint (404, a redirect, or a 401 while authorised)."""
+
+
+class UnsupportedFirmwareError(InvalidResponseError):
+    """The gateway has no production endpoint that answers JSON (firmware 3.7 and earlier)."""
 
 
 class GatewayNotReadyError(InvalidResponseError):
@@ -97,7 +104,7 @@ class WriteNotAppliedError(BridgeApiError):
 
 
 class StorageScheduleLockedError(WriteNotAppliedError):
-    """Storage writes are ignored while the cloud's optimised schedules are on."""
+    """The gateway kept the cloud's optimised schedules on, so it ignored a storage write."""
 
 
 class _GatewayHttp(HttpClient):
@@ -137,7 +144,17 @@ class Capabilities:
     generator: bool = False
     interface: bool = False
     metered: bool = False
+    """Whether ``/info`` says the gateway can meter (or its report has CT sections)."""
+    production_ct: bool = False
+    """A production CT is installed (``activeCount`` > 0) and enabled."""
+    consumption_ct: bool = False
+    """A consumption CT (net or total) is installed and enabled."""
+    production_from_inverters: bool = False
+    """Production comes from the report's inverters section (v1 stalls on this firmware)."""
+    ac_batteries: bool = False
     net_as_total: bool = False
+    refused: tuple[str, ...] = ()
+    """Endpoints the gateway refused (401/403) although the credentials were accepted."""
 
     @property
     def ct_meters(self) -> dict[int, CtMeter]:
@@ -224,6 +241,8 @@ class EnphaseGateway:
         # asked several things at once (the fast and slow polls would otherwise overlap).
         self._lock = asyncio.Lock()
         self._probe_replies: dict[str, tuple[float, Any]] = {}
+        self.refused_at_login = False
+        self._refused: set[str] = set()
 
     # -- connection -------------------------------------------------------------------------
 
@@ -306,11 +325,32 @@ class EnphaseGateway:
                 raise AuthenticationError(f"A password is needed for user {username!r}")
             self._redactor.add_secret(password)
             self._digest = DigestAuth(username, password)
+            self.refused_at_login = False
             try:
-                await self._request("GET", const.INVERTERS_V1)
-            except EndpointUnavailableError as err:
-                if err.status in (401, 403):
-                    raise AuthenticationError("The gateway refused the credentials") from err
+                response = await self._send("GET", const.INVERTERS_V1, None, const.DEFAULT_TIMEOUT)
+                if response.status in (401, 403) and self._digest.take_challenge(
+                    response.headers.get("WWW-Authenticate")
+                ):
+                    response = await self._send(
+                        "GET", const.INVERTERS_V1, None, const.DEFAULT_TIMEOUT
+                    )
+            except EndpointUnavailableError:
+                # No inverter list on this unit: nothing here needs the credentials.
+                self._authenticated = True
+                return
+            if response.status in (401, 403):
+                if self._digest.take_challenge(response.headers.get("WWW-Authenticate")):
+                    # Challenged again after a digest answer: the password is wrong.
+                    raise AuthenticationError("The gateway refused the credentials")
+                # Refused without a new challenge: some units keep the inverter list from
+                # valid credentials while everything public still answers. Read what can be.
+                _LOGGER.warning(
+                    "%s refused the inverter list (HTTP %s) with these credentials: "
+                    "reading what it allows without it",
+                    self._redactor.url(self.host),
+                    response.status,
+                )
+                self.refused_at_login = True
             self._authenticated = True
             return
         if not self.token:
@@ -413,6 +453,8 @@ class EnphaseGateway:
         if response.status in (401, 403):
             if self._authenticated or retried:
                 # Fresh credentials and still refused: this firmware does not have it.
+                if method == "GET":
+                    self._refused.add(path)
                 raise EndpointUnavailableError(
                     f"{method} {path}: not available on this gateway (HTTP {response.status})",
                     response.status,
@@ -574,12 +616,31 @@ class EnphaseGateway:
         finally:
             _PROBING.reset(token)
 
+    async def check_supported(self) -> None:
+        """Raise ``UnsupportedFirmwareError`` when no production endpoint answers JSON."""
+        for read in (
+            self.get_simple_production,
+            lambda: self.get_production_report(details=False),
+            self.get_production_legacy,
+        ):
+            if await self._has(read) is not None:
+                return
+        raise UnsupportedFirmwareError(
+            f"Firmware {self.info.firmware if self.info else '?'} answers no production data "
+            "as JSON"
+        )
+
     async def _probe(self) -> Capabilities:
         info = self.info or await self.setup()
         version = info.version
+        self._refused.clear()
         report = await self._has(self.get_production_report)
         legacy = None if report is not None else await self._has(self.get_production_legacy)
         v1 = await self._has(self.get_simple_production)
+        if report is None and legacy is None and v1 is None:
+            raise UnsupportedFirmwareError(
+                f"Firmware {info.firmware} answers no production data as JSON"
+            )
         inverters = await self._has(self.get_inverters)
         device_data = await self._has(self.get_device_data)
         meters = await self._has(self.get_meters) or {}
@@ -605,6 +666,30 @@ class EnphaseGateway:
             dry_settings = await self._has(lambda: self._get_json(const.DRY_CONTACT_SETTINGS))
             gen = await self._has(self.get_generator)
         metered = info.metered or bool(report and report.has_eim)
+        sections = report or legacy
+        enabled = {m.measurement_type for m in meters.values() if m.enabled}
+        production_ct = bool(
+            sections is not None
+            and sections.production is not None
+            and (not meters or "production" in enabled)
+        )
+        consumption_ct = bool(
+            sections is not None
+            and (sections.total_consumption is not None or sections.net_consumption is not None)
+            and (not meters or enabled & {"net-consumption", "total-consumption"})
+        )
+        # From 8.2.4264 a metered gateway without a production CT reports the (absent) CT in
+        # /api/v1/production, which then stalls: its inverters section is right instead.
+        from_inverters = bool(
+            info.metered
+            and not production_ct
+            and version >= (8, 2, 4264)
+            and sections is not None
+            and sections.inverters is not None
+        )
+        refused = set(self._refused)
+        if self.refused_at_login:
+            refused.add(const.INVERTERS_V1)
         self.capabilities = Capabilities(
             firmware=info.firmware,
             production_report=report is not None,
@@ -626,7 +711,12 @@ class EnphaseGateway:
             generator=gen is not None,
             interface=interface is not None,
             metered=metered,
+            production_ct=production_ct,
+            consumption_ct=consumption_ct,
+            production_from_inverters=from_inverters,
+            ac_batteries=bool(sections and sections.ac_batteries),
             net_as_total=version in const.NET_AS_TOTAL_FIRMWARE,
+            refused=tuple(sorted(refused)),
         )
         return self.capabilities
 
@@ -728,23 +818,33 @@ class EnphaseGateway:
         mode: StorageMode | None = None,
         reserve: float | None = None,
         charge_from_grid: bool | None = None,
-    ) -> StorageSettings:
-        """Write storage mode, reserve and charge-from-grid in one tariff PUT; verify it."""
+    ) -> tuple[StorageSettings, bool]:
+        """Write storage mode, reserve and charge-from-grid in one tariff PUT; verify it.
+
+        Return the settings read back, and whether the write turned the cloud's optimised
+        schedules off (the gateway ignores storage settings while they are on).
+        """
         if reserve is not None and not 0 <= reserve <= 100:
             raise ValueError("reserve must be 0-100 %")
         current = await self.get_storage_settings()
         if current.optimised_schedules:
-            raise StorageScheduleLockedError(
-                "The gateway ignores storage settings while optimised schedules are on",
-                setting="storage_settings",
-                requested=mode,
-                reported=current.mode,
+            _LOGGER.warning(
+                "Turning off the optimised schedules of %s: the gateway ignores storage "
+                "settings while they are on",
+                self._redactor.url(self.host),
             )
         body = current.with_changes(mode, reserve, charge_from_grid)
         await self._request("PUT", const.TARIFF, json_body=body)
         after = await self.get_storage_settings()
+        if after.optimised_schedules:
+            raise StorageScheduleLockedError(
+                "The gateway kept its optimised schedules on and ignored the storage settings",
+                setting="optimised_schedules",
+                requested=False,
+                reported=True,
+            )
         check_storage_settings(after, mode=mode, reserve=reserve, charge_from_grid=charge_from_grid)
-        return after
+        return after, current.optimised_schedules
 
     async def set_generator_mode(self, mode: str) -> Generator:
         """Set the generator mode (off, on, auto); verify it."""

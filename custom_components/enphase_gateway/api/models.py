@@ -8,11 +8,11 @@ wrong shape altogether raises ``InvalidResponseError``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 import math
-from typing import Any
+from typing import Any, Protocol
 from xml.etree import ElementTree as ET
 
 from ...energy_bridges_common.client.errors import InvalidResponseError
@@ -47,6 +47,34 @@ def _bool(value: Any) -> bool | None:
 def _scaled(value: Any, factor: float) -> float | None:
     number = _num(value)
     return None if number is None else number * factor
+
+
+class _Flow(Protocol):
+    @property
+    def power(self) -> float | None: ...
+    @property
+    def apparent_power(self) -> float | None: ...
+
+
+def _power_factor(
+    value: Any, active: float | None, apparent: float | None, channels: Sequence[_Flow] = ()
+) -> float | None:
+    """Return a power factor within -1..1.
+
+    A split-phase CT's ``pwrFactor`` can be the sum of its channels' (above 1): then take it
+    from the channels' active and apparent power, or from the CT's own.
+    """
+    factor = _num(value)
+    if factor is None or abs(factor) <= 1:
+        return factor
+    if channels:
+        active_sum = sum(c.power or 0.0 for c in channels)
+        apparent_sum = sum(abs(c.apparent_power or 0.0) for c in channels)
+        if apparent_sum > 0:
+            return max(-1.0, min(1.0, active_sum / apparent_sum))
+    if active is not None and apparent:
+        return max(-1.0, min(1.0, active / abs(apparent)))
+    return None
 
 
 # -- identity ---------------------------------------------------------------------------------
@@ -188,19 +216,24 @@ class Measurement:
     def from_eim(cls, item: Mapping[str, Any]) -> Measurement:
         """Parse an ``eim`` (CT) section or one of its ``lines``."""
         lines = item.get("lines")
+        phases = (
+            tuple(cls.from_eim(line) for line in lines if isinstance(line, Mapping))
+            if isinstance(lines, list)
+            else ()
+        )
+        power = _num(item.get("wNow"))
+        apparent = _num(item.get("apprntPwr"))
         return cls(
-            power=_num(item.get("wNow")),
+            power=power,
             energy_today=_num(item.get("whToday")),
             energy_last_seven_days=_num(item.get("whLastSevenDays")),
             energy_lifetime=_num(item.get("whLifetime")),
             voltage=_num(item.get("rmsVoltage")),
             current=_num(item.get("rmsCurrent")),
-            power_factor=_num(item.get("pwrFactor")),
-            apparent_power=_num(item.get("apprntPwr")),
+            power_factor=_power_factor(item.get("pwrFactor"), power, apparent, phases),
+            apparent_power=apparent,
             reactive_power=_num(item.get("reactPwr")),
-            phases=tuple(cls.from_eim(line) for line in lines or () if isinstance(line, Mapping))
-            if isinstance(lines, list)
-            else (),
+            phases=phases,
         )
 
     def minus(self, other: Measurement) -> Measurement:
@@ -241,6 +274,39 @@ class Measurement:
         return all(v in (None, 0) for v in values)
 
 
+class AcBatteryState(StrEnum):
+    """What the AC Batteries are doing."""
+
+    CHARGING = "charging"
+    DISCHARGING = "discharging"
+    IDLE = "idle"
+
+
+@dataclass(frozen=True, slots=True)
+class AcBatteries:
+    """The AC Batteries (older ACB) taken together: ``storage`` type ``acb`` of the report."""
+
+    count: int
+    power: float | None
+    """W, positive while discharging."""
+    energy: float | None
+    """Wh stored now."""
+    soc: float | None
+    state: AcBatteryState | None
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> AcBatteries:
+        """Parse one ``acb`` storage entry."""
+        state = _str(item.get("state")) or ""
+        return cls(
+            count=_int(item.get("activeCount")) or 0,
+            power=_num(item.get("wNow")),
+            energy=_num(item.get("whNow")),
+            soc=_num(item.get("percentFull")),
+            state=AcBatteryState(state) if state in AcBatteryState._value2member_map_ else None,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ProductionReport:
     """``/production.json`` (or ``/production``): the sections it holds."""
@@ -254,6 +320,8 @@ class ProductionReport:
     net_consumption: Measurement | None
     has_eim: bool
     """Whether the gateway is metered (eim sections present, CTs or not)."""
+    ac_batteries: AcBatteries | None = None
+    """The AC Batteries, None when there are none (``activeCount`` 0)."""
 
     @classmethod
     def from_json(cls, data: Any) -> ProductionReport:
@@ -285,9 +353,14 @@ class ProductionReport:
                 total = Measurement.from_eim(item)
             elif item.get("measurementType") == "net-consumption":
                 net = Measurement.from_eim(item)
+        acb: AcBatteries | None = None
+        for item in root.get("storage") or ():
+            if isinstance(item, Mapping) and item.get("type") == "acb":
+                parsed = AcBatteries.from_json(item)
+                acb = parsed if parsed.count > 0 else None
         if inverters is None and not has_eim:
             raise InvalidResponseError("production report has no production section")
-        return cls(inverters, count, production, total, net, has_eim)
+        return cls(inverters, count, production, total, net, has_eim, acb)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,11 +428,17 @@ class Inverter:
     detail: InverterDetail | None = None
 
 
+# ``devType`` of an AC Battery in the inverter list (microinverters are 1).
+_DEV_TYPE_ACB = 11
+
+
 def parse_inverters(data: Any) -> dict[str, Inverter]:
-    """Parse ``/api/v1/production/inverters`` into serial -> inverter."""
+    """Parse ``/api/v1/production/inverters`` into serial -> microinverter (no AC Batteries)."""
     inverters: dict[str, Inverter] = {}
     for item in _list(data, "/api/v1/production/inverters"):
         if not isinstance(item, Mapping) or not isinstance(item.get("serialNumber"), str):
+            continue
+        if _int(item.get("devType")) == _DEV_TYPE_ACB:
             continue
         serial = item["serialNumber"]
         inverters[serial] = Inverter(
@@ -493,19 +572,22 @@ class CtReading:
             if isinstance(channels, list)
             else []
         )
+        kept = tuple(c for c in parsed if c is not None)
+        power = _num(item.get("activePower"))
+        apparent = _num(item.get("apparentPower"))
         return cls(
             eid=eid,
             timestamp=_int(item.get("timestamp")),
-            power=_num(item.get("activePower")),
+            power=power,
             energy_delivered=_num(item.get("actEnergyDlvd")),
             energy_received=_num(item.get("actEnergyRcvd")),
             voltage=_num(item.get("voltage")),
             current=_num(item.get("current")),
             frequency=_num(item.get("freq")),
-            power_factor=_num(item.get("pwrFactor")),
-            apparent_power=_num(item.get("apparentPower")),
+            power_factor=_power_factor(item.get("pwrFactor"), power, apparent, kept),
+            apparent_power=apparent,
             reactive_power=_num(item.get("reactivePower")),
-            channels=tuple(c for c in parsed if c is not None),
+            channels=kept,
         )
 
 
@@ -553,19 +635,54 @@ class SystemController:
     mains_oper_state: str | None
     grid_mode: str | None
 
+    @property
+    def on_grid(self) -> bool | None:
+        """Return whether the house is connected to the grid (``closed`` relay)."""
+        state = self.mains_oper_state or self.mains_admin_state
+        return None if state is None else state == "closed"
+
+
+class EnsembleDeviceKind(StrEnum):
+    """The other ensemble devices we show (read-only)."""
+
+    METER_COLLAR = "meter_collar"
+    COMBINER = "combiner"
+
+
+_ENSEMBLE_KINDS = {
+    "COLLAR": EnsembleDeviceKind.METER_COLLAR,
+    "C6 COMBINER CONTROLLER": EnsembleDeviceKind.COMBINER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EnsembleDevice:
+    """An IQ Meter Collar or IQ Combiner controller, as the inventory lists it."""
+
+    kind: EnsembleDeviceKind
+    serial: str
+    part_number: str | None
+    firmware: str | None
+    communicating: bool | None
+    temperature: float | None
+    grid_state: str | None
+    """``closed`` = on grid (``mains_oper_state``), when the device says."""
+
 
 @dataclass(frozen=True, slots=True)
 class EnsembleInventory:
-    """``/ivp/ensemble/inventory``: batteries and the system controller."""
+    """``/ivp/ensemble/inventory``: batteries, the system controller, collars, combiners."""
 
     batteries: dict[str, Battery]
     system_controller: SystemController | None
+    others: dict[str, EnsembleDevice] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Any) -> EnsembleInventory:
         """Parse the inventory."""
         batteries: dict[str, Battery] = {}
         controller: SystemController | None = None
+        others: dict[str, EnsembleDevice] = {}
         for group in _list(data, "/ivp/ensemble/inventory"):
             if not isinstance(group, Mapping):
                 continue
@@ -598,7 +715,17 @@ class EnsembleInventory:
                         mains_oper_state=_str(dev.get("mains_oper_state")),
                         grid_mode=_str(dev.get("Enpwr_grid_mode")),
                     )
-        return cls(batteries, controller)
+                elif (kind := _ENSEMBLE_KINDS.get(_str(group.get("type")) or "")) is not None:
+                    others[dev["serial_num"]] = EnsembleDevice(
+                        kind=kind,
+                        serial=dev["serial_num"],
+                        part_number=_str(dev.get("part_num")),
+                        firmware=_str(dev.get("img_pnum_running")),
+                        communicating=_bool(dev.get("communicating")),
+                        temperature=_num(dev.get("temperature")),
+                        grid_state=_str(dev.get("mains_oper_state")),
+                    )
+        return cls(batteries, controller, others)
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,22 +758,34 @@ class BatteryAggregate:
     """``/ivp/ensemble/secctrl``: the batteries taken together."""
 
     soc: float | None
+    """IQ Batteries' state of charge (%)."""
     available_energy: float | None
     backup_energy: float | None
     max_available_capacity: float | None
     state_of_health: float | None
+    commissioned_capacity: float | None = None
+    acb_soc: float | None = None
+    """AC Batteries' state of charge (%)."""
+    acb_energy: float | None = None
+    """Wh stored in the AC Batteries."""
 
     @classmethod
     def from_json(cls, data: Any) -> BatteryAggregate:
-        """Parse secctrl."""
+        """Parse secctrl: a flat object on every real gateway (an old wrapper is accepted)."""
         root = _mapping(data, "/ivp/ensemble/secctrl")
-        sec = _mapping(root.get("secctrl"), "/ivp/ensemble/secctrl secctrl")
+        wrapped = root.get("secctrl")
+        sec = wrapped if isinstance(wrapped, Mapping) else root
+        if not any(key in sec for key in ("agg_soc", "ENC_agg_soc", "ACB_agg_soc")):
+            raise InvalidResponseError("/ivp/ensemble/secctrl has no battery aggregate")
         return cls(
             soc=_num(sec.get("ENC_agg_soc", sec.get("agg_soc"))),
             available_energy=_num(sec.get("ENC_agg_avail_energy")),
             backup_energy=_num(sec.get("ENC_agg_backup_energy")),
             max_available_capacity=_num(sec.get("Enc_max_available_capacity")),
             state_of_health=_num(sec.get("ENC_agg_soh")),
+            commissioned_capacity=_num(sec.get("Enc_commissioned_capacity")),
+            acb_soc=_num(sec.get("ACB_agg_soc")),
+            acb_energy=_num(sec.get("ACB_agg_energy")),
         )
 
 
@@ -783,6 +922,10 @@ class StorageSettings:
             storage["reserved_soc"] = float(reserve)
         if charge_from_grid is not None:
             storage["charge_from_grid"] = charge_from_grid
+        if self.optimised_schedules:
+            # The gateway ignores storage writes while the cloud's optimised schedules are on:
+            # the user asked for these settings, so turn them off in the same write.
+            storage["opt_schedules"] = False
         tariff["storage_settings"] = storage
         body["tariff"] = tariff
         return body
@@ -790,18 +933,24 @@ class StorageSettings:
 
 @dataclass(frozen=True, slots=True)
 class PowerExportLimit:
-    """``/uvp/ss/pel_settings``: the power export limit."""
+    """``/ivp/ss/pel_settings`` (a flat object): the power export limit."""
 
     enabled: bool | None
     limit: float | None
+    percent: bool
+    """Whether ``limit`` is a percentage (of the system's rating) rather than watts."""
 
     @classmethod
     def from_json(cls, data: Any) -> PowerExportLimit:
         """Parse the settings."""
-        root = _mapping(data, "/uvp/ss/pel_settings")
-        pel = root.get("pel_settings", root)
-        pel = _mapping(pel, "pel_settings")
-        return cls(enabled=_bool(pel.get("enable")), limit=_num(pel.get("limit")))
+        pel = _mapping(data, "/ivp/ss/pel_settings")
+        if "PEL" not in pel and "PEL_Limit" not in pel:
+            raise InvalidResponseError("/ivp/ss/pel_settings has no export limit")
+        return cls(
+            enabled=_bool(pel.get("PEL")),
+            limit=_num(pel.get("PEL_Limit")),
+            percent=bool(_bool(pel.get("percent"))),
+        )
 
 
 GENERATOR_MODES = ("off", "on", "auto")

@@ -24,11 +24,13 @@ from typing import Any
 from ...energy_bridges_common.client.errors import AuthenticationError, BridgeApiError
 from .client import Capabilities, EnphaseGateway, GatewayNotReadyError
 from .models import (
+    AcBatteries,
     Battery,
     BatteryAggregate,
     CtMeter,
     CtReading,
     DryContact,
+    EnsembleDevice,
     GatewayInfo,
     Generator,
     GridRelay,
@@ -48,10 +50,73 @@ LIFETIME_WRAP_WH = 2**32 / 3600
 
 @dataclass(frozen=True, slots=True)
 class MeterData:
-    """The fast data: each CT's configuration with its latest reading."""
+    """The fast data: each CT's configuration with its latest reading.
+
+    The system's live flows come from here whenever a CT measures them: the report read
+    with the slow poll is older, and one value has one source.
+    """
 
     meters: dict[int, CtMeter]
     readings: dict[int, CtReading]
+    net_as_total: bool = False
+    """This firmware's total-consumption CT measures net consumption."""
+
+    def _power(self, kind: str) -> float | None:
+        for eid, meter in self.meters.items():
+            if meter.measurement_type == kind and (reading := self.readings.get(eid)):
+                return reading.power
+        return None
+
+    def _has(self, kind: str) -> bool:
+        return any(m.measurement_type == kind for m in self.meters.values())
+
+    @property
+    def production_power(self) -> float | None:
+        """Return the production CT's power (W)."""
+        return self._power("production")
+
+    @property
+    def measures_production(self) -> bool:
+        """Return whether a production CT is enabled."""
+        return self._has("production")
+
+    @property
+    def net_power(self) -> float | None:
+        """Return the grid's power (W, positive when importing)."""
+        if self.net_as_total:
+            return self._power("total-consumption")
+        if self._has("net-consumption"):
+            return self._power("net-consumption")
+        total = self._power("total-consumption")
+        produced = self.production_power
+        return None if total is None or produced is None else total - produced
+
+    @property
+    def consumption_power(self) -> float | None:
+        """Return the household's consumption (W).
+
+        Production plus what the grid gives. A storage CT measures the batteries' own flow,
+        which production and net already hold: it is never added.
+        """
+        if self._has("total-consumption") and not self.net_as_total:
+            return self._power("total-consumption")
+        net = self.net_power
+        produced = self.production_power
+        return None if net is None or produced is None else produced + net
+
+    @property
+    def measures_net(self) -> bool:
+        """Return whether the CTs give the grid's power."""
+        return self._has("net-consumption") or (
+            self._has("total-consumption") and (self.net_as_total or self.measures_production)
+        )
+
+    @property
+    def measures_consumption(self) -> bool:
+        """Return whether the CTs give the household's consumption."""
+        if self._has("total-consumption") and not self.net_as_total:
+            return True
+        return self.measures_net and self.measures_production
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +133,9 @@ class GatewayData:
     batteries: dict[str, Battery] = field(default_factory=dict)
     battery_aggregate: BatteryAggregate | None = None
     system_controller: SystemController | None = None
+    ensemble_devices: dict[str, EnsembleDevice] = field(default_factory=dict)
+    """IQ Meter Collars and IQ Combiners, as the inventory lists them."""
+    ac_batteries: AcBatteries | None = None
     relay: GridRelay | None = None
     dry_contacts: dict[str, DryContact] = field(default_factory=dict)
     storage: StorageSettings | None = None
@@ -110,6 +178,11 @@ class GatewayPoller:
         self.section_errors: dict[str, str] = {}
 
     @property
+    def _grid_from_inventory(self) -> bool:
+        caps = self.capabilities
+        return caps.system_controller and not caps.relay
+
+    @property
     def capabilities(self) -> Capabilities:
         """Return the gateway's capabilities (probed in setup)."""
         assert self.gateway.capabilities is not None
@@ -127,7 +200,11 @@ class GatewayPoller:
         """Read the CTs (fast poll)."""
         readings = await self.gateway.get_meter_readings()
         meters = self.capabilities.ct_meters
-        return MeterData(meters=meters, readings={e: r for e, r in readings.items() if e in meters})
+        return MeterData(
+            meters=meters,
+            readings={e: r for e, r in readings.items() if e in meters},
+            net_as_total=self.capabilities.net_as_total,
+        )
 
     async def _section[T](self, name: str, read: Callable[[], Awaitable[T]]) -> T | None:
         entry = self._sections.setdefault(name, _Section())
@@ -173,7 +250,7 @@ class GatewayPoller:
             self._last_detail = now
             if caps.inverters:
                 await self._section("inverters", self._read_inverters)
-            if caps.batteries or caps.system_controller:
+            if (caps.batteries or caps.system_controller) and not self._grid_from_inventory:
                 await self._section("inventory", gateway.get_inventory)
             if caps.storage_settings:
                 await self._section("storage", gateway.get_storage_settings)
@@ -192,6 +269,10 @@ class GatewayPoller:
             await self._section("battery_power", gateway.get_battery_power)
         if caps.relay:
             await self._section("relay", gateway.get_grid_relay)
+        elif self._grid_from_inventory:
+            # No relay endpoint: the System Controller's own state in the (cheap) inventory
+            # says whether the house is on the grid, so read it with the live data.
+            await self._section("inventory", gateway.get_inventory)
         inventory = self._kept("inventory")
         batteries: dict[str, Battery] = dict(inventory.batteries) if inventory else {}
         if (power := self._kept("battery_power")) is not None:
@@ -210,6 +291,8 @@ class GatewayPoller:
             batteries=batteries,
             battery_aggregate=self._kept("aggregate"),
             system_controller=inventory.system_controller if inventory else None,
+            ensemble_devices=dict(inventory.others) if inventory else {},
+            ac_batteries=self._report.ac_batteries if self._report else None,
             relay=self._kept("relay"),
             dry_contacts=self._kept("dry_contacts") or {},
             storage=self._kept("storage"),
@@ -259,34 +342,41 @@ class GatewayPoller:
     ]:
         """Read production and consumption as cheaply as the gateway allows.
 
-        ``/production.json?details=1`` is the heaviest endpoint (2-5 s). With CTs, the fast
-        CT poll carries the live power, so the report (energy today, seven days, phases)
-        is read with the detail tier. Without CTs the values only change when the
-        microinverters report, every 5 minutes: a metered gateway's report (its inverters
-        section; v1 may be zeros or stalled there) is read with the detail tier too, and a
-        non-metered one reads the cheap ``/api/v1/production``.
+        ``/production.json?details=1`` is the heaviest endpoint (2-5 s): it is read only for
+        what only it has (CT energy totals and phases, the AC Batteries, the inverters section
+        of a gateway whose v1 production stalls), and with the detail tier: with CTs the fast
+        CT poll carries the live power, and without CTs values change only when the
+        microinverters report, every 5 minutes. Production without a production CT comes
+        from the cheap ``/api/v1/production``: the report's inverters section then holds a
+        32-bit joule register that wraps, and no today or last-seven-days values.
         """
         gateway = self.gateway
         report: ProductionReport | None = self._report
         simple: SimpleProduction | None = None
-        if caps.metered and (caps.production_report or caps.production_legacy):
+        has_report = caps.production_report or caps.production_legacy
+        wants_report = has_report and (
+            caps.production_ct
+            or caps.consumption_ct
+            or caps.ac_batteries
+            or caps.production_from_inverters
+            or not caps.production_v1
+        )
+        if wants_report:
             if detail or report is None:
                 report = (
                     await gateway.get_production_report(details=caps.has_cts)
                     if caps.production_report
                     else await gateway.get_production_legacy()
                 )
-        elif caps.production_v1:
-            simple = await gateway.get_simple_production()
-            report = None
-        elif caps.production_report:
-            report = await gateway.get_production_report(details=False)
         else:
-            report = await gateway.get_production_legacy()
+            report = None
+        if caps.production_v1 and not caps.production_ct and not caps.production_from_inverters:
+            simple = await gateway.get_simple_production()
         estimate = report.inverters if report else None
-        from_ct = bool(report and report.production)
         production: Measurement | None
-        if report is not None and report.production is not None:
+        from_ct = bool(caps.production_ct and report and report.production)
+        if from_ct:
+            assert report is not None
             production = report.production
         elif simple is not None:
             production = simple.as_measurement()
@@ -295,12 +385,14 @@ class GatewayPoller:
         if production is None or production.is_all_zero:
             raise GatewayNotReadyError("The gateway reports no production data yet")
         self._report = report
-        consumption = report.total_consumption if report else None
-        net = report.net_consumption if report else None
-        if caps.net_as_total and consumption is not None and report and report.production:
-            # This firmware puts net consumption in the total-consumption section.
-            net = net or consumption
-            consumption = net.plus(report.production)
+        consumption = net = None
+        if report is not None and caps.consumption_ct:
+            consumption = report.total_consumption
+            net = report.net_consumption
+            if caps.net_as_total and consumption is not None and report.production:
+                # This firmware puts net consumption in the total-consumption section.
+                net = net or consumption
+                consumption = net.plus(report.production)
         return production, consumption, net, estimate, from_ct
 
 
