@@ -13,7 +13,11 @@ from datetime import timedelta
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -36,6 +40,7 @@ from .const import (
     DEFAULT_COMMAND_RESERVE,
     DEFAULT_LAN_INTERVAL,
     DOMAIN,
+    LAN_ONLY_ENTITIES,
     LOGGER,
     cloud_base_url,
 )
@@ -56,6 +61,7 @@ PLATFORMS: list[Platform] = [
     Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
+    Platform.UPDATE,
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -151,8 +157,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
     async def _on_pairings(fresh: list[Pairing]) -> None:
         await _async_apply_pairings(hass, entry, chargers, fresh)
 
+    def _lan_covers(charger_id: str, names: frozenset[str]) -> bool:
+        coordinator = chargers.get(charger_id)
+        return coordinator is not None and coordinator.lan_covers(names)
+
     cloud = V2CCloudCoordinator(
-        hass, entry, client=client, budget=budget, pairings=pairings, on_pairings=_on_pairings
+        hass,
+        entry,
+        client=client,
+        budget=budget,
+        pairings=pairings,
+        on_pairings=_on_pairings,
+        lan_covers=_lan_covers,
     )
     entry.runtime_data = V2CRuntimeData(
         account_id=account_id,
@@ -163,6 +179,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
         chargers=chargers,
     )
 
+    # The LAN first: what it gives, the cloud need not be asked for (currentstatecharge).
+    await asyncio.gather(*(c.async_refresh() for c in chargers.values() if c.lan is not None))
     # Not fatal: with the stored pairings the chargers work over the LAN while the cloud is
     # down (a failed key starts a reauth flow by itself).
     await cloud.async_refresh()
@@ -177,10 +195,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
 
     entry.async_on_unload(cloud.async_add_listener(_push_cloud))
     _push_cloud()
-    await asyncio.gather(*(c.async_refresh() for c in chargers.values()))
+    await asyncio.gather(*(c.async_refresh() for c in chargers.values() if c.lan is None))
+    _remove_stale_entities(hass, entry, chargers)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+def _remove_stale_entities(
+    hass: HomeAssistant, entry: V2CConfigEntry, chargers: dict[str, V2CChargerCoordinator]
+) -> None:
+    """Remove entities this version no longer creates, so none stays "unavailable" for ever.
+
+    The firmware is on the update entity (no sensor, no button any more); a charger without
+    a LAN has no entities for values only the LAN gives.
+    """
+    registry = er.async_get(hass)
+    for charger_id, coordinator in chargers.items():
+        stale = [
+            ("sensor", f"{charger_id}_firmware_version"),
+            ("button", f"{charger_id}_trigger_update"),
+        ]
+        if coordinator.lan is None:
+            stale.extend((domain, f"{charger_id}_{key}") for domain, key in LAN_ONLY_ENTITIES)
+        for domain, unique_id in stale:
+            entity_id = registry.async_get_entity_id(domain, DOMAIN, unique_id)
+            if entity_id is not None:
+                registry.async_remove(entity_id)
 
 
 async def _async_apply_pairings(

@@ -1,4 +1,4 @@
-"""Buttons of a V2C Trydan: restart it, install the latest firmware (through the cloud)."""
+"""Buttons of a V2C Trydan: restart it (through the cloud; firmware is the update entity)."""
 
 from __future__ import annotations
 
@@ -32,13 +32,6 @@ BUTTONS: tuple[V2CButtonEntityDescription, ...] = (
         device_class=ButtonDeviceClass.RESTART,
         entity_category=EntityCategory.CONFIG,
         press_fn=lambda client, charger_id: client.reboot(charger_id),
-    ),
-    V2CButtonEntityDescription(
-        key="trigger_update",
-        translation_key="trigger_update",
-        device_class=ButtonDeviceClass.UPDATE,
-        entity_category=EntityCategory.CONFIG,
-        press_fn=lambda client, charger_id: client.trigger_update(charger_id),
     ),
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import math
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -12,7 +13,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, CONF_HOST
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -20,6 +21,10 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -38,6 +43,7 @@ from ..energy_bridges_common.hass.lan import async_validate_device_host
 from .api import Pairing, V2CCloudClient, V2CLocalClient
 from .const import (
     CONF_ACCOUNT_ID,
+    CONF_CHARGER,
     CONF_CHARGER_HOSTS,
     CONF_COMMAND_RESERVE,
     CONF_LAN_INTERVAL,
@@ -52,6 +58,9 @@ from .const import (
     cloud_base_url,
 )
 from .coordinator import PairingRegistry
+
+NO_ADDRESS = "-"
+"""Shown as the address in use of a charger reached through the cloud only."""
 
 LAN_PORT = 80
 """The charger's HTTP API port (DHCP gives an address only)."""
@@ -215,36 +224,79 @@ class V2CCloudConfigFlow(ConfigFlow, domain=DOMAIN):
         return V2CCloudOptionsFlow()
 
 
+def finite_number(value: Any) -> float | None:
+    """Return a form's number when it is one (never nan or infinite), else None.
+
+    Local until the shared finite-number validator lands in ``energy_bridges_common/hass/``.
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except TypeError, ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 class V2CCloudOptionsFlow(OptionsFlowWithReload):
-    """Polling, the commands' reserve, and a LAN address per charger."""
+    """Polling, the commands' reserve, and a LAN address per charger (one charger at a time)."""
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._settings: dict[str, int] = {}
+        self._charger: str | None = None
+
+    def _hosts(self) -> dict[str, str]:
+        return dict(self.config_entry.options.get(CONF_CHARGER_HOSTS, {}))
+
+    async def _chargers(self) -> dict[str, str]:
+        """Return each charger's id and the name the user knows it by (its device's name)."""
+        entry = self.config_entry
+        registry = dr.async_get(self.hass)
+        names: dict[str, str] = {}
+        pairings = {}
+        if entry.state is ConfigEntryState.LOADED:
+            pairings = {p.charger_id: p for p in entry.runtime_data.pairings.pairings}
+        for charger_id in sorted(await _async_known_chargers(self.hass, entry)):
+            device = registry.async_get_device_by_identifier((DOMAIN, charger_id), entry.entry_id)
+            pairing = pairings.get(charger_id)
+            names[charger_id] = (
+                (device and (device.name_by_user or device.name))
+                or (pairing and pairing.name)
+                or f"Trydan {charger_id}"
+            )
+        return names
+
+    def _address_in_use(self, charger_id: str) -> str:
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            coordinator = entry.runtime_data.chargers.get(charger_id)
+            if coordinator is not None and coordinator.lan is not None:
+                address: str = coordinator.lan.address
+                return address
+            return NO_ADDRESS
+        return self._hosts().get(charger_id) or NO_ADDRESS
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the options."""
+        """Show the polling options and offer to change a charger's LAN address."""
         entry = self.config_entry
-        chargers = sorted(await _async_known_chargers(self.hass, entry))
-        hosts: dict[str, str] = dict(entry.options.get(CONF_CHARGER_HOSTS, {}))
+        chargers = await self._chargers()
         errors: dict[str, str] = {}
         if user_input is not None:
-            new_hosts: dict[str, str] = {}
-            for charger_id in chargers:
-                value = str(user_input.get(charger_id) or "").strip()
-                if not value:
-                    continue
-                try:
-                    await async_validate_device_host(value)
-                except LanAddressError as err:
-                    errors[charger_id] = lan_error_key(err.reason)
-                    continue
-                new_hosts[charger_id] = value
+            for key in (CONF_LAN_INTERVAL, CONF_COMMAND_RESERVE):
+                number = finite_number(user_input.get(key))
+                if number is None:
+                    errors[key] = "not_a_number"
+                else:
+                    self._settings[key] = round(number)
             if not errors:
+                charger = user_input.get(CONF_CHARGER)
+                if charger in chargers:
+                    self._charger = charger
+                    return await self.async_step_charger()
                 return self.async_create_entry(
-                    data={
-                        CONF_LAN_INTERVAL: int(user_input[CONF_LAN_INTERVAL]),
-                        CONF_COMMAND_RESERVE: int(user_input[CONF_COMMAND_RESERVE]),
-                        CONF_CHARGER_HOSTS: new_hosts,
-                    }
+                    data={**self._settings, CONF_CHARGER_HOSTS: self._hosts()}
                 )
-            hosts = {k: str(user_input.get(k) or "") for k in chargers}
         schema: dict[Any, Any] = {
             vol.Required(
                 CONF_LAN_INTERVAL,
@@ -270,8 +322,54 @@ class V2CCloudOptionsFlow(OptionsFlowWithReload):
                 )
             ),
         }
-        for charger_id in chargers:
-            schema[
-                vol.Optional(charger_id, description={"suggested_value": hosts.get(charger_id)})
-            ] = TextSelector()
+        if chargers:
+            schema[vol.Optional(CONF_CHARGER)] = SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        SelectOptionDict(value=charger_id, label=name)
+                        for charger_id, name in chargers.items()
+                    ],
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            )
         return self.async_show_form(step_id="init", data_schema=vol.Schema(schema), errors=errors)
+
+    async def async_step_charger(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask one charger's LAN address (empty: the one the cloud reports)."""
+        assert self._charger is not None
+        charger_id = self._charger
+        hosts = self._hosts()
+        errors: dict[str, str] = {}
+        suggested = hosts.get(charger_id, "")
+        if user_input is not None:
+            value = str(user_input.get(CONF_HOST) or "").strip()
+            if value:
+                try:
+                    await async_validate_device_host(value)
+                except LanAddressError as err:
+                    errors[CONF_HOST] = lan_error_key(err.reason)
+                else:
+                    hosts[charger_id] = value
+            else:
+                hosts.pop(charger_id, None)
+            if not errors:
+                return self.async_create_entry(data={**self._settings, CONF_CHARGER_HOSTS: hosts})
+            suggested = value
+        name = (await self._chargers()).get(charger_id, charger_id)
+        return self.async_show_form(
+            step_id="charger",
+            data_schema=vol.Schema(
+                {
+                    vol.Optional(
+                        CONF_HOST, description={"suggested_value": suggested}
+                    ): TextSelector()
+                }
+            ),
+            errors=errors,
+            description_placeholders={
+                "name": name,
+                "address": self._address_in_use(charger_id),
+            },
+        )

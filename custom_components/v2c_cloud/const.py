@@ -34,6 +34,19 @@ PAIRINGS_REFRESH_ON_TROUBLE: Final = timedelta(minutes=30)
 WRITE_FAILED_REFRESH: Final = 5.0
 """Seconds after a failed LAN write before the charger is read again."""
 LAN_STALE_MIN: Final = timedelta(seconds=30)
+CHARGE_STATE_EVERY: Final = 6
+"""Cloud updates of a charger between two ``/device/currentstatecharge`` calls for it."""
+
+LAN_ONLY_ENTITIES: Final = (
+    ("sensor", "ready_state"),
+    ("sensor", "wifi_signal"),
+    ("switch", "timer"),
+    ("switch", "pause_dynamic"),
+    ("select", "dynamic_power_mode"),
+    ("select", "charge_mode"),
+)
+"""Entities whose value only a charger's LAN gives (the cloud never reports it):
+unavailable while the LAN is away, not created for a charger without a LAN."""
 
 HOLD_SECONDS: Final = 20.0
 SLOW_HOLD_SECONDS: Final = 90.0

@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from homeassistant.core import State
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.restore_state import RestoreEntity
 
 from ..energy_bridges_common.hass.entity import OptimisticHoldMixin
 from .api import Source, V2CCloudClient
@@ -27,9 +29,12 @@ class V2CControlDescription(EntityDescription):
     cloud_fn: CloudWrite | None = None
     """The cloud-only command, for settings the LAN cannot change."""
     hold: float = HOLD_SECONDS
+    remember_as: str | None = None
+    """For a setting the cloud never reports: the ``CloudState`` field that keeps the last
+    value set from here (an assumed state, restored after a restart)."""
 
 
-class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T]):
+class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T], RestoreEntity):
     """A control: a LAN write shows the value read back, a cloud write holds it."""
 
     entity_description: V2CControlDescription
@@ -43,6 +48,23 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T]):
         """Set up the control and its hold."""
         super().__init__(coordinator, description)
         self._init_hold(description.hold, tolerance)
+        if description.remember_as is not None:
+            self._attr_assumed_state = True
+
+    def _restored_value(self, state: State) -> T | None:
+        """Return the device value a restored state stands for (None: nothing usable)."""
+        return None
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last value of a setting the cloud never reports."""
+        await super().async_added_to_hass()
+        field = self.entity_description.remember_as
+        if field is None or self.reported_value is not None:
+            return
+        if (last := await self.async_get_last_state()) is None:
+            return
+        if (value := self._restored_value(last)) is not None:
+            self.coordinator.async_remember(**{field: value})
 
     @property
     def reported_value(self) -> T | None:
@@ -60,7 +82,9 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T]):
 
     @property
     def available(self) -> bool:
-        """Return whether the value is known."""
+        """Return whether the value is known (an assumed one may be unknown until set)."""
+        if self.entity_description.remember_as is not None:
+            return super().available and self.current is not None
         return super().available and self.current is not None and self.shown_value is not None
 
     def _hold_seconds(self) -> float:
@@ -85,10 +109,12 @@ class V2CControlEntity[T](V2CEntity, OptimisticHoldMixin[T]):
             return
         assert description.cloud_fn is not None
         cloud_fn = description.cloud_fn
+        remember = None if description.remember_as is None else {description.remember_as: value}
         await self._async_write_with_hold(
             value,
             lambda: coordinator.async_cloud_command(
-                lambda: cloud_fn(coordinator.cloud_client, coordinator.charger_id, device_value)
+                lambda: cloud_fn(coordinator.cloud_client, coordinator.charger_id, device_value),
+                remember=remember,
             ),
             self._hold_seconds(),
         )

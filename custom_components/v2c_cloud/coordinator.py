@@ -35,6 +35,7 @@ from .api import CloudState, Pairing, Realtime, Source, V2CCloudClient, V2CLocal
 from .api.cloud import CLOUD_WRITABLE_KEYWORDS
 from .api.lan import validate_write
 from .const import (
+    CHARGE_STATE_EVERY,
     CLOUD_MIN_INTERVAL,
     DOMAIN,
     LAN_STALE_MIN,
@@ -193,6 +194,8 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._lan_error: str | None = None
         self._on_lan_trouble = on_lan_trouble
         self._retry_timer: Callable[[], None] | None = None
+        self._commanded: dict[str, Any] = {}
+        """Settings the cloud took but never reports: kept over every new cloud reply."""
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -259,9 +262,30 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         if state is None or state is self._cloud_received:
             return
         self._cloud_received = state
-        self._cloud = state
+        self._cloud = self._with_commanded(state)
         self._cloud_updated = dt_util.utcnow()
         self.async_set_updated_data(self._snapshot())
+
+    def _with_commanded(self, state: CloudState) -> CloudState:
+        values = {k: v for k, v in self._commanded.items() if getattr(state, k) is None}
+        return state.with_values(**values) if values else state
+
+    @callback
+    def async_remember(self, **values: Any) -> None:
+        """Keep settings the cloud does not report (restored after a restart, or just set)."""
+        self._commanded.update(values)
+        if self._cloud is not None:
+            self._cloud = self._with_commanded(self._cloud)
+            self.async_set_updated_data(self._snapshot())
+
+    def lan_covers(self, names: frozenset[str]) -> bool:
+        """Return whether the LAN gives all of these values now (no cloud call needed for them)."""
+        lan = self._lan_data
+        return (
+            lan is not None
+            and self._lan_fresh()
+            and all(getattr(lan, n) is not None for n in names)
+        )
 
     def set_address(self, host: str, port: int | None) -> None:
         """Follow the charger to a new LAN address."""
@@ -318,11 +342,21 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._retry_timer = async_call_later(self.hass, WRITE_FAILED_REFRESH, _refresh)
 
     async def async_cloud_command(
-        self, command: Callable[[], Awaitable[Any]], **cloud_values: Any
+        self,
+        command: Callable[[], Awaitable[Any]],
+        *,
+        remember: Mapping[str, Any] | None = None,
+        **cloud_values: Any,
     ) -> Any:
-        """Run a cloud command for this charger; remember the settings it changed."""
+        """Run a cloud command for this charger; remember the settings it changed.
+
+        ``remember`` holds settings the cloud never reports back: they stay until changed.
+        """
         with command_calls():
             result = await command()
+        if remember:
+            self._commanded.update(remember)
+            cloud_values = {**cloud_values, **remember}
         if cloud_values and self._cloud is not None:
             self._cloud = self._cloud.with_values(**cloud_values)
             self.async_set_updated_data(self._snapshot())
@@ -357,15 +391,17 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         budget: CallBudget,
         pairings: PairingRegistry,
         on_pairings: Callable[[list[Pairing]], Awaitable[None]],
+        lan_covers: Callable[[str, frozenset[str]], bool] | None = None,
     ) -> None:
-        """One ``/device/reported`` per charger per update."""
+        """One ``/device/reported`` per charger per update, now and then a charge state."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} cloud",
             budget=budget,
-            calls_per_update=max(len(pairings.pairings), 1),
+            # Every CHARGE_STATE_EVERY-th update of a charger also asks its charge state.
+            calls_per_update=max(len(pairings.pairings), 1) * (1 + 1 / CHARGE_STATE_EVERY),
             min_interval=CLOUD_MIN_INTERVAL,
             # Cloud values fill in for a LAN that is away; a day-old copy is still useful.
             stale_after=timedelta(hours=24),
@@ -373,6 +409,9 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         self.client = client
         self.pairings = pairings
         self._on_pairings = on_pairings
+        self._lan_covers = lan_covers or (lambda _charger_id, _names: False)
+        self._charge_states: dict[str, CloudState] = {}
+        self._since_charge_state: dict[str, int] = {}
 
     async def async_refresh_pairings(self) -> list[Pairing]:
         """Fetch the pairing list again and apply it."""
@@ -396,7 +435,8 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         errors: dict[str, str] = {}
         for charger_id in self.pairings.charger_ids:
             try:
-                states[charger_id] = await self.client.reported(charger_id)
+                reported = await self.client.reported(charger_id)
+                states[charger_id] = await self._with_charge_state(charger_id, reported)
             except AuthenticationError, RateLimitedError:
                 raise
             except BridgeApiError as err:
@@ -405,6 +445,32 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         if errors and len(errors) == len(self.pairings.charger_ids):
             raise UnreachableError(next(iter(errors.values())))
         return CloudData(states=states, rate_limit=self.client.rate_limit, errors=errors)
+
+    async def _with_charge_state(self, charger_id: str, reported: CloudState) -> CloudState:
+        """Fill what ``/reported`` lacks (the mains voltage) from ``/currentstatecharge``.
+
+        Asked only for a charger whose LAN does not give those values, and then only every
+        ``CHARGE_STATE_EVERY``-th update (mains voltage moves slowly): between two asks the
+        last answer fills in, so the extra call costs about a sixth of a poll.
+        """
+        cached = self._charge_states.get(charger_id)
+        missing = reported.missing_charge_values
+        if not missing or self._lan_covers(charger_id, missing):
+            return reported.filled_from(cached)
+        since = self._since_charge_state.get(charger_id, 0)
+        if cached is not None and since < CHARGE_STATE_EVERY:
+            self._since_charge_state[charger_id] = since + 1
+            return reported.filled_from(cached)
+        try:
+            fresh = await self.client.current_state_charge(charger_id)
+        except AuthenticationError, RateLimitedError:
+            raise
+        except BridgeApiError as err:
+            LOGGER.debug("Charge state of %s failed: %s", charger_id, err)
+            return reported.filled_from(cached)
+        self._charge_states[charger_id] = fresh
+        self._since_charge_state[charger_id] = 1
+        return reported.filled_from(fresh)
 
 
 @dataclass

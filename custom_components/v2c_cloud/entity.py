@@ -11,7 +11,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Realtime
 from .api.lan import lan_base_url
-from .const import DOMAIN
+from .const import DOMAIN, LAN_ONLY_ENTITIES
 from .coordinator import ChargerSnapshot, V2CChargerCoordinator
 
 
@@ -53,6 +53,11 @@ def realtime_value[T](
         return None if snapshot.realtime is None else read(snapshot.realtime)
 
     return value
+
+
+def creates(coordinator: V2CChargerCoordinator, domain: str, key: str) -> bool:
+    """Return whether a charger gets this entity: a value only the LAN gives needs a LAN."""
+    return coordinator.lan is not None or (domain, key) not in LAN_ONLY_ENTITIES
 
 
 def current(coordinator: V2CChargerCoordinator) -> ChargerSnapshot | None:

@@ -12,7 +12,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from ..energy_bridges_common.client.errors import AuthenticationError, BridgeApiError, RequestError
 from ..energy_bridges_common.hass.errors import translated_error
-from .api import InvalidCommandError
+from .api import InvalidCommandError, WriteRefusedError
 from .const import DOMAIN
 from .entity import V2CEntity
 
@@ -25,6 +25,12 @@ def command_error(
         return ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_value",
+            translation_placeholders={"setting": err.keyword, "value": str(err.value)},
+        )
+    if isinstance(err, WriteRefusedError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="write_refused",
             translation_placeholders={"setting": err.keyword, "value": str(err.value)},
         )
     if isinstance(err, AuthenticationError) and hass is not None and entry is not None:

@@ -1,9 +1,11 @@
-"""Numbers of a V2C Trydan: the charging current and its limits, the contracted power."""
+"""Numbers of a V2C Trydan: currents, contracted power, the inverter's maximum power (cloud)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import math
+from typing import Any
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -12,9 +14,11 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfElectricCurrent, UnitOfPower
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api import V2CCloudClient
+from .api.const import INVERTER_MAX_POWER_RANGE
 from .control import V2CControlDescription, V2CControlEntity
 from .coordinator import V2CChargerCoordinator, V2CConfigEntry
 from .entity import realtime_value
@@ -48,6 +52,10 @@ def _amps(
     )
 
 
+async def _inverter_max_power(client: V2CCloudClient, charger_id: str, value: Any) -> None:
+    await client.set_inverter_max_power(charger_id, value)
+
+
 NUMBERS: tuple[V2CNumberEntityDescription, ...] = (
     _amps("intensity", "Intensity", lambda r: r.intensity),
     _amps(
@@ -78,6 +86,22 @@ NUMBERS: tuple[V2CNumberEntityDescription, ...] = (
             lambda r: None if r.contracted_power is None else r.contracted_power / 1000
         ),
         to_device=lambda kw: round(kw * 1000),
+    ),
+    V2CNumberEntityDescription(
+        key="inverter_max_power",
+        translation_key="inverter_max_power",
+        cloud_fn=_inverter_max_power,
+        device_class=NumberDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        native_min_value=INVERTER_MAX_POWER_RANGE[0],
+        native_max_value=INVERTER_MAX_POWER_RANGE[1],
+        native_step=100,
+        mode=NumberMode.BOX,
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        # The cloud takes it but never reports it: the last value set here is shown.
+        remember_as="inverter_max_power",
+        value_fn=lambda s: None if s.cloud is None else s.cloud.inverter_max_power,
     ),
     V2CNumberEntityDescription(
         key="light_led",
@@ -118,6 +142,13 @@ class V2CNumber(V2CControlEntity[float], NumberEntity):
     ) -> None:
         """Set up the number; a value within half a step confirms a held request."""
         super().__init__(coordinator, description, (description.native_step or 1) / 2)
+
+    def _restored_value(self, state: State) -> float | None:
+        try:
+            value = float(state.state)
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
 
     @property
     def native_value(self) -> float | None:

@@ -1,4 +1,4 @@
-"""Selects of a V2C Trydan: the dynamic power mode on the LAN, installation settings in the cloud."""
+"""Selects of a V2C Trydan: LAN modes; installation, language and PV charge mode (cloud)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,21 @@ from typing import Any
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import V2CCloudClient
-from .api.const import CHARGE_MODES, DYNAMIC_POWER_MODES, INSTALLATION_TYPES, LANGUAGES, SLAVE_TYPES
+from .api.const import (
+    CHARGE_MODES,
+    DYNAMIC_POWER_MODES,
+    INSTALLATION_TYPES,
+    LANGUAGES,
+    PV_CHARGE_MODES,
+    SLAVE_TYPES,
+)
 from .control import V2CControlDescription, V2CControlEntity
 from .coordinator import V2CChargerCoordinator, V2CConfigEntry
-from .entity import current, realtime_value
+from .entity import creates, current, realtime_value
 from .helpers import v2c_command
 
 PARALLEL_UPDATES = 1
@@ -40,6 +47,10 @@ async def _slave_type(client: V2CCloudClient, charger_id: str, value: Any) -> No
 
 async def _language(client: V2CCloudClient, charger_id: str, value: Any) -> None:
     await client.set_language(charger_id, int(value))
+
+
+async def _pv_charge_mode(client: V2CCloudClient, charger_id: str, value: Any) -> None:
+    await client.set_pv_charge_mode(charger_id, int(value))
 
 
 SELECTS: tuple[V2CSelectEntityDescription, ...] = (
@@ -83,10 +94,21 @@ SELECTS: tuple[V2CSelectEntityDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: None if s.cloud is None else s.cloud.language,
     ),
+    V2CSelectEntityDescription(
+        key="pv_charge_mode",
+        translation_key="pv_charge_mode",
+        cloud_fn=_pv_charge_mode,
+        table=PV_CHARGE_MODES,
+        # The cloud takes it but never reports it: the last choice made here is shown.
+        remember_as="pv_charge_mode",
+        value_fn=lambda s: None if s.cloud is None else s.cloud.pv_charge_mode,
+    ),
 )
 
 
 def _exists(coordinator: V2CChargerCoordinator, description: V2CSelectEntityDescription) -> bool:
+    if not creates(coordinator, "select", description.key):
+        return False
     if not description.needs_value:
         return True
     snapshot = current(coordinator)
@@ -119,6 +141,9 @@ class V2CSelect(V2CControlEntity[int], SelectEntity):
         super().__init__(coordinator, description)
         self._attr_options = list(description.table.values())
         self._values = {name: value for value, name in description.table.items()}
+
+    def _restored_value(self, state: State) -> int | None:
+        return self._values.get(state.state)
 
     @property
     def current_option(self) -> str | None:

@@ -29,7 +29,14 @@ from ..energy_bridges_common.hass.entity import (
 )
 from .api.const import CHARGE_STATES, SIGNAL_QUALITY, SLAVE_ERRORS
 from .coordinator import ChargerSnapshot, V2CChargerCoordinator, V2CConfigEntry
-from .entity import V2CEntity, account_device_info, charger_device_info, current, realtime_value
+from .entity import (
+    V2CEntity,
+    account_device_info,
+    charger_device_info,
+    creates,
+    current,
+    realtime_value,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -142,12 +149,6 @@ SENSORS: tuple[V2CSensorEntityDescription, ...] = (
         value_fn=_slave_error,
     ),
     V2CSensorEntityDescription(
-        key="firmware_version",
-        translation_key="firmware_version",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=realtime_value(lambda r: r.firmware_version),
-    ),
-    V2CSensorEntityDescription(
         key="charger_id",
         translation_key="charger_id",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -214,7 +215,8 @@ async def async_setup_entry(
         entities.extend(
             V2CSensor(coordinator, description)
             for description in SENSORS
-            if (snapshot := current(coordinator)) is None or description.exists_fn(snapshot)
+            if creates(coordinator, "sensor", description.key)
+            and ((snapshot := current(coordinator)) is None or description.exists_fn(snapshot))
         )
         entities.append(
             BridgeEnergySensor(

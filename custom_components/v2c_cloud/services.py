@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, time
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -119,11 +120,23 @@ async def _set_wifi(hass: HomeAssistant, c: V2CChargerCoordinator, call: Service
     )
 
 
+def _timer_id(value: float) -> int:
+    """Return a whole timer slot; 3.9 is refused, never sent as 3."""
+    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= 10:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_timer_id",
+            translation_placeholders={"value": str(value)},
+        )
+    return int(value)
+
+
 async def _program_timer(hass: HomeAssistant, c: V2CChargerCoordinator, call: ServiceCall) -> None:
+    timer_id = _timer_id(call.data["timer_id"])
     await c.async_cloud_command(
         lambda: c.cloud_client.program_timer(
             c.charger_id,
-            call.data["timer_id"],
+            timer_id,
             _hhmm(call.data["start_time"]),
             _hhmm(call.data["end_time"]),
             call.data["active"],
@@ -305,7 +318,8 @@ ACTIONS: dict[str, _Action] = {
     "program_timer": _Action(
         _schema(
             {
-                vol.Required("timer_id"): vol.All(vol.Coerce(int), vol.Range(min=1, max=10)),
+                # A float here: a fraction is refused with a translated error, not truncated.
+                vol.Required("timer_id"): vol.Coerce(float),
                 vol.Required("start_time"): cv.time,
                 vol.Required("end_time"): cv.time,
                 vol.Optional("active", default=True): cv.boolean,

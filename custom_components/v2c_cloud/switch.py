@@ -1,4 +1,4 @@
-"""Switches of a V2C Trydan: LAN keywords first, RFID and OCPP through the cloud."""
+"""Switches of a V2C Trydan: LAN keywords first (the cloud when it can), RFID and OCPP in the cloud."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .api import V2CCloudClient
 from .const import SLOW_HOLD_SECONDS
 from .control import V2CControlDescription, V2CControlEntity
 from .coordinator import V2CConfigEntry
-from .entity import realtime_value
+from .entity import creates, realtime_value
 from .helpers import v2c_command
 
 PARALLEL_UPDATES = 1
@@ -73,7 +73,8 @@ SWITCHES: tuple[V2CSwitchEntityDescription, ...] = (
         keyword="LogoLED",
         on_value=100,
         entity_category=EntityCategory.CONFIG,
-        value_fn=realtime_value(lambda r: None if r.logo_led is None else r.logo_led > 0),
+        # On the LAN a brightness (on = 100 %); through the cloud on/off.
+        value_fn=realtime_value(lambda r: r.logo_led_on),
     ),
     V2CSwitchEntityDescription(
         key="rfid_reader",
@@ -104,6 +105,7 @@ async def async_setup_entry(
         V2CSwitch(coordinator, description)
         for coordinator in entry.runtime_data.chargers.values()
         for description in SWITCHES
+        if creates(coordinator, "switch", description.key)
     )
 
 

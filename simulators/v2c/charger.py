@@ -53,7 +53,14 @@ class ChargerApp(SimulatorApp):
                 if bool(value) and not charger.car_connected:
                     charger.reset_session()
                 charger.car_connected = bool(value)
-            elif key in {"ip", "house_power", "pv_power", "battery_power", "slave_error"}:
+            elif key in {
+                "ip",
+                "house_power",
+                "pv_power",
+                "battery_power",
+                "slave_error",
+                "refuse_writes",
+            }:
                 setattr(charger, key, value)
             elif key in WRITABLE:
                 charger.write(key, int(value))
@@ -89,6 +96,9 @@ class ChargerApp(SimulatorApp):
         low, high = WRITABLE[keyword]
         if not low <= value <= high:
             raise web.HTTPBadRequest(text="Value out of range")
+        if charger.refuse_writes:
+            # Some firmware answers 200 with an error text: nothing was written.
+            return web.Response(text="ERROR")
         charger.tick(self.clock.timestamp())
         charger.write(keyword, value)
         return web.Response(text="OK")

@@ -95,7 +95,8 @@ class CloudApp(SimulatorApp):
         r = app.router
         r.add_get("/pairings/me", self._guard(self._pairings, device=False))
         r.add_get("/device/reported", self._guard(self._reported))
-        r.add_post("/device/currentstatecharge", self._guard(self._reported))
+        r.add_post("/device/currentstatecharge", self._guard(self._current_state_charge))
+        r.add_post("/device/logo_led", self._guard(self._logo_led))
         r.add_get("/version", self._guard(self._version))
         r.add_get("/device/connected", self._guard(self._connected))
         r.add_get("/device/rfid", self._guard(self._rfid_list))
@@ -175,18 +176,33 @@ class CloudApp(SimulatorApp):
 
     @staticmethod
     def _int(request: web.Request, name: str) -> int:
+        # Whole numbers only: "3.9" is a bad request, never slot 3.
         try:
-            return int(float(CloudApp._param(request, name)))
+            return int(CloudApp._param(request, name))
         except ValueError:
             raise web.HTTPBadRequest(text=f"Bad parameter {name}") from None
 
     # -- handlers -------------------------------------------------------------------------------
 
     async def _pairings(self, request: web.Request) -> web.Response:
+        if not self.chargers:
+            # The real cloud answers an account without chargers with null, not [].
+            return web.Response(text="null", content_type="application/json")
         return json_response([c.pairing() for c in self.chargers.values()])
 
     async def _reported(self, request: web.Request, charger: Charger) -> web.Response:
         return json_response(charger.reported())
+
+    async def _current_state_charge(self, request: web.Request, charger: Charger) -> web.Response:
+        return json_response(charger.current_state_charge())
+
+    async def _logo_led(self, request: web.Request, charger: Charger) -> web.Response:
+        value = self._int(request, "value")
+        if value not in (0, 1):
+            raise web.HTTPBadRequest(text="Value out of range")
+        # On/off only: switching on restores a visible brightness.
+        charger.logo_led = (charger.logo_led or 100) if value else 0
+        return web.Response(text="OK")
 
     async def _version(self, request: web.Request, charger: Charger) -> web.Response:
         return json_response(
@@ -293,14 +309,26 @@ class CloudApp(SimulatorApp):
         )
 
     async def _timer(self, request: web.Request, charger: Charger) -> web.Response:
-        timer_id = self._int(request, "timerId")
+        # The slot as ``timer id`` (V2C's spelling, with a space) or ``timerId``; times as
+        # ``start_time``/``end_time`` or ``timeStart``/``timeEnd``; ``active`` a boolean.
+        raw_id = request.query.get("timer id") or request.query.get("timerId")
+        if raw_id is None or not raw_id.isdigit() or not 1 <= int(raw_id) <= 10:
+            raise web.HTTPBadRequest(text='{"message":"timer id is required (1-10)"}')
         try:
             body = await request.json()
         except ValueError:
-            raise web.HTTPBadRequest(text="Bad timer") from None
-        if not isinstance(body, dict) or not {"timeIni", "timeFin", "active"} <= set(body):
-            raise web.HTTPBadRequest(text="Bad timer")
-        charger.timers[timer_id] = body
+            raise web.HTTPBadRequest(text='{"message":"Invalid JSON body"}') from None
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text='{"message":"Invalid JSON body"}')
+        start = body.get("start_time", body.get("timeStart"))
+        end = body.get("end_time", body.get("timeEnd"))
+        active = body.get("active")
+        if not (_is_hhmm(start) and _is_hhmm(end)):
+            raise web.HTTPBadRequest(text='{"message":"start_time and end_time are required"}')
+        if not isinstance(active, bool):
+            raise web.HTTPBadRequest(text='{"message":"active must be a boolean"}')
+        charger.timers[int(raw_id)] = {"start": start, "end": end, "active": active}
+        charger.timer_requests.append({"query": dict(request.query), "body": body})
         return web.Response(text="OK")
 
     async def _profile_body(self, request: web.Request) -> dict[str, Any]:
@@ -371,3 +399,10 @@ class CloudApp(SimulatorApp):
                 }
             ]
         )
+
+
+def _is_hhmm(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return False
+    hours, minutes = value[:2], value[3:]
+    return hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60

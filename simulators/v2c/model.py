@@ -108,7 +108,8 @@ class Charger:
     inverter_ip: str = ""
     inst_type: int = 0
     slave_type: int = 0
-    language: int = 1
+    language: int = 0
+    """0 English (the real cloud's codes: 0 English ... 9 Catalan)."""
     fv_mode: int = 0
     max_power: int = 7400
     stop_energy: float = 0.0
@@ -119,6 +120,10 @@ class Charger:
     timers: dict[int, dict[str, Any]] = field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     sessions: list[dict[str, Any]] = field(default_factory=list)
+    timer_requests: list[dict[str, Any]] = field(default_factory=list)
+    """What each accepted ``/device/timer`` carried (query and body), for tests."""
+    refuse_writes: bool = False
+    """The LAN answers ``/write/`` with an error text (not ``OK``) and changes nothing."""
     reboots: int = 0
     updates: int = 0
 
@@ -173,7 +178,8 @@ class Charger:
         data.update(
             {
                 "ChargeState": self.charge_state,
-                "ReadyState": 0,
+                # Real chargers say 1 while a car is connected and not charging.
+                "ReadyState": int(self.car_connected and not self.charging),
                 "ChargePower": round(self.charge_power, 2),
                 "ChargeEnergy": round(self.energy, 2),
                 "SlaveError": self.slave_error,
@@ -222,12 +228,17 @@ class Charger:
     # -- the cloud view -----------------------------------------------------------------------
 
     def reported(self) -> dict[str, str]:
-        """Return ``/device/reported``: every value a string, power in kW."""
+        """Return ``/device/reported`` with the real cloud's shape.
+
+        Every value a string; power in kW; ``contract_power`` in W/100; ``light_led`` a 0-1
+        fraction; ``logo_led`` on/off; ``device_id`` names the charger. No ready state, timer,
+        pause dynamic, charge mode, dynamic power mode or Wi-Fi signal (only the LAN has them),
+        and no mains voltage (``cp_level`` comes through ``/device/currentstatecharge``).
+        """
         values: dict[str, Any] = {
-            "deviceId": self.charger_id,
+            "device_id": self.charger_id,
             "connected": int(self.cloud_connected),
             "charge_state": self.charge_state,
-            "ready_state": 0,
             "power": f"{self.charge_power / 1000:.6f}",
             "energy": f"{self.energy:.6f}",
             "seconds": int(self.charge_time),
@@ -236,30 +247,49 @@ class Charger:
             "battery": f"{self.battery_power / 1000:.6f}",
             "grid_power": f"{(self.house_power - self.pv_power) / 1000:.6f}",
             "voltage": "0.232050",
-            "cp_level": f"{self.voltage:.6f}",
             "slave_error": self.slave_error,
             "paused": self.paused,
             "locked": self.locked,
-            "timer": self.timer,
             "dynamic": self.dynamic,
-            "pause_dynamic": self.pause_dynamic,
             "intensity": self.intensity,
             "min_car_int": self.min_intensity,
             "max_car_int": self.max_intensity,
             "light_led": f"{self.light_led / 100:.2f}",
-            "logo_led": f"{self.logo_led / 100:.2f}",
-            "charge_mode": self.charge_mode,
-            "dynamic_power_mode": self.dynamic_power_mode,
+            "logo_led": int(self.logo_led > 0),
             "contract_power": f"{self.contracted_power / 100:g}",
             "version": self.firmware.version,
             "wifi_info": json.dumps(
-                {"ssid": self.ssid, "ip": self.ip.split(":", 1)[0], "signal": self.signal}
+                {
+                    "ssid": self.ssid,
+                    "ip": self.ip.split(":", 1)[0],
+                    "static_mode": "0",
+                    "status": "1" if self.has_lan else "0",
+                }
             ),
-            "rfid": self.rfid_reader,
+            "set_rfid": self.rfid_reader,
             "ocpp": self.ocpp,
             "inst_type": self.inst_type,
             "slave_type": self.slave_type,
             "language": self.language,
+        }
+        return {key: str(value) for key, value in values.items()}
+
+    def current_state_charge(self) -> dict[str, str]:
+        """Return ``/device/currentstatecharge`` (Trydan Pro 4G, firmware 2.4.2 shape)."""
+        values: dict[str, Any] = {
+            "seconds": int(self.charge_time),
+            "error": self.slave_error,
+            "voltage": "0.232050",
+            "phases": 3 if self.charge_mode == 1 and self.charging else int(self.charging),
+            "battery": f"{self.battery_power / 1000:.6f}",
+            "intensity": self.intensity if self.charging else 0,
+            "energy": f"{self.energy:.6f}",
+            "power": f"{self.charge_power / 1000:.6f}",
+            "house_power": f"{self.house_power / 1000:.6f}",
+            "sun_power": f"{self.pv_power / 1000:.6f}",
+            "grid_power": f"{(self.house_power - self.pv_power) / 1000:.6f}",
+            "photovoltaic_on": int(self.pv_power > 0),
+            "cp_level": f"{self.voltage:.6f}",
         }
         return {key: str(value) for key, value in values.items()}
 
@@ -288,5 +318,7 @@ class Charger:
             "inst_type": self.inst_type,
             "slave_type": self.slave_type,
             "language": self.language,
+            "fv_mode": self.fv_mode,
+            "max_power": self.max_power,
             "rfid_cards": list(self.rfid_cards),
         }

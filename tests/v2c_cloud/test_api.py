@@ -152,7 +152,9 @@ async def test_cloud_reads_and_units(v2c_sim: V2CSim) -> None:
     assert rt.house_power == pytest.approx(850)
     assert rt.contracted_power == 5750
     assert rt.light_led == 40
-    assert rt.grid_voltage == 230
+    # The real /reported has no mains voltage: /currentstatecharge carries it (cp_level).
+    assert rt.grid_voltage is None
+    assert current.realtime.grid_voltage == 230
     assert rt.ssid == "HomeWifi"
     assert state.rfid_reader is True
     assert state.ocpp_enabled is False
@@ -190,7 +192,9 @@ async def test_cloud_commands_reach_the_charger(v2c_sim: V2CSim) -> None:
         await client.write_keyword(cid, "Intensity", 10)
         await client.write_keyword(cid, "MaxIntensity", 30)
         with pytest.raises(InvalidCommandError):
-            await client.write_keyword(cid, "LogoLED", 10)
+            await client.write_keyword(cid, "Timer", 1)
+        await client.write_keyword(cid, "LogoLED", 0)
+        assert charger.logo_led == 0
         await client.set_rfid_reader(cid, False)
         await client.set_ocpp_enabled(cid, True)
         await client.set_installation_type(cid, 2)
@@ -225,7 +229,7 @@ async def test_cloud_commands_reach_the_charger(v2c_sim: V2CSim) -> None:
     assert (charger.slave_type, charger.language) == (11, 4)
     assert (charger.stop_energy, charger.stop_minutes) == (5.0, 30)
     assert (charger.ocpp_id, charger.inverter_ip) == ("CP1", "192.168.1.50")
-    assert charger.timers[1] == {"timeIni": "08:00", "timeFin": "10:00", "active": True}
+    assert charger.timers[1] == {"start": "08:00", "end": "10:00", "active": True}
     assert charger.ssid == "NewNet"
     assert charger.learning_tag == "Next"
     assert (charger.reboots, charger.updates) == (1, 1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -177,19 +179,36 @@ async def test_options_flow(
 ) -> None:
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["step_id"] == "init"
+    # No field is named after a raw charger id: the charger is chosen by its device name.
+    fields = [str(key) for key in result["data_schema"].schema]
+    assert fields == [CONF_LAN_INTERVAL, CONF_COMMAND_RESERVE, "charger"]
+    options = result["data_schema"].schema["charger"].config["options"]
+    assert options == [
+        {"value": "V2C00001", "label": "Trydan 1"},
+        {"value": "V2C00002", "label": "Trydan 2"},
+    ]
     base = {CONF_LAN_INTERVAL: 10, CONF_COMMAND_RESERVE: 200}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**base, "charger": "V2C00001"}
+    )
+    assert result["step_id"] == "charger"
+    # Named as the user knows it, with the address in use now.
+    assert result["description_placeholders"] == {
+        "name": "Trydan 1",
+        "address": v2c_sim.address(0),
+    }
     for value, error in [
         ("8.8.8.8", "not_private_address"),
         ("169.254.1.1", "not_private_address"),
         ("not a host", "invalid_host"),
     ]:
         result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {**base, "V2C00001": value}
+            result["flow_id"], {"host": value}
         )
         assert result["type"] is FlowResultType.FORM
-        assert result["errors"] == {"V2C00001": error}
+        assert result["errors"] == {"host": error}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**base, "V2C00001": v2c_sim.address(0), "V2C00002": ""}
+        result["flow_id"], {"host": v2c_sim.address(0)}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -202,6 +221,52 @@ async def test_options_flow(
     assert runtime.budget.reserve == 200
     assert runtime.chargers["V2C00001"].address_overridden
     assert runtime.chargers["V2C00001"].update_interval.total_seconds() == 10
+    # Without a charger chosen the addresses stay; an empty address drops the override.
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], base)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_CHARGER_HOSTS] == {"V2C00001": v2c_sim.address(0)}
+    await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**base, "charger": "V2C00001"}
+    )
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {"host": ""})
+    assert result["data"][CONF_CHARGER_HOSTS] == {}
+
+
+async def test_options_refuse_non_finite_numbers(
+    hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    # nan passes the selector's range check (every comparison is false): refused here.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_LAN_INTERVAL: math.nan, CONF_COMMAND_RESERVE: math.nan}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {
+        CONF_LAN_INTERVAL: "not_a_number",
+        CONF_COMMAND_RESERVE: "not_a_number",
+    }
+    # Infinities are out of the selector's range: the form refuses them itself.
+    for bad in (math.inf, -math.inf):
+        with pytest.raises(InvalidData):
+            await hass.config_entries.options.async_configure(
+                result["flow_id"], {CONF_LAN_INTERVAL: bad, CONF_COMMAND_RESERVE: 150}
+            )
+    assert init_integration.options == {}
+
+
+@pytest.mark.parametrize("cloud_only", [{2}])
+async def test_options_show_a_4g_charger_has_no_address(
+    hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry, cloud_only: set[int]
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150, "charger": "V2C00002"},
+    )
+    assert result["description_placeholders"] == {"name": "Trydan 2", "address": "-"}
 
 
 async def test_loopback_refused_without_the_switch(
@@ -214,9 +279,12 @@ async def test_loopback_refused_without_the_switch(
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150, "V2C00001": "127.0.0.1:80"},
+        {CONF_LAN_INTERVAL: 5, CONF_COMMAND_RESERVE: 150, "charger": "V2C00001"},
     )
-    assert result["errors"] == {"V2C00001": "not_private_address"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"host": "127.0.0.1:80"}
+    )
+    assert result["errors"] == {"host": "not_private_address"}
 
 
 async def test_pairing_address_outside_the_lan_is_not_used(

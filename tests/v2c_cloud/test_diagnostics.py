@@ -36,7 +36,7 @@ async def test_diagnostics(
     # Firmware 2.4.6: ChargeMode came from /read/ on the LAN, nothing from the cloud yet.
     assert second["value_sources"]["charge_mode"] == "lan"
     assert second["lan"]["host"] == "**REDACTED**"
-    assert first["cloud_settings"]["language"] == 1
+    assert first["cloud_settings"]["language"] == v2c_sim.charger(0).language
     assert first["pairing"]["ip"] == "**REDACTED**"
 
 
@@ -51,7 +51,11 @@ async def test_diagnostics_mark_cloud_filled_values(
         "1.6.11"
     ]
     await init_integration.runtime_data.chargers["V2C00001"].async_refresh()
+    # The cloud's /reported has no mains voltage: its next poll asks /currentstatecharge.
+    before = v2c_sim.cloud_calls("/device/currentstatecharge")
+    await init_integration.runtime_data.cloud.async_refresh()
     await hass.async_block_till_done()
+    assert v2c_sim.cloud_calls("/device/currentstatecharge") == before + 1
     result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
     sources = result["chargers"]["V2C00001"]["value_sources"]
     assert sources["grid_voltage"] == "cloud"

@@ -76,7 +76,7 @@ async def test_timer_and_rfid_lifecycle(
         "program_timer",
         {"device_id": device_id, "timer_id": 2, "start_time": "22:00", "end_time": "06:30"},
     )
-    assert charger.timers[2] == {"timeIni": "22:00", "timeFin": "06:30", "active": True}
+    assert charger.timers[2] == {"start": "22:00", "end": "06:30", "active": True}
     await _call(hass, "add_rfid_card", {"device_id": device_id, "code": "04A1B2", "tag": "Ana"})
     await _call(hass, "update_rfid_tag", {"device_id": device_id, "code": "04A1B2", "tag": "Bo"})
     assert charger.rfid_cards == [{"code": "04A1B2", "tag": "Bo"}]
@@ -178,7 +178,7 @@ async def test_bad_input_changes_nothing(
     for service, data in BAD_INPUT:
         try:
             await _call(hass, service, {"device_id": device_id, **data})
-        except vol.Invalid:
+        except vol.Invalid, ServiceValidationError:
             continue
         pytest.fail(f"{service} accepted {data}")
     assert v2c_sim.cloud_calls() == before

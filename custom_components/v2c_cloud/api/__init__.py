@@ -2,7 +2,13 @@
 
 from .cloud import V2CCloudClient
 from .const import CLOUD_BASE_URL, WRITABLE_KEYWORDS
-from .lan import InvalidCommandError, V2CLocalClient, lan_base_url, validate_write
+from .lan import (
+    InvalidCommandError,
+    V2CLocalClient,
+    WriteRefusedError,
+    lan_base_url,
+    validate_write,
+)
 from .models import CloudState, Pairing, Realtime, Source
 
 __all__ = [
@@ -15,6 +21,7 @@ __all__ = [
     "Source",
     "V2CCloudClient",
     "V2CLocalClient",
+    "WriteRefusedError",
     "lan_base_url",
     "validate_write",
 ]

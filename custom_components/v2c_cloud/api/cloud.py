@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
+import math
 from typing import Any
 
 import aiohttp
@@ -12,7 +13,7 @@ from ...energy_bridges_common.client.errors import AuthenticationError, InvalidR
 from ...energy_bridges_common.client.http import NO_RETRY, HttpClient, HttpResponse, RateLimitInfo
 from ...energy_bridges_common.client.parse import as_bool
 from ...energy_bridges_common.client.redact import Redactor
-from .const import CLOUD_BASE_URL
+from .const import CLOUD_BASE_URL, INVERTER_MAX_POWER_RANGE, LANGUAGES, PV_CHARGE_MODES, TIMER_IDS
 from .lan import InvalidCommandError, validate_write
 from .models import (
     CloudState,
@@ -36,7 +37,43 @@ CLOUD_WRITE_PATHS: dict[str, str] = {
     "MinIntensity": "/device/min_car_int",
     "MaxIntensity": "/device/max_car_int",
 }
-CLOUD_WRITABLE_KEYWORDS: frozenset[str] = frozenset({*CLOUD_WRITE_PATHS, "Paused"})
+CLOUD_WRITABLE_KEYWORDS: frozenset[str] = frozenset({*CLOUD_WRITE_PATHS, "Paused", "LogoLED"})
+
+
+def _choice(table: Mapping[int, str], what: str, value: Any) -> int:
+    """Return ``value`` when it is one of the table's codes, or raise ``InvalidCommandError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value not in table:
+        raise InvalidCommandError(what, value, f"not one of {sorted(table)}")
+    return value
+
+
+def whole_number(what: str, value: Any, low: int, high: int) -> int:
+    """Return ``value`` as an int when it is a whole number in range; never truncate."""
+    if isinstance(value, bool):
+        raise InvalidCommandError(what, value, "not a whole number")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise InvalidCommandError(what, value, "not a whole number")
+        value = int(value)
+    if not isinstance(value, int):
+        raise InvalidCommandError(what, value, "not a whole number")
+    if not low <= value <= high:
+        raise InvalidCommandError(what, value, f"outside {low}-{high}")
+    return value
+
+
+def _hhmm(what: str, value: str) -> str:
+    hours, sep, minutes = value.partition(":")
+    if (
+        not sep
+        or len(hours) != 2
+        or len(minutes) != 2
+        or not (hours.isdigit() and minutes.isdigit())
+        or int(hours) > 23
+        or int(minutes) > 59
+    ):
+        raise InvalidCommandError(what, value, "not a time as HH:MM")
+    return value
 
 
 class V2CCloudClient:
@@ -204,11 +241,24 @@ class V2CCloudClient:
     async def program_timer(
         self, charger_id: str, timer_id: int, start: str, end: str, active: bool
     ) -> None:
-        """Program one timer slot (times as HH:MM)."""
+        """Program one timer slot (times as HH:MM).
+
+        The real cloud reads the slot from ``timer id`` (with a space, as V2C's API
+        description spells it) and the times as ``start_time``/``end_time``; the client
+        checked on live chargers also sends ``timerId`` and ``timeStart``/``timeEnd``: both.
+        """
+        slot = whole_number("timer_id", timer_id, TIMER_IDS.start, TIMER_IDS.stop - 1)
+        start, end = _hhmm("start_time", start), _hhmm("end_time", end)
         await self.command(
             "/device/timer",
-            {"deviceId": charger_id, "timerId": timer_id},
-            json_body={"timeIni": start, "timeFin": end, "active": active},
+            {"deviceId": charger_id, "timerId": slot, "timer id": slot},
+            json_body={
+                "start_time": start,
+                "end_time": end,
+                "timeStart": start,
+                "timeEnd": end,
+                "active": bool(active),
+            },
         )
 
     async def register_rfid(self, charger_id: str, tag: str) -> None:
@@ -273,6 +323,10 @@ class V2CCloudClient:
         if keyword == "Paused":
             await (self.pause_charge if checked else self.start_charge)(charger_id)
             return
+        if keyword == "LogoLED":
+            # The cloud switches the logo on or off; it knows no brightness.
+            await self.set_logo_led(charger_id, checked > 0)
+            return
         if (path := CLOUD_WRITE_PATHS.get(keyword)) is None:
             raise InvalidCommandError(keyword, value, "the cloud cannot write it")
         await self.set_value(path, charger_id, checked)
@@ -307,7 +361,26 @@ class V2CCloudClient:
 
     async def set_language(self, charger_id: str, value: int) -> None:
         """Set the charger's display language (see ``LANGUAGES``)."""
-        await self.set_value("/device/language", charger_id, value)
+        await self.set_value("/device/language", charger_id, _choice(LANGUAGES, "language", value))
+
+    async def set_pv_charge_mode(self, charger_id: str, value: int) -> None:
+        """Set how the charger follows the sun (see ``PV_CHARGE_MODES``); 4G chargers too."""
+        await self.set_value(
+            "/device/chargefvmode", charger_id, _choice(PV_CHARGE_MODES, "pv_charge_mode", value)
+        )
+
+    async def set_logo_led(self, charger_id: str, on: bool) -> None:
+        """Switch the logo LED on or off through the cloud."""
+        await self.set_value("/device/logo_led", charger_id, int(bool(on)))
+
+    async def set_inverter_max_power(self, charger_id: str, watts: float) -> None:
+        """Set the inverter's (Denka) maximum power, in W."""
+        low, high = INVERTER_MAX_POWER_RANGE
+        await self.set_value(
+            "/device/denka/max_power",
+            charger_id,
+            whole_number("inverter_max_power", watts, low, high),
+        )
 
     async def set_charge_stop_energy(self, charger_id: str, kwh: float) -> None:
         """Stop charging after ``kwh``."""

@@ -97,17 +97,31 @@ SLAVE_TYPES: Final[dict[int, str]] = {
     11: "mqtt",
 }
 
+# /device/language values, as the real cloud takes them (corrected from live chargers).
 LANGUAGES: Final[dict[int, str]] = {
-    0: "spanish",
-    1: "english",
-    2: "french",
-    3: "portuguese",
+    0: "english",
+    1: "spanish",
+    2: "portuguese",
+    3: "french",
     4: "italian",
     5: "german",
-    6: "catalan",
+    6: "romanian",
     7: "dutch",
-    8: "polish",
-    9: "basque",
+    8: "danish",
+    9: "catalan",
 }
+
+# /device/chargefvmode values: how a charger follows the sun (also a 4G-only one).
+PV_CHARGE_MODES: Final[dict[int, str]] = {
+    0: "pv_with_minimum_power",
+    1: "pv_only",
+    2: "maximum_power",
+}
+
+INVERTER_MAX_POWER_RANGE: Final = (1000, 22000)
+"""W the inverter (Denka) maximum power takes on ``/device/denka/max_power``."""
+
+TIMER_IDS: Final = range(1, 11)
+"""Timer slots ``/device/timer`` takes."""
 
 SIGNAL_QUALITY: Final[dict[int, str]] = {0: "none", 1: "weak", 2: "good", 3: "excellent"}

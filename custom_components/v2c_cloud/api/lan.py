@@ -32,6 +32,16 @@ class InvalidCommandError(BridgeApiError, ValueError):
         self.reason = reason
 
 
+class WriteRefusedError(BridgeApiError):
+    """The charger answered a ``/write/`` with something else than ``OK``: nothing changed."""
+
+    def __init__(self, keyword: str, value: Any, answer: str) -> None:
+        """Keep what was refused (the answer is cut short: it goes into messages)."""
+        super().__init__(f"The charger refused {keyword}={value!r}: {answer[:40]!r}")
+        self.keyword = keyword
+        self.value = value
+
+
 def validate_write(keyword: str, value: Any) -> int:
     """Return the value to write, or raise ``InvalidCommandError``."""
     spec = WRITABLE_KEYWORDS.get(keyword)
@@ -149,6 +159,10 @@ class V2CLocalClient:
         """Write a keyword; only the writable ones, only values in range."""
         checked = validate_write(keyword, value)
         path = f"/write/{quote(keyword, safe='')}={quote(str(checked), safe='')}"
-        await self.http.request("GET", path)
+        response = await self.http.request("GET", path)
+        answer = response.text.strip()
+        if answer != "OK":
+            # A charger that took the value says OK; anything else changed nothing.
+            raise WriteRefusedError(keyword, checked, answer)
         if keyword in self._supplements:
             self._supplements[keyword] = _Supplement(lan_value(keyword, checked), self._clock())

@@ -2,8 +2,10 @@
 
 The charger's LAN ``RealTimeData`` and the cloud's ``/device/reported`` describe the same
 charger with different names and units (the cloud sends every value as a string, power in kW,
-the contracted power in W/100 and the LEDs as a 0-1 fraction). Both become a ``Realtime`` in
-SI units here, so the rest of the integration never knows which one it is reading.
+the contracted power in W/100, the LED brightness as a 0-1 fraction and the logo LED as on/off).
+Both become a ``Realtime`` in SI units here, so the rest of the integration never knows which
+one it is reading. Values the real cloud never sends (ready state, timer, pause dynamic, charge
+mode, dynamic power mode, Wi-Fi signal) stay None in a cloud ``Realtime``: only the LAN has them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 import json
-from typing import Any
+from typing import Any, Final
 
 from ...energy_bridges_common.client.errors import InvalidResponseError
 from ...energy_bridges_common.client.parse import as_bool, as_float, as_int, as_str
@@ -60,6 +62,9 @@ class Realtime:
     light_led: int | None = None
     """%."""
     logo_led: int | None = None
+    """% (LAN only; the cloud knows only on/off)."""
+    logo_led_on: bool | None = None
+    """Whether the logo LED is lit: from ``logo_led`` on the LAN, the cloud's on/off else."""
     charge_mode: int | None = None
     dynamic_power_mode: int | None = None
     contracted_power: int | None = None
@@ -69,9 +74,28 @@ class Realtime:
     ip_address: str | None = None
     signal_status: int | None = None
 
+    def __post_init__(self) -> None:
+        """Derive the logo LED's on/off from its brightness where the LAN gave one."""
+        if self.logo_led is not None:
+            object.__setattr__(self, "logo_led_on", self.logo_led > 0)
+
     def with_values(self, **values: Any) -> Realtime:
         """Return a copy with some values replaced (read-backs, ``/read/`` supplements)."""
         return replace(self, **values)
+
+
+LAN_ONLY_FIELDS: frozenset[str] = frozenset(
+    {
+        "ready_state",
+        "timer",
+        "pause_dynamic",
+        "charge_mode",
+        "dynamic_power_mode",
+        "signal_status",
+        "logo_led",
+    }
+)
+"""``Realtime`` fields the real cloud never reports: only a charger's LAN gives them."""
 
 
 # LAN RealTimeData key -> (field, parser). Missing keys stay None: firmware differs.
@@ -138,7 +162,12 @@ class Pairing:
 
 
 def parse_pairings(payload: Any) -> list[Pairing]:
-    """Parse ``/pairings/me``: a list (or an object holding one) of pairings."""
+    """Parse ``/pairings/me``: a list (or an object holding one) of pairings.
+
+    An account without chargers answers ``null`` or an empty body: an empty list.
+    """
+    if payload is None or payload == "":
+        return []
     if isinstance(payload, Mapping):
         payload = payload.get("pairings", payload.get("data"))
     if not isinstance(payload, list):
@@ -148,7 +177,7 @@ def parse_pairings(payload: Any) -> list[Pairing]:
     for item in payload:
         if not isinstance(item, Mapping):
             continue
-        charger_id = as_str(item.get("deviceId") or item.get("device_id"))
+        charger_id = as_str(_first(item, CHARGER_ID_KEYS))
         if charger_id is None or charger_id in seen:
             continue
         seen.add(charger_id)
@@ -174,11 +203,49 @@ class CloudState:
     installation_type: int | None = None
     slave_type: int | None = None
     language: int | None = None
+    pv_charge_mode: int | None = None
+    """Never reported by the cloud: the last value set from here (assumed state)."""
+    inverter_max_power: int | None = None
+    """W; never reported by the cloud: the last value set from here (assumed state)."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def with_values(self, **values: Any) -> CloudState:
         """Return a copy with some settings replaced (after a command the cloud accepted)."""
         return replace(self, **values)
+
+    @property
+    def missing_charge_values(self) -> frozenset[str]:
+        """Return the values ``/device/currentstatecharge`` carries that this reply lacks."""
+        return frozenset(
+            name for name in CHARGE_STATE_FIELDS if getattr(self.realtime, name) is None
+        )
+
+    def filled_from(self, other: CloudState | None) -> CloudState:
+        """Return a copy whose missing charge values come from ``other`` (currentstatecharge)."""
+        if other is None:
+            return self
+        values = {
+            name: getattr(other.realtime, name)
+            for name in self.missing_charge_values
+            if getattr(other.realtime, name) is not None
+        }
+        if not values:
+            return self
+        return replace(self, realtime=self.realtime.with_values(**values))
+
+
+CHARGE_STATE_FIELDS: Final = (
+    "grid_voltage",
+    "charge_power",
+    "charge_energy",
+    "charge_time",
+    "house_power",
+    "pv_power",
+    "battery_power",
+    "slave_error",
+    "intensity",
+)
+"""What ``/device/currentstatecharge`` reports (mains voltage among it, as ``cp_level``)."""
 
 
 def _wifi_info(value: Any) -> Mapping[str, Any]:
@@ -194,19 +261,39 @@ def _wifi_info(value: Any) -> Mapping[str, Any]:
     return {}
 
 
+# The real cloud's spellings of one value (seen on live chargers): the first one present wins.
+CHARGER_ID_KEYS: Final = ("device_id", "deviceId")
+SLAVE_ERROR_KEYS: Final = ("slave_error", "slaveerror", "error")
+PAUSED_KEYS: Final = ("paused", "pause")
+RFID_KEYS: Final = ("set_rfid", "rfid_enabled", "rfid")
+OCPP_KEYS: Final = ("ocpp", "ocpp_enabled", "ocppactive")
+CONNECTED_KEYS: Final = ("connected", "isconnected", "online")
+
+
+def _first(payload: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    """Return the value of the first of ``keys`` that the payload has (not null)."""
+    for key in keys:
+        value = payload.get(key)
+        if value is not None and value != "":
+            return value
+    return None
+
+
 def parse_reported(payload: Any) -> CloudState:
-    """Parse ``/device/reported`` (strings everywhere, power in kW, W/100, 0-1 fractions)."""
+    """Parse ``/device/reported`` or ``/device/currentstatecharge``.
+
+    Strings everywhere, power in kW, the contracted power in W/100, the LED brightness a 0-1
+    fraction, the logo LED on/off. The keys the real cloud never sends are not read.
+    """
     if not isinstance(payload, Mapping):
         raise InvalidResponseError("The reported state is not an object")
     wifi = _wifi_info(payload.get("wifi_info"))
     led = _scaled(payload.get("light_led"), 100)
-    logo = _scaled(payload.get("logo_led"), 100)
     contract = _scaled(payload.get("contract_power"), 100)
     realtime = Realtime(
         source=Source.CLOUD,
-        charger_id=as_str(payload.get("deviceId")),
+        charger_id=as_str(_first(payload, CHARGER_ID_KEYS)),
         charge_state=as_int(payload.get("charge_state")),
-        ready_state=as_int(payload.get("ready_state")),
         charge_power=_scaled(payload.get("power"), 1000),
         charge_energy=as_float(payload.get("energy")),
         charge_time=as_int(payload.get("seconds")),
@@ -215,30 +302,26 @@ def parse_reported(payload: Any) -> CloudState:
         battery_power=_scaled(payload.get("battery"), 1000),
         # "voltage" is an internal signal level: the mains voltage is "cp_level".
         grid_voltage=as_float(payload.get("cp_level")),
-        slave_error=as_int(payload.get("slave_error")),
-        paused=as_bool(payload.get("paused")),
+        slave_error=as_int(_first(payload, SLAVE_ERROR_KEYS)),
+        paused=as_bool(_first(payload, PAUSED_KEYS)),
         locked=as_bool(payload.get("locked")),
-        timer=as_bool(payload.get("timer")),
         dynamic=as_bool(payload.get("dynamic")),
-        pause_dynamic=as_bool(payload.get("pause_dynamic")),
         intensity=as_int(payload.get("intensity")),
         min_intensity=as_int(payload.get("min_car_int")),
         max_intensity=as_int(payload.get("max_car_int")),
         light_led=None if led is None else round(led),
-        logo_led=None if logo is None else round(logo),
-        charge_mode=as_int(payload.get("charge_mode")),
-        dynamic_power_mode=as_int(payload.get("dynamic_power_mode")),
+        # On/off in the cloud, never a brightness.
+        logo_led_on=as_bool(payload.get("logo_led")),
         contracted_power=None if contract is None else round(contract),
         firmware_version=as_str(payload.get("version")),
         ssid=as_str(wifi.get("ssid")),
         ip_address=as_str(wifi.get("ip")),
-        signal_status=as_int(wifi.get("signal")),
     )
     return CloudState(
         realtime=realtime,
-        connected=as_bool(payload.get("connected")),
-        rfid_reader=as_bool(payload.get("rfid")),
-        ocpp_enabled=as_bool(payload.get("ocpp")),
+        connected=as_bool(_first(payload, CONNECTED_KEYS)),
+        rfid_reader=as_bool(_first(payload, RFID_KEYS)),
+        ocpp_enabled=as_bool(_first(payload, OCPP_KEYS)),
         installation_type=as_int(payload.get("inst_type")),
         slave_type=as_int(payload.get("slave_type")),
         language=as_int(payload.get("language")),
