@@ -8,7 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import PowervaultConfigEntry, PowervaultControlCoordinator
 from .entity import PowervaultEntity
-from .helpers import async_run_command
+from .helpers import async_cancel_override
 
 PARALLEL_UPDATES = 1
 
@@ -41,7 +41,4 @@ class PowervaultCancelOverrideButton(PowervaultEntity[PowervaultControlCoordinat
 
     async def async_press(self) -> None:
         """Cancel the override."""
-        runtime = self.runtime_data
-        await async_run_command(
-            self._entry, lambda: runtime.client.cancel_override(runtime.unit_id)
-        )
+        await async_cancel_override(self._entry)

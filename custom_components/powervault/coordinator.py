@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 import math
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.util import dt as dt_util
 
@@ -16,12 +17,15 @@ from ..energy_bridges_common.client.errors import BridgeApiError
 from ..energy_bridges_common.hass.coordinator import BridgeCoordinator, BudgetedCoordinator
 from .api import (
     BatteryControl,
+    BatterySignCheck,
     DailyEnergy,
     EnergyFlows,
     HistorySample,
     LocalTelemetry,
     PowerFlow,
     PowervaultClient,
+    StateOverride,
+    check_battery_sign,
     integrate_energy,
     latest_power,
     sum_energy,
@@ -41,6 +45,8 @@ class UnitData:
     energy: DailyEnergy | None
     telemetry: LocalTelemetry | None = None
     """The local API's extra values (temperatures, voltages, cells); None on the cloud."""
+    battery_sign: BatterySignCheck | None = None
+    """Whether the cloud's battery power sign agrees with its state of charge; None locally."""
 
 
 @dataclass(slots=True)
@@ -80,6 +86,11 @@ class PowervaultDataCoordinator(BridgeCoordinator[UnitData]):
 
 class PowervaultControlCoordinator(BridgeCoordinator[BatteryControl]):
     """The coordinator of the schedule and the overrides (cloud or local)."""
+
+    @callback
+    def async_set_overrides(self, overrides: Sequence[StateOverride]) -> None:
+        """Take overrides read back after a command (the schedule is unchanged)."""
+        self.async_set_updated_data(replace(self.data, overrides=tuple(overrides)))
 
     async def async_refresh_after_write(self) -> None:
         """Read the schedule and override back at once, as part of the user's command.
@@ -151,7 +162,11 @@ class CloudDataCoordinator(BudgetedCoordinator[UnitData], PowervaultDataCoordina
                 earlier = latest_power(await self.client.get_data(self.unit_id, "past-hour"))
                 if earlier is not None:
                     power = power.filled_from(earlier)
-        return UnitData(power=power, energy=DailyEnergy(energy_day(now), sum_energy(records)))
+        return UnitData(
+            power=power,
+            energy=DailyEnergy(energy_day(now), sum_energy(records)),
+            battery_sign=check_battery_sign(records),
+        )
 
 
 class CloudControlCoordinator(BudgetedCoordinator[BatteryControl], PowervaultControlCoordinator):

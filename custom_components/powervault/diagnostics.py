@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.hass.diagnostics import entry_diagnostics, redact
+from .api import CLOUD_BATTERY_POSITIVE_WHEN_CHARGING
 from .const import CONF_ACCOUNT_ID, CONF_UNIT_ID
 from .coordinator import PowervaultConfigEntry
 
@@ -39,7 +40,20 @@ async def async_get_config_entry_diagnostics(
                 "values": dict(data.telemetry.values),
                 "cells": len(data.telemetry.cells),
                 "actual_state": data.telemetry.actual_state,
+                "requested_state": data.telemetry.requested_state,
             }
+        ),
+        # Compares the cloud's battery power with how the charge moved over the last hour:
+        # "inverted" means the sign assumption (api/const.py) is wrong for this unit.
+        "battery_sign_check": None if data is None else data.battery_sign,
+        "battery_sign_assumed": (
+            None
+            if runtime.client.is_local
+            else (
+                "positive_when_charging"
+                if CLOUD_BATTERY_POSITIVE_WHEN_CHARGING
+                else "positive_when_discharging"
+            )
         ),
         "control": (
             None

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import command_calls
 from ..energy_bridges_common.client.errors import (
@@ -14,7 +15,7 @@ from ..energy_bridges_common.client.errors import (
     BudgetExhaustedError,
     RateLimitedError,
 )
-from .api import WriteRejectedError
+from .api import OverrideNotCancelledError, WriteRejectedError
 from .const import CONF_OVERRIDE_HOURS, DEFAULT_OVERRIDE_HOURS, DOMAIN
 from .coordinator import PowervaultConfigEntry
 
@@ -39,11 +40,35 @@ async def async_run_command[T](
             raise _error("command_rate_limited", err) from err
         except WriteRejectedError as err:
             raise _error("command_rejected", err) from err
+        except OverrideNotCancelledError as err:
+            # The entities show what the unit says, not what was asked of it.
+            entry.runtime_data.control.async_set_overrides(err.overrides)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="override_not_cancelled",
+                translation_placeholders={
+                    "state": err.remaining.state,
+                    "end": dt_util.as_local(err.remaining.end).strftime("%Y-%m-%d %H:%M"),
+                },
+            ) from err
         except BridgeApiError as err:
             raise _error("command_failed", err) from err
     if refresh:
         await entry.runtime_data.control.async_refresh_after_write()
     return result
+
+
+async def async_cancel_override(entry: PowervaultConfigEntry) -> None:
+    """Cancel the override and show what the unit reports afterwards.
+
+    The cancel reads the overrides back itself (one call, the schedule has not changed),
+    so no second read-back follows.
+    """
+    runtime = entry.runtime_data
+    overrides = await async_run_command(
+        entry, lambda: runtime.client.cancel_override(runtime.unit_id), refresh=False
+    )
+    runtime.control.async_set_overrides(overrides)
 
 
 def _error(key: str, err: Exception) -> HomeAssistantError:

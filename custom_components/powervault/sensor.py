@@ -44,7 +44,7 @@ from ..energy_bridges_common.hass.entity import (
     BudgetSensor,
     SensorValue,
 )
-from .api import VALID_STATES, BatteryControl, CellReading
+from .api import VALID_STATES, BatteryActivity, BatteryControl, BatterySignCheck, CellReading
 from .coordinator import PowervaultConfigEntry, PowervaultDataCoordinator, UnitData
 from .entity import PowervaultControlEntity, PowervaultEntity
 
@@ -149,7 +149,9 @@ class _Telemetry:
 
 
 _TELEMETRY: tuple[_Telemetry, ...] = (
-    _Telemetry(key="usable_state_of_charge", device_class=None, unit=PERCENTAGE, precision=0),
+    # The battery level is the usable charge (as Powervault's app shows it); the average
+    # over the cells is a second, slightly higher figure (58 % against 55 % on a real P3X).
+    _Telemetry(key="average_state_of_charge", device_class=None, unit=PERCENTAGE, precision=0),
     _Telemetry(
         key="temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
@@ -225,8 +227,12 @@ _TELEMETRY: tuple[_Telemetry, ...] = (
             "min_cell_temperature",
             "max_cell_temperature",
             "average_cell_temperature",
+            "min_bms_temperature",
             "max_bms_temperature",
+            "average_bms_temperature",
+            "min_mosfet_temperature",
             "max_mosfet_temperature",
+            "average_mosfet_temperature",
         )
     ),
     _Telemetry(
@@ -250,13 +256,9 @@ _TELEMETRY: tuple[_Telemetry, ...] = (
         diagnostic=True,
         enabled=False,
     ),
-    _Telemetry(
-        key="air_voc",
-        device_class=SensorDeviceClass.VOLATILE_ORGANIC_COMPOUNDS_PARTS,
-        unit=UnitOfRatio.PARTS_PER_BILLION,
-        diagnostic=True,
-        enabled=False,
-    ),
+    # A real P3X gives "index" as a unit; a VOC index (as air-quality sensors report it) has
+    # no unit and no Home Assistant device class.
+    _Telemetry(key="air_voc", device_class=None, unit=None, diagnostic=True, enabled=False),
 )
 
 TELEMETRY_SENSORS: tuple[BridgeSensorEntityDescription[UnitData], ...] = tuple(
@@ -273,6 +275,38 @@ TELEMETRY_SENSORS: tuple[BridgeSensorEntityDescription[UnitData], ...] = tuple(
         exists_fn=_has_telemetry(item.key),
     )
     for item in _TELEMETRY
+)
+
+
+def _activity(data: UnitData) -> str | None:
+    telemetry = data.telemetry
+    return None if telemetry is None or telemetry.activity is None else telemetry.activity.value
+
+
+def _sign_check(data: UnitData) -> str | None:
+    # "unknown" is Home Assistant's own state for a sensor without a value.
+    sign = data.battery_sign
+    return None if sign in (None, BatterySignCheck.UNKNOWN) else str(sign)
+
+
+STATUS_SENSORS: tuple[BridgeSensorEntityDescription[UnitData], ...] = (
+    BridgeSensorEntityDescription[UnitData](
+        key="battery_activity",
+        translation_key="battery_activity",
+        device_class=SensorDeviceClass.ENUM,
+        options=[activity.value for activity in BatteryActivity],
+        value_fn=_activity,
+        exists_fn=lambda data: data.telemetry is not None,
+    ),
+    BridgeSensorEntityDescription[UnitData](
+        key="battery_sign_check",
+        translation_key="battery_sign_check",
+        device_class=SensorDeviceClass.ENUM,
+        options=[BatterySignCheck.CONSISTENT.value, BatterySignCheck.INVERTED.value],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_sign_check,
+        exists_fn=lambda data: data.battery_sign is not None,
+    ),
 )
 
 
@@ -319,7 +353,7 @@ async def async_setup_entry(
     )
     entities.extend(
         PowervaultSensor(entry, runtime.data, description)
-        for description in TELEMETRY_SENSORS
+        for description in (*TELEMETRY_SENSORS, *STATUS_SENSORS)
         if description.exists_fn(data)
     )
     if data.telemetry is not None:
@@ -490,7 +524,11 @@ class PowervaultCellSensor(PowervaultEntity[PowervaultDataCoordinator], SensorEn
 
 
 class PowervaultControlSensor(PowervaultControlEntity, SensorEntity):
-    """The effective battery state, or when the override ends."""
+    """The effective battery state, or when the override ends.
+
+    With no override, "Override end" has no value (Home Assistant shows *Unknown*): the
+    effective state's ``source`` attribute says the schedule decides, not an override.
+    """
 
     entity_description: BridgeSensorEntityDescription[BatteryControl]
 
@@ -498,3 +536,10 @@ class PowervaultControlSensor(PowervaultControlEntity, SensorEntity):
     def native_value(self) -> SensorValue:
         """Return the value now."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return what decides the effective state (``override`` or ``schedule``)."""
+        if self.entity_description.key != "effective_state":
+            return None
+        return {"source": self.coordinator.data.effective_state(dt_util.utcnow()).source}

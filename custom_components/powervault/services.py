@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ import probatio as vol
 from .api import DEFAULT_OVERRIDE_SECONDS, VALID_PERIODS, VALID_STATES
 from .const import DOMAIN, MAX_OVERRIDE_DURATION, MAX_START_AHEAD, START_GRACE
 from .coordinator import PowervaultConfigEntry
-from .helpers import async_run_command
+from .helpers import async_cancel_override, async_run_command
 
 SERVICE_SET_BATTERY_STATE = "set_battery_state"
 SERVICE_CANCEL_OVERRIDE = "cancel_override"
@@ -37,13 +38,33 @@ MIN_DURATION = timedelta(minutes=1)
 
 _ENTRY: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
 
+
+@dataclass(frozen=True, slots=True)
+class _OutOfRange:
+    """A duration no ``timedelta`` can hold (1e30 days, inf, nan): refused by the action."""
+
+    text: str
+
+
+def _time_period(value: Any) -> timedelta | _OutOfRange:
+    """Read a duration as Home Assistant does, without its OverflowError on huge values.
+
+    The action itself refuses what is out of range, with a translated message.
+    """
+    try:
+        period: timedelta = cv.time_period(value)
+    except OverflowError, ValueError, vol.Invalid:
+        return _OutOfRange(str(value))
+    return period
+
+
 SET_BATTERY_STATE_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         vol.Required(ATTR_STATE): cv.string,
         vol.Optional(
             ATTR_DURATION, default=timedelta(seconds=DEFAULT_OVERRIDE_SECONDS)
-        ): cv.time_period,
+        ): _time_period,
         vol.Optional(ATTR_START): cv.datetime,
     }
 )
@@ -77,7 +98,15 @@ def _state(value: str) -> str:
 def _start(value: datetime | None, now: datetime) -> datetime | None:
     if value is None:
         return None
-    start = dt_util.as_utc(value)
+    try:
+        start = dt_util.as_utc(value)
+    except OverflowError:
+        # Year 9999 or 1 in a zone that moves it past datetime's range.
+        if value.year < now.year:
+            raise _invalid("start_in_past", start=value.isoformat()) from None
+        raise _invalid(
+            "start_too_far", start=value.isoformat(), days=str(MAX_START_AHEAD.days)
+        ) from None
     if start < now - START_GRACE:
         raise _invalid("start_in_past", start=value.isoformat())
     if start > now + MAX_START_AHEAD:
@@ -85,11 +114,10 @@ def _start(value: datetime | None, now: datetime) -> datetime | None:
     return max(start, now)
 
 
-def _duration(value: timedelta) -> timedelta:
-    if not MIN_DURATION <= value <= MAX_OVERRIDE_DURATION:
-        raise _invalid(
-            "invalid_duration", duration=str(value), max_days=str(MAX_OVERRIDE_DURATION.days)
-        )
+def _duration(value: timedelta | _OutOfRange) -> timedelta:
+    if isinstance(value, _OutOfRange) or not MIN_DURATION <= value <= MAX_OVERRIDE_DURATION:
+        shown = value.text if isinstance(value, _OutOfRange) else str(value)
+        raise _invalid("invalid_duration", duration=shown, max_days=str(MAX_OVERRIDE_DURATION.days))
     return value
 
 
@@ -110,8 +138,7 @@ async def _async_set_battery_state(call: ServiceCall) -> None:
 
 async def _async_cancel_override(call: ServiceCall) -> None:
     entry = _loaded_entry(call.hass, call)
-    runtime = entry.runtime_data
-    await async_run_command(entry, lambda: runtime.client.cancel_override(runtime.unit_id))
+    await async_cancel_override(entry)
 
 
 async def _async_get_data(call: ServiceCall) -> ServiceResponse:

@@ -50,6 +50,10 @@ class PowervaultCloud(SimulatorApp):
             for index in range(units)
         }
         self.null_at_boundary = True
+        self.battery_positive_when = "charging"
+        """The sign of ``instant_battery``: unconfirmed on a real cloud, so tests try both."""
+        self.ignore_cancel = False
+        """Answer "success" to a cancel but keep the overrides (a cancel is unconfirmed)."""
 
     def setup_routes(self, app: web.Application) -> None:
         app.router.add_get("/v4/customerAccount", self._account)
@@ -69,6 +73,10 @@ class PowervaultCloud(SimulatorApp):
     async def update_state(self, changes: dict[str, Any]) -> dict[str, Any]:
         if "null_at_boundary" in changes:
             self.null_at_boundary = bool(changes.pop("null_at_boundary"))
+        if "battery_positive_when" in changes:
+            self.battery_positive_when = str(changes.pop("battery_positive_when"))
+        if "ignore_cancel" in changes:
+            self.ignore_cancel = bool(changes.pop("ignore_cancel"))
         for unit_id, unit_changes in changes.items():
             if unit_id in self.units and isinstance(unit_changes, dict):
                 self.units[unit_id].update(unit_changes)
@@ -96,10 +104,12 @@ class PowervaultCloud(SimulatorApp):
         last = bucket.last
         assert last is not None
         averages = bucket.averages()
+        # The model's battery is positive when discharging.
+        sign = -1 if self.battery_positive_when == "charging" else 1
         record: dict[str, Any] = {
             "time": utc_text(bucket.start),
             "instant_soc": last.soc,
-            "instant_battery": round(-last.battery * 1000),
+            "instant_battery": round(sign * last.battery * 1000) + 0,
             "instant_demand": round(last.home * 1000),
             "instant_grid": round(last.grid * 1000),
             "instant_solar": round(last.solar * 1000),
@@ -184,5 +194,7 @@ class PowervaultCloud(SimulatorApp):
             if start is None or end is None or end <= start or state not in STATES:
                 return json_response({"message": "Invalid state override"}, status=400)
             overrides.append({"start": start, "end": end, "state": state})
+        if not overrides and self.ignore_cancel:
+            return json_response({"message": "success", "stateOverrides": items})
         unit.overrides = sorted(overrides, key=lambda o: o["start"])
         return json_response({"message": "success", "stateOverrides": items})

@@ -173,11 +173,26 @@ async def test_local_client(socket_enabled: None, chart_format: str) -> None:
             assert telemetry.power.solar == (
                 pytest.approx(latest.solar, abs=1) if latest.solar > 10 else 0
             )
-            assert telemetry.power.state_of_charge == latest.soc
+            said = {name: value for name, (value, _unit) in app._measurements(latest).items()}
+            # The battery level is the usable charge; the average is a second value.
+            assert telemetry.power.state_of_charge == said["socUsable"]
+            assert telemetry.values["average_state_of_charge"] == said["socAverage"]
             assert telemetry.values["inverter_frequency"] == pytest.approx(50, abs=0.1)
-            assert len(telemetry.cells) == 2 * 15 + 2 + 1
-            assert telemetry.cells["module_2_cell_15_voltage"].value == pytest.approx(3.312)
-            assert telemetry.actual_state is not None
+            # Four modules fitted in slots 2..11, cells from 0: only measured cells count.
+            measured = [
+                name
+                for name, value in said.items()
+                if name.startswith("pylontechModule") and value is not None
+            ]
+            assert len(telemetry.cells) == len(measured) == 4 * 15
+            assert telemetry.cells["module_2_cell_0_voltage"].value == pytest.approx(
+                said["pylontechModule2cell0Voltage"]
+            )
+            assert "module_6_cell_0_voltage" not in telemetry.cells
+            assert (
+                telemetry.actual_state
+                == {"C": "charging", "D": "discharging", "I": "idle"}[said["actualState"]]
+            )
 
             now = datetime.now(UTC)
             samples = await client.get_chart_data(now - timedelta(hours=1), now)

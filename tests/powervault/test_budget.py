@@ -140,7 +140,8 @@ async def test_spent_budget_stops_polls_not_commands(
     if budget.used >= used:  # the UTC day did not roll over
         # No poll may spend the reserve (the command's read-back did not leak its kind).
         assert budget.used == used
-        assert cloud_app.log.count("/v4/", "GET") == 2  # the command's read-back only
+        # The cancel's own read-back only (one call: the schedule did not change).
+        assert cloud_app.log.count("/v4/", "GET") == 1
 
 
 async def test_polls_after_a_command_count_as_polls(
@@ -154,9 +155,12 @@ async def test_polls_after_a_command_count_as_polls(
     budget = cloud_entry.runtime_data.budget
     assert budget is not None
     await hass.services.async_call(
-        DOMAIN, "cancel_override", {"config_entry_id": cloud_entry.entry_id}, blocking=True
+        DOMAIN,
+        "set_battery_state",
+        {"config_entry_id": cloud_entry.entry_id, "state": "normal"},
+        blocking=True,
     )
-    assert budget.used_by_kind["command"] == 3
+    assert budget.used_by_kind["command"] == 3  # the write and its two read-backs
     polls = budget.used_by_kind["poll"]
     for _ in range(36):
         await tick(hass, freezer, timedelta(minutes=5))

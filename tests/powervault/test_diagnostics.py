@@ -40,6 +40,10 @@ async def test_local_diagnostics(hass: HomeAssistant, local_entry: MockConfigEnt
     assert LOCAL_UNIT not in dump
     assert "127.0.0.1" not in dump
     assert result["connection"] == "local"
-    assert result["telemetry"]["cells"] == 2 + 1 + 1
+    # One module of two cells measured; the empty slots, packs and backplanes say null.
+    assert result["telemetry"]["cells"] == 2
+    assert result["telemetry"]["values"]["air_co2"] is None
+    assert result["battery_sign_check"] is None
+    assert result["battery_sign_assumed"] is None
     assert result["budget"] is None
     assert result["coordinators"]["data"]["last_update_success"] is True

@@ -124,7 +124,12 @@ async def test_local_sensors(
     """Time stands still (freezer), so the unit's values are the ones the entities read."""
     await setup_entry(hass, local_entry)
     latest = local_app.unit.latest()
-    assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_state_of_charge")) == latest.soc
+    values = local_app._measurements(latest)
+    # The battery level is the usable charge, as Powervault's app shows it.
+    assert (
+        float(state_value(hass, "sensor", f"{LOCAL_UNIT}_state_of_charge"))
+        == (values["socUsable"][0])
+    )
     assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_battery_power")) == pytest.approx(
         round(latest.battery), abs=1
     )
@@ -133,7 +138,6 @@ async def test_local_sensors(
     )
     home = float(state_value(hass, "sensor", f"{LOCAL_UNIT}_home_power"))
     assert home == pytest.approx(latest.home, abs=15)
-    values = local_app._measurements(latest)
     for key, name in (
         ("inverter_voltage", "inverterVoltage"),
         ("inverter_frequency", "inverterFrequency"),
@@ -141,7 +145,7 @@ async def test_local_sensors(
         ("cpu_temperature", "cpuTemperature"),
         ("battery_current", "batteryCurrent"),
         ("grid_current", "gridCurrent"),
-        ("usable_state_of_charge", "socUsable"),
+        ("average_state_of_charge", "socAverage"),
         ("max_charge_power", "maxChargePower"),
         ("max_discharge_power", "maxDischargePower"),
         ("min_cell_voltage", "pylontechMinCellVoltage"),
@@ -163,14 +167,18 @@ async def test_local_sensors(
     ]
     assert len(cells) == 2
     assert all(e.disabled_by is er.RegistryEntryDisabler.INTEGRATION for e in cells)
-    for key in ("air_co2", "average_cell_temperature", "pack_1_temperature"):
+    for key in ("air_co2", "average_cell_temperature", "module_2_cell_1_voltage"):
         entry = registry.async_get(entity_id(hass, "sensor", f"{LOCAL_UNIT}_{key}"))
         assert entry is not None
         assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
 
 
 async def test_local_cell_sensor_when_enabled(
-    hass: HomeAssistant, local_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    local_entry: MockConfigEntry,
+    local_app: PowervaultLocal,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     registry = er.async_get(hass)
     for key in ("air_co2", "air_humidity", "max_mosfet_temperature"):
@@ -184,25 +192,22 @@ async def test_local_cell_sensor_when_enabled(
     registry.async_get_or_create(
         "sensor",
         DOMAIN,
-        f"{LOCAL_UNIT}_module_1_cell_2_voltage",
+        f"{LOCAL_UNIT}_module_2_cell_1_voltage",
         config_entry=local_entry,
-        suggested_object_id="cell_2",
-    )
-    registry.async_get_or_create(
-        "sensor",
-        DOMAIN,
-        f"{LOCAL_UNIT}_pack_1_temperature",
-        config_entry=local_entry,
-        suggested_object_id="pack_1",
+        suggested_object_id="cell_1",
     )
     await setup_entry(hass, local_entry)
-    assert hass.states.get("sensor.cell_2").state == "3.285"
-    state = hass.states.get("sensor.pack_1")
-    assert state.state == "23.3"
-    assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "°C"
-    assert hass.states.get("sensor.air_co2").state == "612.0"
-    assert hass.states.get("sensor.air_humidity").state == "44.5"
-    assert hass.states.get("sensor.max_mosfet_temperature").state == "29.0"
+    said = local_app._measurements(local_app.unit.latest())
+    state = hass.states.get("sensor.cell_1")
+    assert float(state.state) == said["pylontechModule2cell1Voltage"][0]
+    assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "V"
+    # A real P3X has no air sensor: null, so the enabled entities have no value.
+    assert hass.states.get("sensor.air_co2").state == "unknown"
+    assert hass.states.get("sensor.air_humidity").state == "unknown"
+    assert (
+        float(hass.states.get("sensor.max_mosfet_temperature").state)
+        == (said["pylontechMaxMOSFETTemperature"][0])
+    )
     # Device classes and units agree (Home Assistant warns otherwise).
     assert "unit of measurement" not in caplog.text.lower()
 
@@ -216,16 +221,20 @@ async def test_local_sensors_follow_the_unit(
     await setup_entry(hass, local_entry)
     before = float(state_value(hass, "sensor", f"{LOCAL_UNIT}_home_energy"))
     await tick(hass, freezer, timedelta(minutes=6))
-    latest = local_app.unit.latest()
-    assert float(state_value(hass, "sensor", f"{LOCAL_UNIT}_state_of_charge")) == latest.soc
+    said = local_app._measurements(local_app.unit.latest())
+    assert (
+        float(state_value(hass, "sensor", f"{LOCAL_UNIT}_state_of_charge"))
+        == (said["socUsable"][0])
+    )
     after = float(state_value(hass, "sensor", f"{LOCAL_UNIT}_home_energy"))
     # About six minutes of a house drawing at least a few hundred watts.
     assert 0.01 < after - before < 0.5
 
 
 async def test_disabled_sensor_enabled_by_the_user(
-    hass: HomeAssistant, local_entry: MockConfigEntry
+    hass: HomeAssistant, local_entry: MockConfigEntry, local_app: PowervaultLocal
 ) -> None:
+    local_app.voc_sensor = True  # a unit with the air-quality sensor fitted
     await setup_entry(hass, local_entry)
     registry = er.async_get(hass)
     voc = entity_id(hass, "sensor", f"{LOCAL_UNIT}_air_voc")
@@ -234,7 +243,9 @@ async def test_disabled_sensor_enabled_by_the_user(
     await hass.async_block_till_done()
     state = hass.states.get(voc)
     assert state is not None
-    assert (state.state, state.attributes[ATTR_UNIT_OF_MEASUREMENT]) == ("102.0", "ppb")
+    # A VOC index ("index" on the unit) has no unit.
+    assert state.state == "102.0"
+    assert ATTR_UNIT_OF_MEASUREMENT not in state.attributes
 
 
 def test_every_energy_flow_has_a_sensor() -> None:

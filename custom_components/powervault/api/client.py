@@ -32,6 +32,7 @@ from .errors import (
     InvalidApiKeyError,
     InvalidStateError,
     LocalOnlyError,
+    OverrideNotCancelledError,
     UnknownUnitError,
     WriteRejectedError,
 )
@@ -67,11 +68,14 @@ def override_window(
     now: datetime, duration: timedelta | None = None, start: datetime | None = None
 ) -> tuple[datetime, datetime]:
     """Return the (start, end) of an override: from ``start`` (or now) for ``duration``."""
-    begin = (start or now).astimezone(UTC).replace(microsecond=0)
     length = duration if duration is not None else timedelta(seconds=DEFAULT_OVERRIDE_SECONDS)
     if length <= timedelta(0):
         raise ValueError("an override must last longer than zero")
-    return begin, begin + length
+    try:
+        begin = (start or now).astimezone(UTC).replace(microsecond=0)
+        return begin, begin + length
+    except OverflowError:
+        raise ValueError("the override does not fit in the calendar") from None
 
 
 class PowervaultClient:
@@ -171,9 +175,23 @@ class PowervaultClient:
         await self._post_override(unit_id, override)
         return override
 
-    async def cancel_override(self, unit_id: str) -> None:
-        """End any override: the unit follows its schedule again."""
+    async def cancel_override(
+        self, unit_id: str, *, now: datetime | None = None
+    ) -> list[StateOverride]:
+        """End any override, then read the overrides back to see that it is gone.
+
+        No public client cancels an override, so the way it is done here (an empty list
+        on the cloud, an override that ended an hour ago on the local API) is unconfirmed
+        on real units: an override still running or still to come after the cancel raises
+        ``OverrideNotCancelledError``. Returns the overrides the unit reports afterwards.
+        """
         await self._post_override(unit_id, None)
+        overrides = await self.get_state_overrides(unit_id)
+        moment = now or datetime.now(UTC)
+        remaining = [item for item in overrides if item.end > moment]
+        if remaining:
+            raise OverrideNotCancelledError(overrides, remaining[0])
+        return overrides
 
 
 class _PowervaultHttp(HttpClient):

@@ -20,6 +20,35 @@ BUCKET_SECONDS: Final = 300
 DEFAULT_OVERRIDE_SECONDS: Final = 24 * 3600
 """How long ``set_battery_state`` overrides the portal schedule unless told otherwise."""
 
+CLOUD_BATTERY_POSITIVE_WHEN_CHARGING: Final = True
+"""The sign of the cloud's ``instant_battery``: an assumption, not a fact.
+
+A real P3X's local API sends battery power positive when charging (+846 W with
+``actualState`` C); we assume the cloud does the same and turn it to Home Assistant's sign.
+The public integration passes the cloud value through unchanged, which would mean the
+opposite; no real cloud record settles it. ``BatterySignCheck`` (the diagnostic sensor
+"Battery power sign check") shows a user, from their own records, which one is right.
+"""
+
+
+class BatterySignCheck(StrEnum):
+    """Whether the battery power's sign agrees with how the state of charge moves."""
+
+    CONSISTENT = "consistent"
+    """Charging (negative in Home Assistant) while the charge rises, and the other way."""
+    INVERTED = "inverted"
+    """The other way round: ``CLOUD_BATTERY_POSITIVE_WHEN_CHARGING`` is wrong."""
+    UNKNOWN = "unknown"
+    """Not enough movement in the recent records to tell."""
+
+
+class BatteryActivity(StrEnum):
+    """What a legacy unit says its battery is doing (its ``actualState``)."""
+
+    CHARGING = "charging"
+    DISCHARGING = "discharging"
+    IDLE = "idle"
+
 
 class BatteryState(StrEnum):
     """What the battery may be told to do."""

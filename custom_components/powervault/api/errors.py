@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from ...energy_bridges_common.client.errors import (
     AuthenticationError,
     BridgeApiError,
     InvalidResponseError,
 )
+
+if TYPE_CHECKING:
+    from .models import StateOverride
 
 
 class PowervaultError(BridgeApiError):
@@ -45,12 +51,29 @@ class WriteRejectedError(PowervaultError):
     """The unit answered a write without confirming it."""
 
 
+class OverrideNotCancelledError(PowervaultError):
+    """A cancel was accepted, but reading the overrides back still finds one.
+
+    Neither public client cancels an override, so how each API takes a cancel is not
+    confirmed on a real unit: the read-back is the only proof.
+    """
+
+    def __init__(self, overrides: Sequence[StateOverride], remaining: StateOverride) -> None:
+        """Keep what the unit says now (for the entities) and the override still there."""
+        super().__init__(
+            f"the override ({remaining.state} until {remaining.end.isoformat()}) is still there"
+        )
+        self.overrides = tuple(overrides)
+        self.remaining = remaining
+
+
 __all__ = [
     "CloudOnlyError",
     "InvalidApiKeyError",
     "InvalidResponseError",
     "InvalidStateError",
     "LocalOnlyError",
+    "OverrideNotCancelledError",
     "PowervaultError",
     "UnknownUnitError",
     "UnsupportedOperationError",

@@ -22,7 +22,14 @@ from ...energy_bridges_common.client.parse import (
     require_list as _require_list,
     require_mapping as _require_mapping,
 )
-from .const import BUCKET_SECONDS, SCHEDULE_TIME_ZONE, VALID_STATES
+from .const import (
+    BUCKET_SECONDS,
+    CLOUD_BATTERY_POSITIVE_WHEN_CHARGING,
+    SCHEDULE_TIME_ZONE,
+    VALID_STATES,
+    BatteryActivity,
+    BatterySignCheck,
+)
 from .errors import InvalidResponseError
 
 # Loaded when the module is imported (in an executor by Home Assistant), never in the loop.
@@ -132,6 +139,12 @@ class PowerFlow:
     solar: float | None = None
     home: float | None = None
 
+    def __post_init__(self) -> None:
+        # A turned sign makes -0.0 of an idle battery, which Home Assistant shows as "-0 W".
+        for f in fields(self):
+            if (value := getattr(self, f.name)) is not None:
+                object.__setattr__(self, f.name, value + 0.0)
+
     def filled_from(self, other: PowerFlow) -> PowerFlow:
         """Return a copy with the missing values taken from ``other``."""
         changes = {
@@ -164,14 +177,20 @@ class EnergyFlows:
         )
 
     @classmethod
-    def from_power(cls, battery: float, grid: float, solar: float, seconds: float) -> EnergyFlows:
-        """Return the energy of constant power over ``seconds`` (Home Assistant's signs)."""
+    def from_power(
+        cls, battery: float, grid: float, solar: float | None, seconds: float
+    ) -> EnergyFlows:
+        """Return the energy of constant power over ``seconds`` (Home Assistant's signs).
+
+        Without a solar value (not measured) neither the solar nor the home energy is
+        known: both count nothing rather than taking the solar for 0 W.
+        """
         hours = seconds / 3600
-        home = max(grid + solar + battery, 0.0)
+        home = max(grid + solar + battery, 0.0) if solar is not None else 0.0
         return cls(
             grid_import=max(grid, 0.0) * hours,
             grid_export=max(-grid, 0.0) * hours,
-            solar_production=max(solar, 0.0) * hours,
+            solar_production=max(solar, 0.0) * hours if solar is not None else 0.0,
             battery_charge=max(-battery, 0.0) * hours,
             battery_discharge=max(battery, 0.0) * hours,
             home_consumption=home * hours,
@@ -206,6 +225,17 @@ _CLOUD_FLOW_FIELDS: Final = (
 )
 
 
+# Home Assistant's battery power is positive when discharging.
+_CLOUD_BATTERY_SIGN: Final = -1.0 if CLOUD_BATTERY_POSITIVE_WHEN_CHARGING else 1.0
+
+# The sign check: a bucket counts when the battery moved at least this much power and the
+# state of charge changed; it needs this many such buckets, nearly all agreeing.
+SIGN_CHECK_RECORDS: Final = 13
+SIGN_CHECK_MIN_WATTS: Final = 150.0
+SIGN_CHECK_MIN_VOTES: Final = 3
+SIGN_CHECK_AGREEMENT: Final = 0.8
+
+
 def _milliwatts(record: Mapping[str, Any], key: str) -> float | None:
     value = _number(record.get(key))
     return None if value is None else value / 1000
@@ -226,8 +256,9 @@ class CloudRecord:
     def from_api(cls, payload: Any) -> CloudRecord:
         """Parse one record.
 
-        The cloud sends milliwatts. Its battery power is positive when charging (as the
-        local API's), so the sign is turned to Home Assistant's here.
+        The cloud sends milliwatts. Its battery power is taken as positive when charging
+        (``CLOUD_BATTERY_POSITIVE_WHEN_CHARGING``, an assumption) and turned to Home
+        Assistant's sign here.
         """
         record = _require_mapping(payload, "data record")
         when = parse_timestamp(record.get("time"))
@@ -239,7 +270,7 @@ class CloudRecord:
             solar = 0.0
         power = PowerFlow(
             state_of_charge=_number(record.get("instant_soc")),
-            battery=None if battery is None else -battery,
+            battery=None if battery is None else _CLOUD_BATTERY_SIGN * battery,
             grid=_milliwatts(record, "instant_grid"),
             solar=solar,
             home=_milliwatts(record, "instant_demand"),
@@ -304,6 +335,37 @@ def latest_power(records: Sequence[CloudRecord]) -> PowerFlow | None:
     return power
 
 
+def check_battery_sign(records: Sequence[CloudRecord]) -> BatterySignCheck:
+    """Return whether the battery power's sign agrees with the state of charge's changes.
+
+    Between two consecutive records the charge moves with the battery power of the later
+    one (its bucket is the interval between them). In Home Assistant's signs a rising
+    charge goes with a negative battery power. Only clear cases count: enough power, a
+    change of charge, and most of them agreeing; otherwise the answer is unknown.
+    """
+    recent = list(records[-SIGN_CHECK_RECORDS:])
+    agree = disagree = 0
+    for earlier, later in itertools.pairwise(recent):
+        before, after = earlier.power.state_of_charge, later.power.state_of_charge
+        battery = later.power.battery
+        if before is None or after is None or battery is None:
+            continue
+        if abs(battery) < SIGN_CHECK_MIN_WATTS or after == before:
+            continue
+        if (after > before) == (battery < 0):
+            agree += 1
+        else:
+            disagree += 1
+    votes = agree + disagree
+    if votes < SIGN_CHECK_MIN_VOTES:
+        return BatterySignCheck.UNKNOWN
+    if agree >= SIGN_CHECK_AGREEMENT * votes:
+        return BatterySignCheck.CONSISTENT
+    if disagree >= SIGN_CHECK_AGREEMENT * votes:
+        return BatterySignCheck.INVERTED
+    return BatterySignCheck.UNKNOWN
+
+
 def sum_energy(records: Iterable[CloudRecord]) -> EnergyFlows:
     """Return the energy of the buckets together."""
     total = EnergyFlows()
@@ -324,8 +386,7 @@ _CELL_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
 
 # The local API's measurement names and ours, for the values every unit reports.
 _LOCAL_NAMES: Final = {
-    "socAverage": "state_of_charge",
-    "socUsable": "usable_state_of_charge",
+    "socAverage": "average_state_of_charge",
     "temperature": "temperature",
     "cpuTemperature": "cpu_temperature",
     "inverterVoltage": "inverter_voltage",
@@ -339,12 +400,23 @@ _LOCAL_NAMES: Final = {
     "pylontechMinCellTemperature": "min_cell_temperature",
     "pylontechMaxCellTemperature": "max_cell_temperature",
     "pylontechAvgCellTemperature": "average_cell_temperature",
+    "pylontechMinBMSTemperature": "min_bms_temperature",
     "pylontechMaxBMSTemperature": "max_bms_temperature",
+    "pylontechAvgBMSTemperature": "average_bms_temperature",
+    "pylontechMinMOSFETTemperature": "min_mosfet_temperature",
     "pylontechMaxMOSFETTemperature": "max_mosfet_temperature",
+    "pylontechAvgMOSFETTemperature": "average_mosfet_temperature",
     "vocTemperature": "air_temperature",
     "vocHumidity": "air_humidity",
     "vocCO2": "air_co2",
     "vocVOC": "air_voc",
+}
+
+# ``actualState`` is a letter; its unit lists the letters the unit may send.
+_ACTIVITY_LETTERS: Final = {
+    "C": BatteryActivity.CHARGING,
+    "D": BatteryActivity.DISCHARGING,
+    "I": BatteryActivity.IDLE,
 }
 
 _MILLI_UNITS: Final = frozenset({"millivolts", "mv", "milliamps", "ma", "milliwatts", "mw"})
@@ -397,44 +469,59 @@ def _record_value(item: Mapping[str, Any]) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class LocalTelemetry:
-    """The latest telemetry of a legacy unit."""
+    """The latest telemetry of a legacy unit.
+
+    A ``null`` from the unit means "not measured": it is None here, never 0.
+    """
 
     power: PowerFlow
-    values: Mapping[str, float]
-    """Our names (``temperature``, ``inverter_voltage``, ...) to values."""
+    values: Mapping[str, float | None]
+    """Our names (``temperature``, ``inverter_voltage``, ...) to values, for every
+    measurement the unit reports; None where it reported ``null``."""
     cells: Mapping[str, CellReading]
-    actual_state: str | None
+    """The per-cell detail the unit measures (``null`` ones, e.g. empty module slots, are
+    left out: a real P3X reports hundreds of them)."""
+    activity: BatteryActivity | None
+    """What the unit says its battery does (``actualState``); None if it did not say."""
+    requested_state: str | None
+    """The unit's ``requestedState`` letter, as sent (its meaning is not documented)."""
     time: datetime | None
+
+    @property
+    def actual_state(self) -> str | None:
+        """Return the activity's name (diagnostics)."""
+        return None if self.activity is None else self.activity.value
 
     @classmethod
     def from_api(cls, payload: Any) -> LocalTelemetry:
         """Parse ``GET /api/latest-telemetry`` (a list of measurement records).
 
         The unit's battery power is positive when charging and its solar (``aux1Power``)
-        negative when generating; both turn to Home Assistant's signs here.
+        negative when generating (a real P3X: +846 W with ``actualState`` C, aux1 -1404 W);
+        both turn to Home Assistant's signs here. ``actualState`` is a letter (C, D, I)
+        whatever its unit field lists.
         """
         items = _measurements(payload, "latest telemetry")
         if not items:
             raise InvalidResponseError("latest telemetry: no measurements")
-        raw: dict[str, float] = {}
-        actual_state: str | None = None
+        raw: dict[str, float | None] = {}
+        letters: dict[str, str] = {}
         newest: datetime | None = None
         for item in items:
             name = item.get("measurement")
             if not isinstance(name, str):
                 continue
-            if name == "actualState":
-                state = item.get("value")
-                actual_state = state if isinstance(state, str) else None
+            value = item.get("value")
+            if isinstance(value, str) and _number(value) is None:
+                letters[name] = value.strip()
                 continue
-            value = _record_value(item)
-            if value is None:
+            raw[name] = _record_value(item)
+            if raw[name] is None:
                 continue
-            raw[name] = value
             stamp = parse_timestamp(item.get("timestamp"))
             if stamp is not None and (newest is None or stamp > newest):
                 newest = stamp
-        if not raw:
+        if not any(value is not None for value in raw.values()):
             raise InvalidResponseError("latest telemetry: no readable measurement")
         return cls(
             power=_local_power(raw),
@@ -442,14 +529,20 @@ class LocalTelemetry:
             cells={
                 reading.key: reading
                 for name, value in raw.items()
-                if (reading := _cell_reading(name, value)) is not None
+                if value is not None and (reading := _cell_reading(name, value)) is not None
             },
-            actual_state=actual_state,
+            activity=_ACTIVITY_LETTERS.get(letters.get("actualState", "").upper()),
+            requested_state=letters.get("requestedState") or None,
             time=newest,
         )
 
 
-def _local_power(raw: Mapping[str, float]) -> PowerFlow:
+def _local_power(raw: Mapping[str, float | None]) -> PowerFlow:
+    """Return the power in Home Assistant's signs; what the unit did not measure is None.
+
+    The home's power is what the others add up to, so it is only known when the battery,
+    the grid and the solar all are: a missing solar value is not taken for 0 W.
+    """
     battery = raw.get("batteryPower")
     grid = raw.get("gridPower")
     aux1 = raw.get("aux1Power")
@@ -458,10 +551,11 @@ def _local_power(raw: Mapping[str, float]) -> PowerFlow:
         solar = 0.0
     battery_ha = None if battery is None else -battery
     home = None
-    if battery_ha is not None and grid is not None:
-        home = max(grid + (solar or 0.0) + battery_ha, 0.0)
-    soc = raw.get("socAverage", raw.get("socUsable"))
-    return PowerFlow(state_of_charge=soc, battery=battery_ha, grid=grid, solar=solar, home=home)
+    if battery_ha is not None and grid is not None and solar is not None:
+        home = max(grid + solar + battery_ha, 0.0)
+    return PowerFlow(
+        state_of_charge=raw.get("socUsable"), battery=battery_ha, grid=grid, solar=solar, home=home
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -539,7 +633,7 @@ def integrate_energy(
             continue
         if start.battery is None or start.grid is None:
             continue
-        total += EnergyFlows.from_power(start.battery, start.grid, start.solar or 0.0, seconds)
+        total += EnergyFlows.from_power(start.battery, start.grid, start.solar, seconds)
     return total
 
 
