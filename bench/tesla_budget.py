@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+import os
 from pathlib import Path
 import statistics
 import sys
@@ -21,7 +22,9 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from custom_components.energy_bridges_common.client.budget import BudgetConsumer, CallBudget
+from custom_components.energy_bridges_common.client.stand_in import ALLOW_LOOPBACK_ENV
 from custom_components.tesla_energy.api import TeslaEnergyClient, fleet_urls
+from custom_components.tesla_energy.api.const import SERVER_OVERRIDE_ENV
 from custom_components.tesla_energy.budget import DAYS_PER_MONTH, budget_settings
 from custom_components.tesla_energy.const import (
     BUDGET_MODE_DAILY,
@@ -87,8 +90,11 @@ async def latency(samples: int = 300) -> None:
     async def provider(_fresh: bool) -> str:
         return str(token["access_token"])
 
+    # The only way to a stand-in server: its variable, with the loopback switch on.
+    os.environ[ALLOW_LOOPBACK_ENV] = "1"
+    os.environ[SERVER_OVERRIDE_ENV] = base
     async with aiohttp.ClientSession() as session:
-        client = TeslaEnergyClient(session, provider, base_url=f"{base}/na", urls=fleet_urls(base))
+        client = TeslaEnergyClient(session, provider, region="na", urls=fleet_urls())
         times = []
         for _ in range(samples):
             started = time.perf_counter()

@@ -34,6 +34,7 @@ from ..energy_bridges_common.hass.budget import (
 )
 from ..energy_bridges_common.hass.errors import setup_errors
 from .api import (
+    AppNotRegisteredError,
     AuthenticationError,
     BridgeApiError,
     InvalidResponseError,
@@ -44,7 +45,7 @@ from .api import (
     decode_access_token,
 )
 from .budget import DailyUsage, budget_settings
-from .const import CONF_API_URL, DOMAIN, LOGGER
+from .const import CONF_API_URL, CONF_REGION, DOMAIN, LOGGER
 from .coordinator import (
     TeslaEnergyConfigEntry,
     TeslaEnergyHistoryCoordinator,
@@ -53,6 +54,7 @@ from .coordinator import (
     TeslaEnergyRuntimeData,
     TeslaEnergySiteData,
 )
+from .registration import clear_app_not_registered, raise_app_not_registered
 from .services import async_setup_services
 from .statistics import StatisticsImporter
 
@@ -153,14 +155,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
     budget.refund_status(lambda status: status < 500)
     usage = DailyUsage()
 
-    def _moved(base_url: str) -> None:
-        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_API_URL: base_url})
+    # Only the region is stored: the server's URL is derived from it at every start, so a
+    # stand-in server's address never outlives its variable. Entries of older versions kept
+    # the URL itself: forget it.
+    if CONF_API_URL in entry.data:
+        hass.config_entries.async_update_entry(
+            entry, data={k: v for k, v in entry.data.items() if k != CONF_API_URL}
+        )
+
+    def _moved(region: str) -> None:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_REGION: region})
 
     client = TeslaEnergyClient(
         async_get_clientsession(hass),
         token,
-        base_url=entry.data.get(CONF_API_URL),
-        on_base_url_change=_moved,
+        region=claims.region or entry.data.get(CONF_REGION),
+        on_region_change=_moved,
     )
     entry.async_on_unload(client.http.add_observer(budget))
     entry.async_on_unload(client.http.add_observer(usage))
@@ -173,7 +183,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
     entry.async_on_unload(_release)
 
     with setup_errors(DOMAIN):
-        sites = [site for site in await client.async_energy_sites() if site.is_useful]
+        try:
+            sites = [site for site in await client.async_energy_sites() if site.is_useful]
+        except AppNotRegisteredError as err:
+            raise_app_not_registered(hass, entry, err)
+    clear_app_not_registered(hass, entry)
 
     account_device = DeviceInfo(
         identifiers={(DOMAIN, f"account_{key}")},
@@ -329,3 +343,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry)
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> None:
     """Forget the scope issue of a removed entry."""
     ir.async_delete_issue(hass, DOMAIN, f"missing_command_scope_{entry.entry_id}")
+    clear_app_not_registered(hass, entry)

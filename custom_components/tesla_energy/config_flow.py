@@ -28,6 +28,7 @@ import probatio as vol
 
 from ..energy_bridges_common.client.budget import BudgetPeriod
 from .api import (
+    AppNotRegisteredError,
     BridgeApiError,
     InvalidResponseError,
     MissingScopeError,
@@ -39,7 +40,6 @@ from .budget import DAYS_PER_MONTH, budget_settings
 from .const import (
     BUDGET_MODE_DAILY,
     BUDGET_MODE_MONTHLY,
-    CONF_API_URL,
     CONF_BUDGET_MODE,
     CONF_CALLS_PER_DAY,
     CONF_MONTHLY_AMOUNT,
@@ -53,6 +53,7 @@ from .const import (
     MIN_CALLS_PER_DAY,
     MIN_MONTHLY_AMOUNT,
 )
+from .registration import app_not_registered_placeholders
 
 MIN_CALLS_PER_SITE = 24 + 24 + 4
 
@@ -99,12 +100,18 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
             sites = [site for site in await client.async_energy_sites() if site.is_useful]
         except MissingScopeError:
             return self.async_abort(reason="missing_data_scope")
+        except AppNotRegisteredError as err:
+            return self.async_abort(
+                reason="app_not_registered",
+                description_placeholders=app_not_registered_placeholders(err.region),
+            )
         except BridgeApiError as err:
             LOGGER.debug("Region or product lookup failed: %s", err)
             return self.async_abort(reason="cannot_connect")
         if not sites:
             return self.async_abort(reason="no_energy_sites")
-        self._data = {**data, CONF_REGION: region.region, CONF_API_URL: region.base_url}
+        # The region only, never the server's URL (derived again at every start).
+        self._data = {**data, CONF_REGION: region.region}
         if self.source == SOURCE_REAUTH:
             return self.async_update_reload_and_abort(self._get_reauth_entry(), data=self._data)
         if self.source == SOURCE_RECONFIGURE:

@@ -10,7 +10,8 @@ from .physics import SiteModel, WallConnector
 
 DESCRIPTION = (
     "Tesla Fleet API for energy sites on :8400 (OAuth authorize auto-approves, token, region "
-    "lookup, /na and /eu regional prefixes); options: port, login_as, rate_limit_per_minute, "
+    "lookup, /na, /eu and /cn regional prefixes, China's token endpoint at /cn/oauth2/v3/token); "
+    "options: port, login_as, rate_limit_per_minute, "
     "time_zone (of the first account's sites, America/Los_Angeles by default)"
 )
 

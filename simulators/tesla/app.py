@@ -13,7 +13,8 @@ import json
 import secrets
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
+import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
@@ -24,6 +25,8 @@ from .tariff_server import accept, schedule_errors
 
 ACCESS_TOKEN_LIFETIME = 8 * 3600
 REFRESH_TOKEN_LIFETIME = 90 * 86400
+REGIONS = ("na", "eu", "cn")
+PERIODS = ("day", "week", "month", "year", "lifetime")
 ALL_SCOPES = ("openid", "offline_access", "energy_device_data", "energy_cmds")
 READ_SCOPE = "energy_device_data"
 COMMAND_SCOPE = "energy_cmds"
@@ -89,6 +92,7 @@ def default_accounts(time_zone: str = "America/Los_Angeles") -> list[Account]:
         solar_peak=7600.0,
         battery_count=2,
         wall_connectors=[
+            # Real replies often leave a Wall Connector's serial number out: the first has none.
             WallConnector(din="1457768-02-G--PGT00000000001"),
             WallConnector(din="1457768-02-G--PGT00000000002", serial_number="PGT00000000002"),
         ],
@@ -100,6 +104,9 @@ def default_accounts(time_zone: str = "America/Los_Angeles") -> list[Account]:
         time_zone=time_zone,
         solar_peak=4000.0,
         has_grid=False,
+        # As on real sites: an empty time zone, and no off-grid charging reserve at all.
+        reports_time_zone=False,
+        reports_off_grid_reserve=False,
     )
     empty = SiteModel(site_id=1003, name="Old gateway", time_zone=time_zone)
     other = SiteModel(
@@ -110,17 +117,30 @@ def default_accounts(time_zone: str = "America/Los_Angeles") -> list[Account]:
         battery_count=1,
         energy_left=9_000.0,
     )
+    china = SiteModel(
+        site_id=3001,
+        name="Shanghai",
+        time_zone="Asia/Shanghai",
+        solar_peak=6000.0,
+        battery_count=1,
+        energy_left=7_000.0,
+    )
     return [
         Account("account-home", "na", [home, barn, empty]),
         Account("account-other", "eu", [other]),
+        Account("account-cn", "cn", [china]),
     ]
 
 
 class TeslaFleetSimulator(SimulatorApp):
     """Tesla's auth server and Fleet API for energy sites, on one loopback server.
 
-    Regional servers are path prefixes (``/na``, ``/eu``): the region lookup names the
-    account's one, and the wrong one answers 421.
+    Regional servers are path prefixes (``/na``, ``/eu``, ``/cn``): the region lookup names
+    the account's one, and the wrong one answers 421. The access token's ``ou_code`` names the
+    account's region; the authorization code starts with it (``NA_...``). Accounts in China get
+    their tokens from ``/cn/oauth2/v3/token`` (Tesla's auth.tesla.cn), the others from
+    ``/oauth2/v3/token``. A region where the user's application is not registered (not in
+    ``registered_regions``) answers 412 to every Fleet API call.
     """
 
     name = "tesla"
@@ -146,6 +166,7 @@ class TeslaFleetSimulator(SimulatorApp):
         self.tariffs: dict[int, dict[str, Any]] = {}
         self.invalid_schedule: dict[int, list[str]] = {}
         self.outages: list[tuple[int, float, float]] = []
+        self.registered_regions: set[str] = set(REGIONS)
         self.token_requests = 0
         self.refreshes = 0
 
@@ -162,6 +183,7 @@ class TeslaFleetSimulator(SimulatorApp):
         r = app.router
         r.add_get("/oauth2/v3/authorize", self._authorize)
         r.add_post("/oauth2/v3/token", self._token)
+        r.add_post("/cn/oauth2/v3/token", self._china_token)
         r.add_get("/api/1/users/region", self._region)
         r.add_get("/{region}/api/1/users/region", self._region)
         base = "/{region}/api/1"
@@ -188,7 +210,8 @@ class TeslaFleetSimulator(SimulatorApp):
             raise web.HTTPBadRequest(text="response_type=code, client_id and redirect_uri needed")
         asked = tuple(q.get("scope", "").split())
         scopes = tuple(s for s in asked if s in self.grant_scopes)
-        code = secrets.token_urlsafe(16)
+        region = self.accounts[self.login_as].region
+        code = f"{region.upper()}_{secrets.token_urlsafe(16)}"
         self.codes[code] = Grant(
             account_id=self.login_as,
             scopes=scopes,
@@ -200,6 +223,12 @@ class TeslaFleetSimulator(SimulatorApp):
         raise web.HTTPFound(f"{q['redirect_uri']}?{query}")
 
     async def _token(self, request: web.Request) -> web.Response:
+        return await self._token_for(request, china=False)
+
+    async def _china_token(self, request: web.Request) -> web.Response:
+        return await self._token_for(request, china=True)
+
+    async def _token_for(self, request: web.Request, *, china: bool) -> web.Response:
         self.token_requests += 1
         form = await request.post()
         grant_type = form.get("grant_type")
@@ -208,8 +237,10 @@ class TeslaFleetSimulator(SimulatorApp):
             return json_response({"error": "invalid_client"}, status=401)
         now = self.clock.timestamp()
         if grant_type == "authorization_code":
-            grant = self.codes.pop(str(form.get("code", "")), None)
+            code = str(form.get("code", ""))
+            grant = self.codes.get(code)
             if grant is None or grant.expires_at < now or grant.client_id != client_id:
+                self.codes.pop(code, None)
                 return json_response({"error": "invalid_grant"}, status=400)
         elif grant_type == "refresh_token":
             grant = self.refresh_tokens.get(str(form.get("refresh_token", "")))
@@ -223,11 +254,21 @@ class TeslaFleetSimulator(SimulatorApp):
                     {"error": "invalid_grant", "error_description": "refresh token invalid"},
                     status=400,
                 )
+        else:
+            return json_response({"error": "unsupported_grant_type"}, status=400)
+        if (self.accounts[grant.account_id].region == "cn") != china:
+            # China's accounts live on Tesla's Chinese auth server: refused elsewhere (and
+            # the other way round), without using the code or the refresh token up.
+            return json_response(
+                {"error": "invalid_grant", "error_description": "account not served here"},
+                status=400,
+            )
+        if grant_type == "authorization_code":
+            self.codes.pop(code, None)
+        else:
             # Single use: the old refresh token dies with this request.
             grant.used = True
             self.refreshes += 1
-        else:
-            return json_response({"error": "unsupported_grant_type"}, status=400)
         return json_response(self._issue(grant.account_id, grant.scopes, client_id))
 
     def _issue(self, account_id: str, scopes: tuple[str, ...], client_id: str) -> dict[str, Any]:
@@ -235,9 +276,11 @@ class TeslaFleetSimulator(SimulatorApp):
         region = self.accounts[account_id].region
         access = make_jwt(
             {
-                "iss": "https://auth.tesla.com/oauth2/v3/nts",
+                "iss": "https://auth.tesla.cn/oauth2/v3/nts"
+                if region == "cn"
+                else "https://auth.tesla.com/oauth2/v3/nts",
                 "sub": account_id,
-                "aud": ["https://fleet-api.prd.na.vn.cloud.tesla.com"],
+                "aud": [f"https://fleet-api.prd.{region}.vn.cloud.tesla.com"],
                 "scp": list(scopes),
                 "ou_code": region.upper(),
                 "iat": int(now),
@@ -281,6 +324,12 @@ class TeslaFleetSimulator(SimulatorApp):
             region = request.match_info.get("region")
             if region is not None and region != account.region:
                 raise _api_error(421, f"user out of region, use {account.region}")
+            if region is not None and region not in self.registered_regions:
+                raise _api_error(
+                    412,
+                    "Account must be registered in the current region "
+                    f"{request.scheme}://{request.host}/{region}/api/1/partner_accounts",
+                )
             needed = COMMAND_SCOPE if request.method == "POST" else READ_SCOPE
             if "users/region" not in request.path and needed not in grant.scopes:
                 raise _api_error(403, f"Unauthorized missing scopes: {needed}")
@@ -335,7 +384,16 @@ class TeslaFleetSimulator(SimulatorApp):
     async def _products(self, request: web.Request) -> web.Response:
         account, _grant = self._account_for(request)
         products: list[dict[str, Any]] = [
-            {"id": 99, "vin": "5YJ3000000NEXUS01", "display_name": "Car", "state": "asleep"}
+            {
+                "id": 99,
+                "user_id": 99,
+                "vehicle_id": 99,
+                "vin": "5YJ3000000NEXUS01",
+                "display_name": "Car",
+                "state": "asleep",
+                "id_s": "99",
+                "api_version": 71,
+            }
         ]
         for site in account.sites:
             products.append(  # noqa: PERF401 - one product per site, readable as is
@@ -345,12 +403,21 @@ class TeslaFleetSimulator(SimulatorApp):
                     "site_name": site.name,
                     "id": f"STE-{site.site_id}",
                     "gateway_id": f"GW-{site.site_id}",
+                    "asset_site_id": _site_uuid(site),
+                    "warp_site_number": f"GA{site.site_id:06d}",
                     "energy_left": site.energy_left,
                     "total_pack_energy": site.capacity,
                     "percentage_charged": self._percent(site),
                     "battery_type": "ac_powerwall",
                     "backup_capable": site.has_battery,
                     "battery_power": 0,
+                    "go_off_grid_test_banner_enabled": None,
+                    "storm_mode_enabled": site.storm_watch,
+                    "powerwall_onboarding_settings_set": True,
+                    "powerwall_tesla_electric_interested_in": None,
+                    "vpp_tour_enabled": None,
+                    "sync_grid_alert_enabled": True,
+                    "breaker_alert_enabled": True,
                     "components": {
                         "battery": site.has_battery,
                         "battery_type": "ac_powerwall" if site.has_battery else None,
@@ -375,14 +442,20 @@ class TeslaFleetSimulator(SimulatorApp):
     async def _site_info(self, request: web.Request) -> web.Response:
         site = self._site(request)
         info: dict[str, Any] = {
-            "id": f"STE-{site.site_id}",
+            # A string unrelated to the energy site id, as in real replies.
+            "id": _site_uuid(site),
             "site_name": site.name,
             "backup_reserve_percent": site.backup_reserve,
             "default_real_mode": site.operation_mode,
             "installation_date": "2022-03-14T10:20:00-07:00",
             "user_settings": {
+                "go_off_grid_test_banner_enabled": False,
                 "storm_mode_enabled": site.storm_watch,
-                "go_off_grid_test_banner_enabled": None,
+                "powerwall_onboarding_settings_set": True,
+                "powerwall_tesla_electric_interested_in": False,
+                "vpp_tour_enabled": True,
+                "sync_grid_alert_enabled": True,
+                "breaker_alert_enabled": False,
             },
             "components": {
                 "solar": site.solar_peak > 0,
@@ -413,18 +486,25 @@ class TeslaFleetSimulator(SimulatorApp):
                 "grid_services_enabled": False,
                 "gateways": [
                     {
-                        "device_id": "gw1",
+                        "device_id": f"gw-{site.site_id}",
                         "din": f"1232100-00-E--GW{site.site_id}",
+                        "serial_number": f"GW{site.site_id:012d}",
                         "part_number": "1232100-00-E",
                         "part_type": 10,
                         "part_name": "Tesla Backup Gateway 2",
                         "is_active": True,
+                        "site_id": _site_uuid(site),
+                        "firmware_version": "24.44.1 4a8a1c83",
+                        "updated_datetime": "2024-11-02T00:00:00.000Z",
                     }
                 ],
                 "batteries": [
                     {
                         "device_id": f"pw{i}",
                         "din": f"2012170-25-E--TG{site.site_id}{i}",
+                        "serial_number": f"TG{site.site_id}{i:08d}",
+                        "part_number": "2012170-25-E",
+                        "part_type": 2,
                         "part_name": "Powerwall 2",
                         "nameplate_max_charge_power": 5000,
                         "nameplate_max_discharge_power": 5000,
@@ -437,8 +517,9 @@ class TeslaFleetSimulator(SimulatorApp):
                         "device_id": wc.din.lower(),
                         "din": wc.din,
                         "part_name": wc.part_name,
-                        "serial_number": wc.serial_number,
                         "is_active": True,
+                        # Often absent in real replies: only sent when known.
+                        **({"serial_number": wc.serial_number} if wc.serial_number else {}),
                     }
                     for wc in site.wall_connectors
                 ],
@@ -452,12 +533,16 @@ class TeslaFleetSimulator(SimulatorApp):
             "tou_settings": {"optimization_strategy": "economics", "schedule": []},
             "nameplate_power": 5000 * site.battery_count,
             "nameplate_energy": 13500 * site.battery_count,
-            "installation_time_zone": site.time_zone,
+            # Real sites can send an empty string.
+            "installation_time_zone": site.time_zone if site.reports_time_zone else "",
             "max_site_meter_power_ac": 1000000000,
             "min_site_meter_power_ac": -1000000000,
             "vpp_backup_reserve_percent": site.backup_reserve,
-            "off_grid_vehicle_charging_reserve_percent": site.off_grid_vehicle_charging_reserve,
         }
+        if site.reports_off_grid_reserve:
+            info["off_grid_vehicle_charging_reserve_percent"] = (
+                site.off_grid_vehicle_charging_reserve
+            )
         if (tariff := self.tariffs.get(site.site_id)) is not None:
             info["tariff_content_v2"] = tariff
         return json_response({"response": info})
@@ -506,33 +591,46 @@ class TeslaFleetSimulator(SimulatorApp):
     def _in_outage(self, site_id: int, when: float) -> bool:
         return any(s == site_id and a <= when < b for s, a, b in self.outages)
 
-    def _range(self, request: web.Request) -> tuple[datetime, datetime, ZoneInfo]:
+    def _range(
+        self, request: web.Request, site: SiteModel, period: str = "day"
+    ) -> tuple[datetime, datetime, ZoneInfo]:
+        """Return the asked span and time zone, with the defaults the real API uses.
+
+        Only ``kind`` is required: without dates the span is the current ``period`` (up to
+        now) in the asked time zone, else the site's, else UTC. Dates are RFC 3339 (an
+        offset or ``Z``, fractional seconds allowed).
+        """
         q = request.query
+        zone_name = q.get("time_zone") or (site.time_zone if site.reports_time_zone else "UTC")
         try:
-            zone = ZoneInfo(q.get("time_zone") or "UTC")
-            start = datetime.fromisoformat(q["start_date"])
-            end = datetime.fromisoformat(q["end_date"])
-        except (KeyError, ValueError) as err:
-            raise _api_error(400, f"invalid dates or time zone: {err}") from err
-        if start.tzinfo is None or end.tzinfo is None or end < start:
-            raise _api_error(400, "dates need an offset and end after start")
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise _api_error(400, f"invalid time_zone: {zone_name}") from err
+        try:
+            end = _rfc3339(q["end_date"]) if "end_date" in q else self.clock.now()
+            start = (
+                _rfc3339(q["start_date"])
+                if "start_date" in q
+                else _period_start(end.astimezone(zone), period)
+            )
+        except ValueError as err:
+            raise _api_error(400, f"invalid start_date or end_date: {err}") from err
+        if end < start:
+            raise _api_error(400, "end_date is before start_date")
         return start, end, zone
 
     async def _calendar_history(self, request: web.Request) -> web.Response:
         site = self._site(request)
         kind = request.query.get("kind")
-        start, end, zone = self._range(request)
+        if kind not in ("energy", "backup"):
+            raise _api_error(400, "kind must be energy or backup")
+        period = request.query.get("period") or "day"
+        if period not in PERIODS:
+            raise _api_error(400, f"period must be one of {', '.join(PERIODS)}")
+        start, end, zone = self._range(request, site, period)
         if kind == "energy":
-            return json_response(
-                {
-                    "response": self._energy(
-                        site, start, end, zone, request.query.get("period", "day")
-                    )
-                }
-            )
-        if kind == "backup":
-            return json_response({"response": self._backups(site, start, end, zone)})
-        raise _api_error(400, "kind must be energy or backup")
+            return json_response({"response": self._energy(site, start, end, zone, period)})
+        return json_response({"response": self._backups(site, start, end, zone)})
 
     def _energy(
         self, site: SiteModel, start: datetime, end: datetime, zone: ZoneInfo, period: str
@@ -549,15 +647,18 @@ class TeslaFleetSimulator(SimulatorApp):
                 key = local.replace(hour=0, minute=0, second=0, microsecond=0)
             else:
                 key = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-            bucket = points.setdefault(key.isoformat(timespec="seconds"), {})
+            bucket = points.setdefault(
+                key.isoformat(timespec="seconds"), dict.fromkeys(ENERGY_FIELDS, 0.0)
+            )
             for name, value in site.interval_energy(t).items():
                 bucket[name] = round(bucket.get(name, 0.0) + value, 2)
             t += step
+        series = [{"timestamp": ts, **values, **_totals(values)} for ts, values in points.items()]
         return {
-            "serial_number": f"GW-{site.site_id}",
             "period": period,
-            "installation_time_zone": site.time_zone,
-            "time_series": [{"timestamp": ts, **values} for ts, values in points.items()],
+            "installation_time_zone": site.time_zone if site.reports_time_zone else "",
+            # Real replies say null, not [], when there is no data (yet).
+            "time_series": series or None,
         }
 
     def _backups(
@@ -578,7 +679,7 @@ class TeslaFleetSimulator(SimulatorApp):
         site = self._site(request)
         if request.query.get("kind") != "charge":
             raise _api_error(400, "kind must be charge")
-        start, end, zone = self._range(request)
+        start, end, zone = self._range(request, site)
         sessions = []
         day = start.astimezone(zone).replace(hour=22, minute=0, second=0, microsecond=0)
         while day < end and day.timestamp() + 3 * 3600 <= self.clock.timestamp():
@@ -702,6 +803,7 @@ class TeslaFleetSimulator(SimulatorApp):
             "login_as": self.login_as,
             "grant_scopes": list(self.grant_scopes),
             "rate_limit_per_minute": self.rate_limit_per_minute,
+            "registered_regions": sorted(self.registered_regions),
             "token_requests": self.token_requests,
             "refreshes": self.refreshes,
             "accounts": {
@@ -735,7 +837,8 @@ class TeslaFleetSimulator(SimulatorApp):
         }
 
     async def update_state(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Apply control changes: who logs in, which scopes, token expiry, outages, limits."""
+        """Apply control changes: who logs in, which scopes, token expiry, outages, limits,
+        and the regions where the application is registered (412 elsewhere)."""
         if "login_as" in changes:
             if changes["login_as"] not in self.accounts:
                 raise web.HTTPBadRequest(text="unknown account")
@@ -744,6 +847,8 @@ class TeslaFleetSimulator(SimulatorApp):
             self.grant_scopes = tuple(changes["grant_scopes"])
         if "rate_limit_per_minute" in changes:
             self.rate_limit_per_minute = int(changes["rate_limit_per_minute"])
+        if "registered_regions" in changes:
+            self.registered_regions = {str(r) for r in changes["registered_regions"]}
         if changes.get("expire_access_tokens"):
             self.expire_access_tokens()
         if changes.get("revoke_refresh_tokens"):
@@ -751,6 +856,73 @@ class TeslaFleetSimulator(SimulatorApp):
         if outage := changes.get("outage"):
             self.start_outage(int(outage["site_id"]), float(outage["seconds"]))
         return self.state()
+
+
+# Every energy field of a history point: real replies send zeros too.
+ENERGY_FIELDS = (
+    "solar_energy_exported",
+    "generator_energy_exported",
+    "grid_energy_imported",
+    "grid_services_energy_imported",
+    "grid_services_energy_exported",
+    "grid_energy_exported_from_solar",
+    "grid_energy_exported_from_generator",
+    "grid_energy_exported_from_battery",
+    "battery_energy_exported",
+    "battery_energy_imported_from_grid",
+    "battery_energy_imported_from_solar",
+    "battery_energy_imported_from_generator",
+    "consumer_energy_imported_from_grid",
+    "consumer_energy_imported_from_solar",
+    "consumer_energy_imported_from_battery",
+    "consumer_energy_imported_from_generator",
+)
+
+
+def _totals(values: dict[str, float]) -> dict[str, float]:
+    """Return the totals a real history point carries beside its fields."""
+
+    def total(*names: str) -> float:
+        return round(sum(values.get(name, 0.0) for name in names), 2)
+
+    return {
+        "total_home_usage": total(*(n for n in ENERGY_FIELDS if n.startswith("consumer_"))),
+        "total_battery_charge": total(
+            *(n for n in ENERGY_FIELDS if n.startswith("battery_energy_imported"))
+        ),
+        "total_battery_discharge": total("battery_energy_exported"),
+        "total_solar_generation": total("solar_energy_exported"),
+        "total_grid_energy_exported": total(
+            *(n for n in ENERGY_FIELDS if n.startswith("grid_energy_exported"))
+        ),
+    }
+
+
+def _rfc3339(value: str) -> datetime:
+    """Parse an RFC 3339 date-time (``Z`` or an offset; fractional seconds allowed)."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no offset")
+    return parsed
+
+
+def _period_start(local: datetime, period: str) -> datetime:
+    """Return the start of the ``period`` that holds the local time ``local``."""
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "week":
+        return midnight - timedelta(days=midnight.weekday())
+    if period == "month":
+        return midnight.replace(day=1)
+    if period == "year":
+        return midnight.replace(month=1, day=1)
+    if period == "lifetime":
+        return datetime(2022, 3, 14, tzinfo=local.tzinfo)
+    return midnight
+
+
+def _site_uuid(site: SiteModel) -> str:
+    """Return the site's own id (a UUID string, unrelated to the energy site id)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sim-tesla-site/{site.name}/{site.site_id}"))
 
 
 def _api_error(
@@ -763,6 +935,7 @@ def _api_error(
         401: web.HTTPUnauthorized,
         403: web.HTTPForbidden,
         404: web.HTTPNotFound,
+        412: web.HTTPPreconditionFailed,
         421: web.HTTPMisdirectedRequest,
         429: web.HTTPTooManyRequests,
     }

@@ -16,7 +16,8 @@ class WallConnector:
 
     din: str
     part_name: str = "Gen 3 Wall Connector"
-    serial_number: str = "PGT00000000001"
+    serial_number: str | None = None
+    """Real site_info replies often carry no serial number: None leaves the key out."""
     max_power: float = 11_000.0
 
     def power(self, local: datetime) -> float:
@@ -64,6 +65,10 @@ class SiteModel:
     allow_charge_from_grid: bool = True
     export_rule: str = "battery_ok"
     off_grid_vehicle_charging_reserve: float = 50.0
+    reports_time_zone: bool = True
+    """False: site_info says ``installation_time_zone: ""``, as real sites do."""
+    reports_off_grid_reserve: bool = True
+    """False: site_info leaves ``off_grid_vehicle_charging_reserve_percent`` out."""
     last_step: float | None = None
 
     @property

@@ -19,7 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_energy.api.const import SERVER_OVERRIDE_ENV
-from custom_components.tesla_energy.const import CONF_API_URL, CONF_REGION, DOMAIN
+from custom_components.tesla_energy.const import CONF_REGION, DOMAIN
 from simulators.framework import SimClock
 from simulators.tesla import TeslaFleetSimulator
 
@@ -61,9 +61,15 @@ def sim() -> TeslaFleetSimulator:
 
 @pytest.fixture
 async def server(
-    sim: TeslaFleetSimulator, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+    sim: TeslaFleetSimulator,
+    socket_enabled: None,
+    allow_loopback: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[TestServer]:
-    """Serve the simulator on loopback and point the integration at it."""
+    """Serve the simulator on loopback and point the integration at it.
+
+    The override is honoured only with the loopback switch on (``allow_loopback``).
+    """
     test_server = TestServer(sim.make_app(), host="127.0.0.1", access_log=None)
     await test_server.start_server()
     monkeypatch.setenv(SERVER_OVERRIDE_ENV, str(test_server.make_url("")).rstrip("/"))
@@ -129,7 +135,6 @@ def config_entry(
             "auth_implementation": DOMAIN,
             "token": issue_token(sim, scopes=scopes),
             CONF_REGION: "na",
-            CONF_API_URL: f"{base_url(server)}/na",
         },
         options=options,
     )

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.tesla_energy.const import CONF_API_URL, DOMAIN
+from custom_components.tesla_energy.const import CONF_API_URL, CONF_REGION, DOMAIN
 from simulators.tesla import TeslaFleetSimulator
 
 from .conftest import ACCOUNT, HOME_SITE, no_retry_wait
@@ -119,8 +119,8 @@ async def test_region_move_follows_421(
     sim.accounts[ACCOUNT].region = "eu"
     await refresh_live(hass, setup_integration)
     assert setup_integration.runtime_data.sites[HOME_SITE].live.last_error is None
-    server = setup_integration.data[CONF_API_URL].rsplit("/", 1)[0]
-    assert setup_integration.data[CONF_API_URL] == f"{server}/eu"
+    assert setup_integration.data[CONF_REGION] == "eu"
+    assert CONF_API_URL not in setup_integration.data
 
 
 async def test_setup_retries_when_cloud_is_down(

@@ -1,8 +1,9 @@
 """Tesla Fleet API energy client (no Home Assistant imports: a library in all but name)."""
 
 from .client import TeslaEnergyClient, TokenProvider
-from .const import SCOPES, FleetUrls, Scope, fleet_urls
+from .const import SCOPES, FleetUrls, Scope, fleet_urls, known_region, region_of_authorization_code
 from .errors import (
+    AppNotRegisteredError,
     AuthenticationError,
     BridgeApiError,
     BudgetExhaustedError,
@@ -34,6 +35,7 @@ from .token import TokenClaims, decode_access_token
 
 __all__ = [
     "SCOPES",
+    "AppNotRegisteredError",
     "AuthenticationError",
     "BackupEvent",
     "BridgeApiError",
@@ -67,6 +69,8 @@ __all__ = [
     "WrongRegionError",
     "decode_access_token",
     "fleet_urls",
+    "known_region",
+    "region_of_authorization_code",
     "tariff_problems",
     "validate_tariff",
 ]

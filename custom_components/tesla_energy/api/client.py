@@ -11,11 +11,13 @@ import aiohttp
 
 from ...energy_bridges_common.client.http import HttpClient, HttpResponse, RetryPolicy
 from ...energy_bridges_common.client.redact import Redactor
-from .const import FleetUrls, Scope, fleet_urls
+from .const import DEFAULT_REGION, FleetUrls, Scope, fleet_urls, known_region
 from .errors import (
+    AppNotRegisteredError,
     AuthenticationError,
     BridgeApiError,
     CommandRejectedError,
+    InvalidResponseError,
     MissingScopeError,
     PermissionDeniedError,
     UntrustedServerError,
@@ -38,6 +40,7 @@ from .models import (
     parse_products,
 )
 from .tariff import validate_tariff
+from .token import decode_access_token
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,11 +51,19 @@ type TokenProvider = Callable[[bool], Awaitable[str]]
 class FleetHttpClient(HttpClient):
     """The shared HTTP client, taught what Tesla's statuses mean."""
 
+    region: str | None = None
+    """The region of the server in use (named in a 412)."""
+
     def error_for_response(self, response: HttpResponse) -> BridgeApiError | None:
-        """Return the error a reply stands for: 421 is a wrong region, not a failure."""
+        """Return the error a reply stands for: 421 and 412 are the account's region."""
+        where = f"{response.method} {self.redactor.url(response.url)}"
         if response.status == 421:
-            return WrongRegionError(
-                f"{response.method} {self.redactor.url(response.url)}: wrong region (421)"
+            return WrongRegionError(f"{where}: wrong region (421)")
+        if response.status == 412:
+            region = known_region(self.region)
+            return AppNotRegisteredError(
+                f"{where}: application not registered in region {(region or '?').upper()} (412)",
+                region,
             )
         return super().error_for_response(response)
 
@@ -78,25 +89,30 @@ class TeslaEnergyClient:
         session: aiohttp.ClientSession,
         token_provider: TokenProvider,
         *,
-        base_url: str | None = None,
+        region: str | None = None,
         urls: FleetUrls | None = None,
-        on_base_url_change: Callable[[str], None] | None = None,
+        on_region_change: Callable[[str], None] | None = None,
         timeout: float = 20.0,
         retry: RetryPolicy | None = None,
     ) -> None:
-        """Set up the client; ``base_url`` is the account's regional server when known."""
+        """Set up the client; ``region`` is the account's (``na``, ``eu``, ``cn``) when known.
+
+        Without one, the first request's 421 (or ``async_locate``) finds it.
+        """
         self.urls = urls or fleet_urls()
         self.redactor = Redactor()
+        self.region = known_region(region)
         self.http = FleetHttpClient(
             session,
-            base_url or self.urls.lookup_base,
+            self.urls.base_for(self.region),
             timeout=timeout,
             retry=retry or RetryPolicy(attempts=2, base_delay=1.0, max_delay=5.0),
             redactor=self.redactor,
             logger=_LOGGER,
         )
+        self.http.region = self.region or DEFAULT_REGION
         self._token_provider = token_provider
-        self._on_base_url_change = on_base_url_change
+        self._on_region_change = on_region_change
 
     @property
     def base_url(self) -> str:
@@ -144,26 +160,57 @@ class TeslaEnergyClient:
                 continue
             return response.json()
 
+    def _regions_to_ask(self, token: str) -> list[str]:
+        """Return the regions to ask, the one the token names (``ou_code``) first."""
+        try:
+            hint = known_region(decode_access_token(token).region)
+        except BridgeApiError:
+            hint = None
+        first = [hint] if hint is not None else []
+        if self.region is not None and self.region not in first:
+            first.append(self.region)
+        return first + [region for region in self.urls.region_bases if region not in first]
+
     async def async_region(self) -> Region:
-        """Ask which region and server the account belongs to."""
+        """Ask which region and server the account belongs to.
+
+        The token's ``ou_code`` names the region; its server is asked first. A server that
+        does not serve the account answers 421: the next region's is asked then.
+        """
         token = await self._token()
-        payload = await self.http.get_json(
-            f"{self.urls.lookup_base}/api/1/users/region",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        region = Region.from_api(payload)
-        if not self.urls.is_trusted_base(region.base_url):
-            raise UntrustedServerError(f"Region lookup named an unknown server for {region.region}")
-        return region
+        wrong: WrongRegionError | None = None
+        for region in self._regions_to_ask(token):
+            self.http.region = region
+            try:
+                payload = await self.http.get_json(
+                    f"{self.urls.region_bases[region]}/api/1/users/region",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            except WrongRegionError as err:
+                _LOGGER.debug("The %s server does not serve the account", region.upper())
+                wrong = err
+                continue
+            finally:
+                self.http.region = self.region or DEFAULT_REGION
+            named = Region.from_api(payload)
+            found = self.urls.region_of_base(named.base_url)
+            if found is None:
+                raise UntrustedServerError(
+                    f"Region lookup named an unknown server for {named.region}"
+                )
+            return Region(region=found, base_url=self.urls.region_bases[found])
+        raise wrong if wrong is not None else InvalidResponseError("No region to ask")
 
     async def async_locate(self) -> Region:
         """Look the region up and use its server from now on."""
         region = await self.async_region()
-        if region.base_url != self.http.base_url:
-            _LOGGER.debug("Account served from %s", region.base_url)
-            self.http.base_url = region.base_url
-            if self._on_base_url_change is not None:
-                self._on_base_url_change(region.base_url)
+        self.http.base_url = region.base_url
+        self.http.region = region.region
+        if region.region != self.region:
+            _LOGGER.debug("Account served from the %s region", region.region.upper())
+            self.region = region.region
+            if self._on_region_change is not None:
+                self._on_region_change(region.region)
         return region
 
     # -- reads -------------------------------------------------------------------------------

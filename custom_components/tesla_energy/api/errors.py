@@ -15,6 +15,7 @@ from ...energy_bridges_common.client.errors import (
 )
 
 __all__ = [
+    "AppNotRegisteredError",
     "AuthenticationError",
     "BridgeApiError",
     "BudgetExhaustedError",
@@ -41,6 +42,25 @@ class WrongRegionError(RequestError):
     @property
     def transient(self) -> bool:
         """Return False: the same request to the same server can never succeed."""
+        return False
+
+
+class AppNotRegisteredError(RequestError):
+    """The user's Fleet API application is not registered in the account's region (HTTP 412).
+
+    Tesla answers 412 to every data call until the application's partner account has been
+    registered in that region (``POST /api/1/partner_accounts`` on the regional server, a step
+    of Tesla's Fleet API setup). Nothing the integration retries can fix it: the user must.
+    """
+
+    def __init__(self, message: str, region: str | None = None) -> None:
+        """Keep the status and the region (``na``, ``eu``, ``cn``) that refused us."""
+        super().__init__(message, 412)
+        self.region = region
+
+    @property
+    def transient(self) -> bool:
+        """Return False: it stays refused until the user registers the application."""
         return False
 
 
