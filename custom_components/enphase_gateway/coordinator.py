@@ -141,8 +141,12 @@ class GatewayCoordinator(BridgeCoordinator[GatewayData]):
     async def async_set_grid(self, on_grid: bool) -> None:
         """Connect to or disconnect from the grid (verified)."""
         relay = await self.client.set_grid_relay(on_grid)
-        self.poller.remember("relay", relay)
-        self.async_apply(relay=relay)
+        if self.poller.capabilities.relay:
+            self.poller.remember("relay", relay)
+            self.async_apply(relay=relay)
+        else:
+            # The state lives in the inventory: read it again with the live data.
+            await self.async_refresh()
 
     async def async_set_dry_contact(self, contact_id: str, closed: bool) -> None:
         """Close or open a dry contact (verified)."""

@@ -72,4 +72,18 @@ async def async_get_config_entry_diagnostics(
                 raw[endpoint] = {"error": str(err)}
         result["raw"] = raw
     secrets = [client.token, client.password, *serials]
-    return redact(result, keys=KEYS, secrets=secrets)  # type: ignore[no-any-return]
+    # Some replies (the ensemble status) key their devices by serial: rename those keys.
+    keyed = {s for s in serials if s}
+    return redact(_rename_keys(result, keyed), keys=KEYS, secrets=secrets)  # type: ignore[no-any-return]
+
+
+def _rename_keys(value: Any, serials: set[str]) -> Any:
+    if isinstance(value, dict):
+        renamed: dict[str, Any] = {}
+        for key, item in value.items():
+            name = f"**REDACTED_{len(renamed)}**" if key in serials else key
+            renamed[name] = _rename_keys(item, serials)
+        return renamed
+    if isinstance(value, list):
+        return [_rename_keys(item, serials) for item in value]
+    return value

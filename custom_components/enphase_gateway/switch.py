@@ -54,13 +54,20 @@ CHARGE_FROM_GRID = EnphaseSwitchDescription(
     set_fn=lambda c, on: c.async_write_storage(charge_from_grid=on),
 )
 
+
+def _grid_command(data: GatewayData) -> bool | None:
+    """Return whether the grid is asked to be connected (relay, else the controller's own)."""
+    state = data.relay.admin_state if data.relay is not None else None
+    if state is None and data.system_controller is not None:
+        state = data.system_controller.mains_admin_state
+    return None if state is None else state == "closed"
+
+
 GRID_ENABLED = EnphaseSwitchDescription(
     key="grid_enabled",
     translation_key="grid_enabled",
     # The command, not the relay: the relay itself takes seconds to follow.
-    value_fn=lambda d: (
-        None if d.relay is None or d.relay.admin_state is None else d.relay.admin_state == "closed"
-    ),
+    value_fn=_grid_command,
     set_fn=lambda c, on: c.async_set_grid(on),
 )
 
@@ -101,7 +108,7 @@ async def async_setup_entry(
     if (controller := data.system_controller) is not None:
         device = controller_device(controller, runtime.device_id)
         descriptions = [_dry_contact(cid) for cid in data.dry_contacts]
-        if data.relay is not None:
+        if data.relay is not None or controller.mains_admin_state is not None:
             descriptions.insert(0, GRID_ENABLED)
         entities.extend(
             EnphaseSwitch(coordinator, d, device_info=device, unique_id_prefix=controller.serial)

@@ -2,10 +2,13 @@
 Simulated Enphase Envoy / IQ Gateways of several firmware generations, and Enphase's cloud.
 
 Profiles: ``3x`` (Envoy-R, firmware 3.9, not metered, digest auth), ``5x`` (metered, digest,
-split phase), ``7x`` (metered, three phases, token auth), ``8x`` (CTs, IQ Batteries, an IQ
-System Controller, dry contacts and a generator), ``8x-large`` (64 microinverters, metered
-without CTs). The cloud's login and token endpoints are served on port 8300, the gateways on
-8301-8305 (plain http: the client falls back from https).
+split phase), ``7x`` (metered, three phases, token auth), ``8x`` (CTs with a storage CT, IQ
+Batteries, an IQ System Controller, dry contacts and a generator), ``8x-large`` (64
+microinverters, metered without CTs), ``8x-acb`` (an IQ Battery and three AC Batteries). The
+cloud's login and token endpoints are served on port 8300, the gateways on 8301-8306 (plain
+http: the client falls back from https). Replies have the shapes of real gateways of the same
+firmware family (``tests/enphase_gateway/test_simulator_shapes.py`` checks them against the
+real captures); the generator's settings and ``/ivp/ss/gen_mode`` are from notes only.
 
 Options: ``profile`` (one name or ``all``), ``latency`` (factor on realistic endpoint
 latencies, default 1; 0 for instant answers), ``host``, ``replay`` (a capture folder in the
@@ -26,8 +29,9 @@ from .profiles import CLOUD_PORT, PROFILES, Profile
 from .replay import ReplaySimulator, build_replay
 
 DESCRIPTION = (
-    "Enphase IQ Gateways (profiles 3x, 5x, 7x, 8x, 8x-large on 8301-8305) and the Enlighten "
-    "login/token service on 8300"
+    "Enphase IQ Gateways (profiles 3x, 5x, 7x, 8x, 8x-large, 8x-acb on 8301-8306, or a replayed "
+    "capture with replay=<folder or diagnostics file>) and the Enlighten login/token service on "
+    "8300"
 )
 
 __all__ = [

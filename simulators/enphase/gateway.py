@@ -926,7 +926,7 @@ class GatewaySimulator(SimulatorApp):
         return f"1225{50000000 + index:08d}"
 
     def _enpower_serial(self) -> str:
-        return "482300000901"
+        return "122300000901"
 
     def _ensemble_absent(self) -> web.Response | None:
         """Before 7.x there is no ensemble API at all; from 7.x it answers, empty if need be."""

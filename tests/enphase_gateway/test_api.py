@@ -240,7 +240,7 @@ async def test_first_poll_takes_the_probe_replies(gateway_factory: SimFactory) -
         # Setup reads each endpoint once: the first poll takes what the probe just read.
         assert sim.log.count(heavy) == probed
         assert data.batteries
-        assert data.relay is not None
+        assert data.system_controller is not None
         # Each reply serves once: the next detail read asks the gateway.
         await GatewayPoller(client).read()
         assert sim.log.count("^/production.json$") == 2
@@ -249,7 +249,7 @@ async def test_first_poll_takes_the_probe_replies(gateway_factory: SimFactory) -
         # A write makes the probe's replies stale: the relay is read back from the gateway.
         await client.probe()
         await client.set_grid_relay(on_grid=False)
-        assert (await client.get_grid_relay()).admin_state == "open"
+        assert (await client.get_grid_state()).admin_state == "open"
 
         # So does time: a minute later the reply is read again.
         await client.probe()

@@ -81,7 +81,9 @@ async def test_dry_contact(
 
 
 async def test_storage_controls(
-    hass: HomeAssistant, full: tuple[GatewaySimulator, MockConfigEntry]
+    hass: HomeAssistant,
+    full: tuple[GatewaySimulator, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     sim, entry = full
     serial = sim.profile.serial
@@ -107,15 +109,34 @@ async def test_storage_controls(
     assert sim.house.charge_from_grid is True
     # The whole tariff went back: other parts are untouched.
     assert sim._tariff_body()["tariff"]["currency"] == {"code": "GBP"}
-    # While optimised schedules are on, the gateway ignores storage writes: say so.
+    # While optimised schedules are on, the gateway ignores storage writes: the write turns
+    # them off, as the user asked for these settings, and says so.
     sim.opt_schedules = True
     entry.runtime_data.poller.force_detail()
-    with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: number, ATTR_VALUE: 50}, blocking=True
-        )
-    assert err.value.translation_key == "storage_locked"
-    assert sim.house.reserve == 35
+    await hass.services.async_call(
+        "number", SERVICE_SET_VALUE, {ATTR_ENTITY_ID: number, ATTR_VALUE: 50}, blocking=True
+    )
+    assert sim.house.reserve == 50
+    assert sim.opt_schedules is False
+    sim.opt_schedules = True
+    response = await hass.services.async_call(
+        DOMAIN,
+        "set_storage_settings",
+        {"config_entry_id": entry.entry_id, "reserve": 45},
+        blocking=True,
+        return_response=True,
+    )
+    assert sim.house.reserve == 45
+    assert sim.opt_schedules is False
+    assert response == {
+        "mode": {"self-consumption": "self_consumption", "savings-mode": "savings"}.get(
+            sim.house.mode, sim.house.mode
+        ),
+        "reserve": 45.0,
+        "charge_from_grid": sim.house.charge_from_grid,
+        "optimised_schedules_turned_off": True,
+    }
+    assert "Turning off the optimised schedules" in caplog.text
 
 
 async def test_storage_write_ignored(

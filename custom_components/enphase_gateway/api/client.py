@@ -571,6 +571,15 @@ class EnphaseGateway:
         """Read the grid relay."""
         return GridRelay.from_json(await self._get_json(const.GRID_RELAY))
 
+    async def get_grid_state(self) -> GridRelay:
+        """Read the grid relay; without its endpoint (most gateways), the controller's own."""
+        if self.capabilities is None or self.capabilities.relay:
+            return await self.get_grid_relay()
+        controller = (await self.get_inventory()).system_controller
+        if controller is None:
+            raise EndpointUnavailableError("The gateway lists no System Controller", 404)
+        return GridRelay(controller.mains_admin_state, controller.mains_oper_state)
+
     async def get_dry_contacts(self, *, with_settings: bool = True) -> dict[str, DryContact]:
         """Read the dry contacts, with their settings when asked."""
         status = await self._get_json(const.DRY_CONTACTS)
@@ -739,7 +748,7 @@ class EnphaseGateway:
         wanted = "closed" if on_grid else "open"
         await self._request("POST", const.GRID_RELAY, json_body={"mains_admin_state": wanted})
         relay = await self._verify(
-            self.get_grid_relay, lambda r: r.admin_state == wanted, self.verify_attempts
+            self.get_grid_state, lambda r: r.admin_state == wanted, self.verify_attempts
         )
         if relay.admin_state != wanted:
             raise WriteNotAppliedError(
