@@ -37,6 +37,9 @@ LAN_STALE_MIN: Final = timedelta(seconds=30)
 CHARGE_STATE_EVERY: Final = 6
 """Cloud updates of a charger between two ``/device/currentstatecharge`` calls for it."""
 
+FIRMWARE_CHECK_INTERVAL: Final = timedelta(hours=24)
+"""How often ``/version`` is asked which firmware the cloud offers (a call per charger)."""
+
 LAN_ONLY_ENTITIES: Final = (
     ("sensor", "ready_state"),
     ("sensor", "wifi_signal"),

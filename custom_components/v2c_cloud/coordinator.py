@@ -38,6 +38,7 @@ from .const import (
     CHARGE_STATE_EVERY,
     CLOUD_MIN_INTERVAL,
     DOMAIN,
+    FIRMWARE_CHECK_INTERVAL,
     LAN_STALE_MIN,
     LOGGER,
     PAIRINGS_REFRESH,
@@ -412,6 +413,7 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         self._lan_covers = lan_covers or (lambda _charger_id, _names: False)
         self._charge_states: dict[str, CloudState] = {}
         self._since_charge_state: dict[str, int] = {}
+        self._firmware: dict[str, tuple[str | None, datetime]] = {}
 
     async def async_refresh_pairings(self) -> list[Pairing]:
         """Fetch the pairing list again and apply it."""
@@ -436,7 +438,10 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         for charger_id in self.pairings.charger_ids:
             try:
                 reported = await self.client.reported(charger_id)
-                states[charger_id] = await self._with_charge_state(charger_id, reported)
+                state = await self._with_charge_state(charger_id, reported)
+                states[charger_id] = state.with_values(
+                    latest_firmware=await self._latest_firmware(charger_id)
+                )
             except AuthenticationError, RateLimitedError:
                 raise
             except BridgeApiError as err:
@@ -445,6 +450,22 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         if errors and len(errors) == len(self.pairings.charger_ids):
             raise UnreachableError(next(iter(errors.values())))
         return CloudData(states=states, rate_limit=self.client.rate_limit, errors=errors)
+
+    async def _latest_firmware(self, charger_id: str) -> str | None:
+        """Return the firmware ``/version`` offers, asked at most once a day per charger."""
+        known = self._firmware.get(charger_id)
+        now = dt_util.utcnow()
+        if known is not None and now - known[1] < FIRMWARE_CHECK_INTERVAL:
+            return known[0]
+        try:
+            version = (await self.client.version(charger_id)).firmware
+        except AuthenticationError, RateLimitedError:
+            raise
+        except BridgeApiError as err:
+            LOGGER.debug("Firmware check of %s failed: %s", charger_id, err)
+            version = None if known is None else known[0]
+        self._firmware[charger_id] = (version, now)
+        return version
 
     async def _with_charge_state(self, charger_id: str, reported: CloudState) -> CloudState:
         """Fill what ``/reported`` lacks (the mains voltage) from ``/currentstatecharge``.

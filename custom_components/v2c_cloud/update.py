@@ -1,8 +1,8 @@
 """The charger's firmware as an update entity: the installed version, install through the cloud.
 
-The installed version is the one the charger (LAN) or the cloud reports. No confirmed cloud
-reply says which version is available, so the entity offers an install only when a newer
-version is known; the ``trigger_update`` action asks the charger to look for one anyway.
+The installed version is the one the charger (LAN) or the cloud reports; the available one is
+what the cloud's ``/version`` offers (asked once a day). Home Assistant offers an install, with
+its confirmation, only when that is newer; ``trigger_update`` asks the charger regardless.
 """
 
 from __future__ import annotations
@@ -67,7 +67,11 @@ class V2CFirmwareUpdate(V2CEntity, UpdateEntity):
 
     @property
     def latest_version(self) -> str | None:
-        """Return the newest version known: the installed one while nothing says otherwise."""
+        """Return the newest version the cloud offers (the installed one while it says none)."""
+        snapshot = self.current
+        cloud = None if snapshot is None else snapshot.cloud
+        if cloud is not None and cloud.latest_firmware is not None:
+            return cloud.latest_firmware
         return self.installed_version
 
     @v2c_command

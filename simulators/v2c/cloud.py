@@ -10,7 +10,7 @@ from aiohttp import web
 
 from simulators.framework import SimClock, SimulatorApp, json_response
 
-from .model import Charger
+from .model import FIRMWARES, Charger
 
 DAILY_QUOTA = 1000
 
@@ -207,7 +207,8 @@ class CloudApp(SimulatorApp):
     async def _version(self, request: web.Request, charger: Charger) -> web.Response:
         return json_response(
             {
-                "versionId": charger.firmware.version,
+                # The newest firmware the cloud offers the charger (its own when none is newer).
+                "versionId": charger.offered_firmware or charger.firmware.version,
                 "modelName": "trydan",
                 "modelId": "1",
                 "commercialName": "Trydan Pro" if not charger.has_lan else "Trydan",
@@ -293,6 +294,8 @@ class CloudApp(SimulatorApp):
 
     async def _update(self, request: web.Request, charger: Charger) -> web.Response:
         charger.updates += 1
+        if charger.offered_firmware and charger.offered_firmware in FIRMWARES:
+            charger.firmware = FIRMWARES[charger.offered_firmware]
         return web.Response(text="OK")
 
     async def _wifi(self, request: web.Request, charger: Charger) -> web.Response:

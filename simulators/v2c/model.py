@@ -122,6 +122,8 @@ class Charger:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     timer_requests: list[dict[str, Any]] = field(default_factory=list)
     """What each accepted ``/device/timer`` carried (query and body), for tests."""
+    offered_firmware: str | None = None
+    """A newer firmware the cloud's ``/version`` offers (None: the installed one)."""
     refuse_writes: bool = False
     """The LAN answers ``/write/`` with an error text (not ``OK``) and changes nothing."""
     reboots: int = 0

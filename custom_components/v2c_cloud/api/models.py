@@ -203,6 +203,8 @@ class CloudState:
     installation_type: int | None = None
     slave_type: int | None = None
     language: int | None = None
+    latest_firmware: str | None = None
+    """The newest firmware ``/version`` offers (asked once a day; see the docs)."""
     pv_charge_mode: int | None = None
     """Never reported by the cloud: the last value set from here (assumed state)."""
     inverter_max_power: int | None = None
