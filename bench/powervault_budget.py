@@ -22,7 +22,11 @@ import time
 import aiohttp
 
 from custom_components.energy_bridges_common.client.budget import BudgetConsumer, CallBudget
-from custom_components.powervault.api import PowervaultCloudClient, PowervaultLocalClient
+from custom_components.powervault.api import (
+    LocalTelemetry,
+    PowervaultCloudClient,
+    PowervaultLocalClient,
+)
 from custom_components.powervault.const import COMMAND_RESERVE, DEFAULT_DAILY_BUDGET
 from custom_components.powervault.coordinator import seconds_to_next_slot
 from simulators.framework import SimClock
@@ -137,6 +141,25 @@ async def time_local(samples: int = 50) -> dict[str, object]:
             await runner.cleanup()
 
 
+def time_parse(samples: int = 200) -> dict[str, object]:
+    """Time the parse of one real-shaped reply: ten modules of 15 cells, nulls and letters."""
+    unit = PowervaultLocal(clock=SimClock(), modules=10)
+    sample = unit.unit.latest()
+    records = unit._records(sample)  # noqa: SLF001 - the reply itself, without HTTP
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        telemetry = LocalTelemetry.from_api(records)
+        timings.append(time.perf_counter() - started)
+    return {
+        "records": len(records),
+        "null_records": sum(record["value"] is None for record in records),
+        "cells_parsed": len(telemetry.cells),
+        "p50_ms": round(statistics.median(timings) * 1000, 3),
+        "p95_ms": round(sorted(timings)[int(len(timings) * 0.95) - 1] * 1000, 3),
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--units", type=int, default=1)
@@ -145,6 +168,7 @@ async def main() -> None:
     result = {
         "cloud_day": await replay_day(args.units, args.quota),
         "local_api": await time_local(),
+        "local_parse": time_parse(),
     }
     print(json.dumps(result, indent=2))
 

@@ -40,17 +40,8 @@ async def async_run_command[T](
             raise _error("command_rate_limited", err) from err
         except WriteRejectedError as err:
             raise _error("command_rejected", err) from err
-        except OverrideNotCancelledError as err:
-            # The entities show what the unit says, not what was asked of it.
-            entry.runtime_data.control.async_set_overrides(err.overrides)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="override_not_cancelled",
-                translation_placeholders={
-                    "state": err.remaining.state,
-                    "end": dt_util.as_local(err.remaining.end).strftime("%Y-%m-%d %H:%M"),
-                },
-            ) from err
+        except OverrideNotCancelledError:
+            raise  # said by the caller, outside the command's context
         except BridgeApiError as err:
             raise _error("command_failed", err) from err
     if refresh:
@@ -65,9 +56,23 @@ async def async_cancel_override(entry: PowervaultConfigEntry) -> None:
     so no second read-back follows.
     """
     runtime = entry.runtime_data
-    overrides = await async_run_command(
-        entry, lambda: runtime.client.cancel_override(runtime.unit_id), refresh=False
-    )
+    # Handed to the coordinator outside ``command_calls()``: its next poll, scheduled
+    # there, must not inherit the command's context (and spend the reserve).
+    try:
+        overrides = await async_run_command(
+            entry, lambda: runtime.client.cancel_override(runtime.unit_id), refresh=False
+        )
+    except OverrideNotCancelledError as err:
+        # The entities show what the unit says, not what was asked of it.
+        runtime.control.async_set_overrides(err.overrides)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="override_not_cancelled",
+            translation_placeholders={
+                "state": err.remaining.state,
+                "end": dt_util.as_local(err.remaining.end).strftime("%Y-%m-%d %H:%M"),
+            },
+        ) from err
     runtime.control.async_set_overrides(overrides)
 
 

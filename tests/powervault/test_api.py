@@ -17,8 +17,10 @@ from custom_components.energy_bridges_common.client.errors import (
 )
 from custom_components.powervault.api import (
     CLOUD_BASE_URL,
+    CLOUD_BATTERY_POSITIVE_WHEN_CHARGING,
     VALID_STATES,
     BatteryControl,
+    BatterySignCheck,
     CloudOnlyError,
     CloudRecord,
     HistorySample,
@@ -33,6 +35,7 @@ from custom_components.powervault.api import (
     StateOverride,
     UnknownUnitError,
     WriteRejectedError,
+    check_battery_sign,
     integrate_energy,
     latest_power,
     local_base_url,
@@ -511,3 +514,75 @@ def test_period_window() -> None:
     with pytest.raises(ValueError, match="not a period"):
         period_window("ever", now)
     assert time(0, 30) < time(4, 30)
+
+
+def _bucket(minute: int, soc: float | None, battery_mw: int | None) -> CloudRecord:
+    return CloudRecord.from_api(
+        _record(time=f"2026-06-01 12:{minute:02d}:00", instant_soc=soc, instant_battery=battery_mw)
+    )
+
+
+@pytest.mark.parametrize(
+    ("socs", "battery_mw", "expected"),
+    [
+        # The cloud's value positive while the charge rises: charging, as we assume.
+        ([50, 51, 52, 53, 54], 2_000_000, BatterySignCheck.CONSISTENT),
+        ([54, 53, 52, 51, 50], -2_000_000, BatterySignCheck.CONSISTENT),
+        # Positive while the charge falls: the cloud's sign is the other way round.
+        ([54, 53, 52, 51, 50], 2_000_000, BatterySignCheck.INVERTED),
+        # Too little power, no change of charge, or too few buckets: no verdict.
+        ([50, 51, 52, 53, 54], 100_000, BatterySignCheck.UNKNOWN),
+        ([50, 50, 50, 50, 50], 2_000_000, BatterySignCheck.UNKNOWN),
+        ([50, 51, 52], 2_000_000, BatterySignCheck.UNKNOWN),
+        ([50, None, 52, None, 54], 2_000_000, BatterySignCheck.UNKNOWN),
+        # Half one way, half the other: no verdict either.
+        ([50, 51, 52, 51, 50], 2_000_000, BatterySignCheck.UNKNOWN),
+    ],
+)
+def test_battery_sign_check(
+    socs: list[float | None], battery_mw: int, expected: BatterySignCheck
+) -> None:
+    assert CLOUD_BATTERY_POSITIVE_WHEN_CHARGING  # the cases are written for this assumption
+    records = [_bucket(5 * index, soc, battery_mw) for index, soc in enumerate(socs)]
+    assert check_battery_sign(records) is expected
+
+
+def test_idle_battery_is_zero_not_minus_zero() -> None:
+    import math
+
+    battery = CloudRecord.from_api(_record(instant_battery=0)).power.battery
+    assert battery == 0
+    assert math.copysign(1, battery) == 1
+    local = LocalTelemetry.from_api(
+        [{"measurement": "batteryPower", "value": 0, "unit": "watts"}]
+    ).power.battery
+    assert local is not None
+    assert math.copysign(1, local) == 1
+
+
+def test_local_telemetry_letters_and_nulls() -> None:
+    telemetry = LocalTelemetry.from_api(
+        [
+            {"measurement": "actualState", "value": "C", "unit": "I|C"},
+            {"measurement": "requestedState", "value": "N", "unit": "N|I|C|V|H|L|F|R|D|P|Q|A|B|T"},
+            {"measurement": "batteryPower", "value": 846, "unit": "watts"},
+            {"measurement": "gridPower", "value": -36, "unit": "watts"},
+            {"measurement": "aux1Power", "value": -1404, "unit": "watts"},
+            {"measurement": "aux2Power", "value": None, "unit": "watts"},
+            {"measurement": "socUsable", "value": 55, "unit": "percent"},
+            {"measurement": "socAverage", "value": 58, "unit": "percent"},
+            {"measurement": "vocCO2", "value": None, "unit": "ppm"},
+            {"measurement": "pack0Temperature", "value": None, "unit": "C"},
+            {"measurement": "pylontechModule2cell0Voltage", "value": 3.3, "unit": "V"},
+            {"measurement": "pylontechModule11cell14Voltage", "value": None, "unit": "V"},
+        ]
+    )
+    # The sample moment of a real P3X, in Home Assistant's signs.
+    assert telemetry.power == PowerFlow(
+        state_of_charge=55, battery=-846.0, grid=-36.0, solar=1404.0, home=522.0
+    )
+    assert telemetry.values["average_state_of_charge"] == 58
+    assert telemetry.values["air_co2"] is None
+    assert telemetry.actual_state == "charging"
+    assert telemetry.requested_state == "N"
+    assert set(telemetry.cells) == {"module_2_cell_0_voltage"}

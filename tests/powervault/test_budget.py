@@ -144,10 +144,20 @@ async def test_spent_budget_stops_polls_not_commands(
         assert cloud_app.log.count("/v4/", "GET") == 1
 
 
+@pytest.mark.parametrize(
+    ("action", "data", "calls"),
+    [
+        ("set_battery_state", {"state": "normal"}, 3),  # the write and its two read-backs
+        ("cancel_override", {}, 2),  # the cancel and its own read-back of the overrides
+    ],
+)
 async def test_polls_after_a_command_count_as_polls(
     hass: HomeAssistant,
     cloud_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    action: str,
+    data: dict,
+    calls: int,
 ) -> None:
     # Early in the (UTC) budget day, so that the three hours below stay within it.
     freezer.move_to(dt_util.now().replace(hour=6, minute=0, second=0))
@@ -155,14 +165,11 @@ async def test_polls_after_a_command_count_as_polls(
     budget = cloud_entry.runtime_data.budget
     assert budget is not None
     await hass.services.async_call(
-        DOMAIN,
-        "set_battery_state",
-        {"config_entry_id": cloud_entry.entry_id, "state": "normal"},
-        blocking=True,
+        DOMAIN, action, {"config_entry_id": cloud_entry.entry_id, **data}, blocking=True
     )
-    assert budget.used_by_kind["command"] == 3  # the write and its two read-backs
+    assert budget.used_by_kind["command"] == calls
     polls = budget.used_by_kind["poll"]
     for _ in range(36):
         await tick(hass, freezer, timedelta(minutes=5))
-    assert budget.used_by_kind["command"] == 3
+    assert budget.used_by_kind["command"] == calls
     assert budget.used_by_kind["poll"] >= polls + 36

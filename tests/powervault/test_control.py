@@ -319,3 +319,107 @@ async def test_write_succeeds_even_if_read_back_fails(
     cloud_app.faults.inject(FaultKind.STATUS, "/schedule", status=502, times=1)
     await _select(hass, CLOUD_UNIT, "only_charge")
     assert cloud_app.units[CLOUD_UNIT].overrides[0]["state"] == "only-charge"
+
+
+async def test_cancel_is_read_back_cloud(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    await _cancel_is_read_back(hass, cloud_entry, cloud_app, CLOUD_UNIT)
+
+
+async def test_cancel_is_read_back_local(
+    hass: HomeAssistant, local_entry: MockConfigEntry, local_app: PowervaultLocal
+) -> None:
+    await _cancel_is_read_back(hass, local_entry, local_app, LOCAL_UNIT)
+
+
+async def _cancel_is_read_back(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    app: PowervaultCloud | PowervaultLocal,
+    unit: str,
+) -> None:
+    """A cancel the unit answers "ok" to but does not carry out is reported, not trusted."""
+    model = app.units[CLOUD_UNIT] if isinstance(app, PowervaultCloud) else app.unit
+    await setup_entry(hass, entry)
+    await _select(hass, unit, "force_discharge")
+    [override] = model.overrides
+    app.ignore_cancel = True
+    app.log.clear()
+    with pytest.raises(HomeAssistantError) as err:
+        await _press(hass, unit)
+    assert err.value.translation_key == "override_not_cancelled"
+    assert err.value.translation_placeholders["state"] == "force-discharge"
+    assert model.overrides == [override]
+    # The entities show what the unit said when read back: the override is still on.
+    assert state_value(hass, "sensor", f"{unit}_effective_state") == "force_discharge"
+    assert state_value(hass, "select", f"{unit}_battery_mode") == "force_discharge"
+    end = datetime.fromisoformat(state_value(hass, "sensor", f"{unit}_override_end"))
+    assert end.timestamp() == override["end"]
+    assert app.log.count("override|stateOverride", "POST") == 1
+    assert app.log.count("override|stateOverride", "GET") == 1
+
+    # The same through the action.
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, "cancel_override", {"config_entry_id": entry.entry_id}, blocking=True
+        )
+    assert err.value.translation_key == "override_not_cancelled"
+
+    # A unit that does cancel: no error, and the read-back shows the schedule again.
+    app.ignore_cancel = False
+    await _press(hass, unit)
+    assert model.overrides == []
+    assert state_value(hass, "sensor", f"{unit}_effective_state") == scheduled(app, unit)
+    assert state_value(hass, "sensor", f"{unit}_override_end") == "unknown"
+
+
+async def test_override_end_and_what_decides(
+    hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
+) -> None:
+    """With no override its end has no value, and the state says the schedule decides."""
+    await setup_entry(hass, cloud_entry)
+    effective = entity_id(hass, "sensor", f"{CLOUD_UNIT}_effective_state")
+    assert state_value(hass, "sensor", f"{CLOUD_UNIT}_override_end") == "unknown"
+    assert hass.states.get(effective).attributes["source"] == "schedule"
+    await _select(hass, CLOUD_UNIT, "dormant")
+    assert hass.states.get(effective).attributes["source"] == "override"
+    await _press(hass, CLOUD_UNIT)
+    assert hass.states.get(effective).attributes["source"] == "schedule"
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"duration": 1e30}, "invalid_duration"),
+        ({"duration": {"days": 1e30}}, "invalid_duration"),
+        ({"duration": {"hours": 1e20}}, "invalid_duration"),
+        ({"duration": {"seconds": float("inf")}}, "invalid_duration"),
+        ({"duration": {"days": float("nan")}}, "invalid_duration"),
+        ({"duration": "99999999999:00:00"}, "invalid_duration"),
+        ({"start": "9999-12-31T23:59:59-05:00"}, "start_too_far"),
+        ({"start": "9999-12-31T23:59:59"}, "start_too_far"),
+        ({"start": "0001-01-01T00:00:00+05:00"}, "start_in_past"),
+        ({"start": "0001-01-01T00:00:00"}, "start_in_past"),
+    ],
+)
+async def test_set_battery_state_extreme_input(
+    hass: HomeAssistant,
+    cloud_entry: MockConfigEntry,
+    cloud_app: PowervaultCloud,
+    data: dict,
+    key: str,
+) -> None:
+    """Durations and starts beyond the calendar are refused in words, and nothing is sent."""
+    await setup_entry(hass, cloud_entry)
+    cloud_app.log.clear()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "set_battery_state",
+            {"config_entry_id": cloud_entry.entry_id, "state": "normal", **data},
+            blocking=True,
+        )
+    assert err.value.translation_key == key
+    assert cloud_app.log.count("stateOverride", "POST") == 0
+    assert cloud_app.units[CLOUD_UNIT].overrides == []

@@ -61,6 +61,10 @@ async def test_cloud_sensors(
     last = unit.buckets[max(unit.buckets)].last
     assert last is not None
     assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_state_of_charge")) == last.soc
+    # The cloud has one state of charge (instant_soc): no second, average one, no activity.
+    registry = er.async_get(hass)
+    for key in ("average_state_of_charge", "battery_activity"):
+        assert registry.async_get_entity_id("sensor", DOMAIN, f"{CLOUD_UNIT}_{key}") is None
     # Home Assistant's signs: battery positive when discharging, grid positive importing.
     assert float(state_value(hass, "sensor", f"{CLOUD_UNIT}_battery_power")) == pytest.approx(
         last.battery

@@ -29,10 +29,18 @@ async def test_cloud_control_and_checks(
     headers = {"x-api-key": API_KEY}
     async with aiohttp.ClientSession() as session:
         async with session.post(
-            f"{base}/_sim/state", json={"null_at_boundary": False, CLOUD_UNIT: {"soc": 90}}
+            f"{base}/_sim/state",
+            json={
+                "null_at_boundary": False,
+                "battery_positive_when": "discharging",
+                "ignore_cancel": True,
+                CLOUD_UNIT: {"soc": 90},
+            },
         ) as resp:
             state = await resp.json()
         assert not cloud_app.null_at_boundary
+        assert cloud_app.battery_positive_when == "discharging"
+        assert cloud_app.ignore_cancel
         assert set(state) == {"pvsim-1001", "pvsim-1002"}
         async with session.get(
             f"{base}/v4/unit/{CLOUD_UNIT}/data?period=ever", headers=headers
@@ -56,9 +64,16 @@ async def test_local_control_and_checks(
 ) -> None:
     base = f"http://127.0.0.1:{local_server.port}"
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{base}/_sim/state", json={"base_load": 900}) as resp:
+        async with session.post(
+            f"{base}/_sim/state",
+            json={"base_load": 900, "nulls": ["gridPower"], "ignore_cancel": True},
+        ) as resp:
             assert (await resp.json())["unit_id"] == "008a2564"
         assert local_app.unit.base_load == 900
+        assert local_app.ignore_cancel
+        async with session.get(f"{base}/api/latest-telemetry") as resp:
+            grid = [r for r in await resp.json() if r["measurement"] == "gridPower"]
+        assert [(r["value"], r["unit"]) for r in grid] == [(None, "watts")]
         async with session.get(f"{base}/api/chart-data?start=x") as resp:
             assert resp.status == 400
         for body in ("{", "[]", '{"state": "turbo"}'):
