@@ -24,7 +24,11 @@ def _week_cover(tou_periods: dict[str, Any]) -> list[int] | None:
                 d0, d1 = int(p.get("fromDayOfWeek", 0)), int(p.get("toDayOfWeek", 0))
                 a = int(p.get("fromHour", 0)) * 60 + int(p.get("fromMinute", 0))
                 b = int(p.get("toHour", 0)) * 60 + int(p.get("toMinute", 0))
-            except TypeError, ValueError:
+            except TypeError, ValueError, OverflowError:
+                return None
+            # Like Tesla's own check, values out of range make the schedule invalid (and a
+            # day of 1e30 would otherwise loop for ever).
+            if not (0 <= d0 <= 6 and 0 <= d1 <= 6 and 0 <= a <= 1440 and 0 <= b <= 1440):
                 return None
             days = [d % 7 for d in range(d0, d1 + 1 if d1 >= d0 else d1 + 8)]
             b = b % 1440
@@ -42,7 +46,7 @@ def _year_cover(seasons: dict[str, Any]) -> list[int] | None:
             start = (date(2023, int(s["fromMonth"]), int(s["fromDay"])) - date(2023, 1, 1)).days
             end_day = min(int(s["toDay"]), 28 if int(s["toMonth"]) == 2 else 31)
             end = (date(2023, int(s["toMonth"]), end_day) - date(2023, 1, 1)).days
-        except KeyError, TypeError, ValueError:
+        except KeyError, TypeError, ValueError, OverflowError:
             return None
         days = range(start, end + 1) if start <= end else [*range(start, 365), *range(end + 1)]
         for d in days:

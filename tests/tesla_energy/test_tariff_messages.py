@@ -34,12 +34,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     }
     for language in LANGUAGES
 }
-# The forms a problem takes: one per rule, and the variants of four rules.
+# The forms a problem takes: one per rule, and the variants of five rules.
 CODES = {rule.value for rule in TariffRule} | {
     "invalid_season_not_object",
     "invalid_period_not_list",
     "price_without_times_no_dates",
     "negative_price_demand",
+    "invalid_price_out_of_range",
+    "invalid_price_demand",
+    "invalid_price_demand_out_of_range",
+    "invalid_price_daily",
 }
 # English words that differ from the validator's message: no has/have in other languages.
 REPHRASED = {"price_without_times", "times_without_price"}
@@ -97,6 +101,10 @@ def catalog() -> list[TariffProblem]:
         lambda t: t["energy_charges"].update(ALL={}, Winter={"rates": {"ON_PEAK": 0.42}}),
         lambda t: t["energy_charges"]["Winter"]["rates"].update(OFF_PEAK="cheap"),
         lambda t: t["demand_charges"].update(Winter={"rates": {"ON_PEAK": -2}}),
+        lambda t: t["energy_charges"]["Winter"]["rates"].update(OFF_PEAK=1e30),
+        lambda t: t["demand_charges"].update(Winter={"rates": {"ON_PEAK": "high"}}),
+        lambda t: t["demand_charges"].update(Winter={"rates": {"ON_PEAK": 5e9}}),
+        lambda t: t.update(daily_charges=[{"name": "Charge", "amount": float("inf")}]),
         lambda t: t["sell_tariff"].update(
             seasons={"Year": {"fromMonth": 1, "fromDay": 1, "toMonth": 12, "toDay": 31}}
         ),

@@ -233,7 +233,8 @@ class SiteInfo:
         )
         tariff = data.get("tariff_content_v2")
         return cls(
-            site_id=_int(data.get("id")) or _int(data.get("energy_site_id")),
+            # site_info's own ``id`` is a string unrelated to the energy site id (real replies).
+            site_id=_int(data.get("energy_site_id")),
             name=_str(data.get("site_name")),
             backup_reserve=_number(data.get("backup_reserve_percent")),
             operation_mode=OperationMode(mode)
@@ -400,7 +401,7 @@ def parse_energy_history(payload: Any) -> list[EnergyInterval]:
         point = _mapping(raw_point)
         if (start := _datetime(point.get("timestamp"))) is None:
             continue
-        # Tesla leaves out a field rather than sending a zero.
+        # Real replies send every field (zeros too); a field left out counts as nothing.
         raw = {
             name: max(value, 0.0)
             for name in ENERGY_FIELDS

@@ -11,7 +11,9 @@ every rule is checked here, before the call, with one clear message per broken r
   (a rate named ``ALL`` prices every period of its season, a season named ``ALL`` every
   season);
 - no price is negative;
-- the sell price is never above the buy price.
+- the sell price is never above the buy price;
+- every number is finite and within bounds (prices up to ``MAX_PRICE``; months, days, hours
+  and minutes as whole numbers in their ranges), the daily charges included.
 
 Time periods: days of the week 0 (Monday) to 6, ``from`` inclusive, ``to`` exclusive,
 ``toHour`` 24 allowed; a ``to`` before ``from`` wraps past midnight (the window covers the
@@ -44,6 +46,11 @@ _YEAR = 2024
 _DAYS_IN_YEAR = 366
 _LEAP_DAY = (date(_YEAR, 2, 29) - date(_YEAR, 1, 1)).days
 _MAX_LISTED = 3
+# Bounds of every number in a tariff. Beyond them a value is a mistake (a fromDay of 1e30
+# overflowed the date arithmetic): it is told as an invalid field, never a traceback.
+_MAX_INT = 10_000
+MAX_PRICE = 1_000.0
+"""The highest price accepted: per kWh (energy), per kW (demand) or per day (daily charge)."""
 
 
 class TariffRule(StrEnum):
@@ -374,13 +381,14 @@ class _Checker:
                 if value is None:
                     self.add(
                         TariffRule.INVALID_PRICE,
-                        f"{where} is not a number: {price!r}",
+                        f"{where} is not a number: {_brief(price)}",
                         season=str(season_name),
                         period=str(period),
                         price=_brief(price),
                     )
                     continue
-                if value < 0:
+                # Kept even when out of range, so that its periods are not told as unpriced.
+                if not self.out_of_range(where, str(season_name), str(period), value) and value < 0:
                     self.add(
                         TariffRule.NEGATIVE_PRICE,
                         f"{where} is negative ({value:g})",
@@ -390,7 +398,7 @@ class _Checker:
                     )
                 season_rates[str(period)] = value
             rates[str(season_name)] = season_rates
-        self.negative_other_charges(tariff, prefix)
+        self.other_charges(tariff, prefix)
         # Priced seasons and periods must have dates and times.
         for season_name, season_rates in rates.items():
             if season_name == ALL:
@@ -442,7 +450,24 @@ class _Checker:
             resolved[str(season_name)] = season_prices
         return resolved
 
-    def negative_other_charges(self, tariff: Mapping[str, Any], prefix: str) -> None:
+    def out_of_range(
+        self, where: str, season: str, period: str, value: float, variant: str = "out_of_range"
+    ) -> bool:
+        """Tell a price beyond ``MAX_PRICE`` (either sign); return whether it was one."""
+        if abs(value) <= MAX_PRICE:
+            return False
+        self.add(
+            TariffRule.INVALID_PRICE,
+            f"{where} is out of range ({value:g}; at most {MAX_PRICE:g})",
+            variant=variant,
+            season=season,
+            period=period,
+            price=f"{value:g}",
+            max=f"{MAX_PRICE:g}",
+        )
+        return True
+
+    def other_charges(self, tariff: Mapping[str, Any], prefix: str) -> None:
         demand = tariff.get("demand_charges")
         if isinstance(demand, Mapping):
             for season_name, entry in demand.items():
@@ -450,17 +475,48 @@ class _Checker:
                 for period, price in (
                     (raw_rates or {}).items() if isinstance(raw_rates, Mapping) else ()
                 ):
+                    where = f"{prefix}Demand charge of {period!r} in season {season_name!r}"
                     value = _price(price)
-                    if value is not None and value < 0:
+                    if value is None:
+                        self.add(
+                            TariffRule.INVALID_PRICE,
+                            f"{where} is not a number: {_brief(price)}",
+                            variant="demand",
+                            season=str(season_name),
+                            period=str(period),
+                            price=_brief(price),
+                        )
+                    elif (
+                        not self.out_of_range(
+                            where, str(season_name), str(period), value, "demand_out_of_range"
+                        )
+                        and value < 0
+                    ):
                         self.add(
                             TariffRule.NEGATIVE_PRICE,
-                            f"{prefix}Demand charge of {period!r} in season {season_name!r} "
-                            f"is negative ({value:g})",
+                            f"{where} is negative ({value:g})",
                             variant="demand",
                             season=str(season_name),
                             period=str(period),
                             price=f"{value:g}",
                         )
+        daily = tariff.get("daily_charges")
+        for charge in daily if isinstance(daily, list) else ():
+            if not isinstance(charge, Mapping) or "amount" not in charge:
+                continue
+            amount = _price(charge["amount"])
+            if amount is None or abs(amount) > MAX_PRICE:
+                name = charge.get("name")
+                shown = _brief(charge["amount"]) if amount is None else f"{amount:g}"
+                self.add(
+                    TariffRule.INVALID_PRICE,
+                    f"{prefix}Daily charge {_brief(name)} is not an amount from "
+                    f"-{MAX_PRICE:g} to {MAX_PRICE:g}: {shown}",
+                    variant="daily",
+                    charge=name if isinstance(name, str) else _brief(name),
+                    price=shown,
+                    max=f"{MAX_PRICE:g}",
+                )
 
     # -- sell against buy ----------------------------------------------------------------------
 
@@ -511,11 +567,16 @@ class _Checker:
 
 
 def _int(value: Any) -> int | None:
+    """Return a whole number within ``_MAX_INT`` (``2.0`` counts), else None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value if isinstance(value, int) else None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if not isinstance(value, int) or abs(value) > _MAX_INT:
+        return None
+    return value
 
 
 def _price(value: Any) -> float | None:
