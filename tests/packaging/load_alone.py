@@ -6,7 +6,7 @@ script directory, current directory or PYTHONPATH on ``sys.path``), where
 ``CONFIG_DIR/custom_components/``. Prints one JSON object of what it saw; the test asserts.
 
 It uses the test harness's Home Assistant (``async_test_home_assistant``: real core, loader,
-config entries and registries, storage in memory) with CONFIG_DIR as its configuration
+config entries and registries, which start empty) with CONFIG_DIR as its configuration
 directory, so ``custom_components`` is found where Home Assistant looks for it.
 """
 
@@ -225,10 +225,6 @@ async def load(config_dir: Path, domain: str, repo: Path) -> dict[str, Any]:
             assert await async_setup_component(hass, "recorder", config)
         report["setup"] = await async_setup_component(hass, domain, {})
         report["services"] = sorted(hass.services.async_services_for_domain(domain))
-        result = await hass.config_entries.flow.async_init(domain, context={"source": "user"})
-        report["flow"] = {k: result.get(k) for k in ("type", "step_id", "reason")}
-        if result.get("flow_id") and result["type"] != "abort":
-            hass.config_entries.flow.async_abort(result["flow_id"])
         import_simulators(repo)
         servers, answers = await start_simulator(hass, domain)
         if answers:

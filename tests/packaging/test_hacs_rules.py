@@ -152,7 +152,8 @@ def test_readme_does_not_promise_what_hacs_cannot_do() -> None:
     section = install_section()
     assert not re.search(r"add this repository", section, re.IGNORECASE)
     assert not re.search(rf"github\.com/{OWNER}/home-energy-bridges(?!-)", section)
-    assert "energy_bridges_common" not in section  # no "copy both directories" any more
+    # No "copy both directories" any more: each zip holds its own copy of the shared package.
+    assert not re.search(r"copy[^.]*energy_bridges_common", section, re.IGNORECASE | re.DOTALL)
     for domain in DOMAINS:
         assert f"https://github.com/{OWNER}/{repository_name(domain)}" in section, domain
     assert re.search(r"unzip <domain>\.zip -d config/custom_components/<domain>", section)

@@ -183,3 +183,23 @@ def test_rewrite_import_forms(module: str, is_package: bool, before: str, after:
 def test_imports_that_would_leave_the_integration_stop_the_build(source: str) -> None:
     with pytest.raises(PackagingError):
         rewrite_imports(source, MODULE, False, "powervault")
+
+
+def test_a_dotted_path_in_a_string_stops_the_build(tmp_path: Path) -> None:
+    """``import_module("custom_components.energy_bridges_common...")`` would escape the rewrite."""
+    repo = tmp_path / "repo"
+    integration = repo / "custom_components" / "powervault"
+    (repo / "custom_components" / "energy_bridges_common").mkdir(parents=True)
+    (repo / "custom_components" / "energy_bridges_common" / "__init__.py").write_text("")
+    (repo / "docs").mkdir()
+    integration.mkdir()
+    for name in ("LICENSE", "hacs.json", "docs/powervault.md"):
+        (repo / name).write_bytes((ROOT / name).read_bytes())
+    manifest = COMPONENTS / "powervault" / "manifest.json"
+    (integration / "manifest.json").write_bytes(manifest.read_bytes())
+    (integration / "__init__.py").write_text(
+        "import importlib\n\n"
+        "helpers = importlib.import_module('custom_components.energy_bridges_common')\n"
+    )
+    with pytest.raises(PackagingError, match="outside an import"):
+        build("powervault", tmp_path / "out", repo=repo)

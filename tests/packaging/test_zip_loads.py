@@ -3,7 +3,7 @@
 Per integration, a fresh Python (``python -I``: no script directory, current directory or
 PYTHONPATH on ``sys.path``) runs ``load_alone.py`` with a temporary configuration directory
 whose ``custom_components/`` holds only the extracted zip. There, in the test harness's Home
-Assistant (real core, loader, config entries, registries; storage in memory):
+Assistant (real core, loader, config entries, registries, which start empty):
 
 - nothing called ``custom_components`` is importable before Home Assistant looks in the
   configuration directory, and this repository is never on ``sys.path``;
@@ -22,11 +22,14 @@ demo starts it) with the frontend; the harness's Home Assistant stands in for it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 import json
 import os
 from pathlib import Path
 import subprocess
 import sys
+from typing import Any
 import zipfile
 
 import pytest
@@ -39,37 +42,71 @@ from .conftest import DOMAINS, ROOT
 SCRIPT = Path(__file__).with_name("load_alone.py")
 
 
-def run_alone(zip_path: Path, domain: str, config_dir: Path) -> dict[str, object]:
-    target = config_dir / "custom_components" / domain
-    target.mkdir(parents=True)
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(target)
+@dataclass
+class AloneRun:
+    """One integration's zip, extracted alone, being loaded by its own Python."""
+
+    config_dir: Path
+    process: subprocess.Popen[str]
+
+    def report(self) -> dict[str, Any]:
+        stdout, stderr = self.process.communicate(timeout=240)
+        assert self.process.returncode == 0, stderr[-4000:]
+        report: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])["report"]
+        return report
+
+
+@pytest.fixture(scope="session")
+def alone_runs(
+    built: dict[str, Built],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[dict[str, AloneRun]]:
+    """Start the selected runs at once: most of each is importing Home Assistant, on one core."""
+    selected = [
+        domain
+        for domain in DOMAINS
+        if any(
+            item.name == f"{test_zip_loads_alone_in_home_assistant.__name__}[{domain}]"
+            for item in request.session.items
+        )
+    ]
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("COVERAGE_", "PYTHON", "PYTEST_"))
     }
     env["HOME_ENERGY_BRIDGES_ALLOW_LOOPBACK"] = "1"  # the simulators are on loopback
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-I", str(SCRIPT), str(config_dir), domain, str(ROOT)],
-        capture_output=True,
-        text=True,
-        cwd=config_dir,
-        env=env,
-        timeout=90,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])["report"]
-    return report
+    runs = {}
+    for domain in selected:
+        config_dir = tmp_path_factory.mktemp(f"{domain}-alone") / "config"
+        target = config_dir / "custom_components" / domain
+        target.mkdir(parents=True)
+        with zipfile.ZipFile(built[domain].zip_path) as archive:
+            archive.extractall(target)
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-I", str(SCRIPT), str(config_dir), domain, str(ROOT)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=config_dir,
+            env=env,
+        )
+        runs[domain] = AloneRun(config_dir, process)
+    yield runs
+    for run in runs.values():
+        if run.process.poll() is None:
+            run.process.kill()
+            run.process.communicate()
 
 
+# Four Home Assistants start at once: on a busy 2-core machine the first wait is the longest.
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("domain", DOMAINS)
-def test_zip_loads_alone_in_home_assistant(
-    built: dict[str, Built], domain: str, tmp_path: Path
-) -> None:
-    config_dir = tmp_path / "config"
-    report = run_alone(built[domain].zip_path, domain, config_dir)
+def test_zip_loads_alone_in_home_assistant(alone_runs: dict[str, AloneRun], domain: str) -> None:
+    run = alone_runs[domain]
+    config_dir = run.config_dir
+    report = run.report()
     extracted = config_dir / "custom_components" / domain
 
     assert report["custom_components_before"] is False
