@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import gc
 import json
 import os
 from pathlib import Path
+import ssl
 import statistics
 import time
 import tracemalloc
@@ -147,6 +148,7 @@ class Traffic:
         client: str,
         device: str,
         busy_log: Callable[[], list[Any]] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> TestServer:
         """Serve ``sim`` on a new loopback port whose requests count as ``client``'s."""
         app = sim.make_app()
@@ -176,7 +178,7 @@ class Traffic:
 
         app.middlewares.append(_tag)
         server = TestServer(app, host="127.0.0.1")
-        await server.start_server(access_log=None)
+        await server.start_server(access_log=None, ssl=tls)
         self.servers.append(server)
         return server
 
@@ -290,3 +292,41 @@ def ratio(ours: float | None, core: float | None) -> float | None:
 def write_result(name: str, result: dict[str, Any]) -> None:
     """Write one pair's result as JSON for the report."""
     (out_dir() / f"{name}.json").write_text(json.dumps(result, indent=2, default=str))
+
+
+# -- TLS --------------------------------------------------------------------------------------
+
+
+def self_signed_context(directory: Path) -> ssl.SSLContext:
+    """Return a server TLS context with a fresh self-signed certificate, as a gateway has."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "envoy.local")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    cert_file = directory / "bench-gateway.crt"
+    key_file = directory / "bench-gateway.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context

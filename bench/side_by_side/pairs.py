@@ -143,9 +143,10 @@ def finish(
             "memory_kib": result["memory_bytes"][client] / 1024,
             "memory_kib_per_device": result["memory_bytes"][client] / 1024 / result["devices"],
             "setup_seconds": result["setup_seconds"][client],
-            "action_sim_seconds": result["action"][client]["sim_seconds"],
-            "action_wall_seconds": result["action"][client]["wall_seconds"],
         }
+        if action := result.get("action"):
+            figures[client]["action_sim_seconds"] = action[client]["sim_seconds"]
+            figures[client]["action_wall_seconds"] = action[client]["wall_seconds"]
         for key, value in result.get("extra", {}).get(client, {}).items():
             figures[client][key] = value
         routes[client] = dict(Counter(f"{h.method} {h.route} {h.status}" for h in hits))

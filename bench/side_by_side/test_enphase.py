@@ -1,0 +1,170 @@
+"""Enphase: our ``enphase_gateway`` and core's ``enphase_envoy`` (pyenphase) on one gateway.
+
+The simulated gateway (firmware 7.x, three-phase production and net-consumption CTs, token
+auth) is served over TLS with a self-signed certificate, as a real one is, on one port per
+client. Core's entry holds a valid token (as after its config flow); ours gets its own from
+the simulated Enlighten service, as after ours. The simulator answers at once and charges each
+request the busy-seconds of its latency model (``simulators/enphase/gateway.py``: LATENCY).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.enphase_gateway.const import (
+    CONF_MANUAL_TOKEN,
+    ENV_ENLIGHTEN_BASE_URL,
+    ENV_TOKEN_BASE_URL,
+)
+from simulators.enphase import PROFILES, EnlightenSimulator, GatewaySimulator
+from simulators.enphase.cloud import OWNER_EMAIL, OWNER_PASSWORD, issue_token
+
+from .harness import (
+    CORE,
+    OURS,
+    AgeSampler,
+    CpuMeter,
+    Traffic,
+    hours,
+    self_signed_context,
+    tagged,
+    traced,
+    travel,
+    wall,
+    write_result,
+)
+from .pairs import finish, prepare, setup_timed
+
+PROFILE = "7x"
+STEP = 1.0
+PLATFORMS = ("binary_sensor", "button", "number", "select", "sensor", "switch")
+CT_ROUTE = "/ivp/meters/readings"
+
+
+@pytest.mark.parametrize("inverters", [10, 50, 120])
+async def test_enphase(  # noqa: PLR0917
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    socket_enabled: None,
+    allow_loopback: None,
+    monkeypatch: pytest.MonkeyPatch,
+    cpu: CpuMeter,
+    tmp_path: Path,
+    inverters: int,
+) -> None:
+    """One simulated period of both integrations polling the same gateway."""
+    base = PROFILES[PROFILE]
+    profile = replace(base, inverters=inverters)
+    result: dict[str, Any] = {
+        "pair": "enphase",
+        "profile": (
+            f"{PROFILE} ({base.firmware}, {base.phases}-phase CTs: {', '.join(base.cts)}), "
+            f"{inverters} inverters"
+        ),
+        "devices": inverters,
+        "device_unit": "inverter",
+        "hours": hours(),
+        "busy_model": True,
+    }
+    name = f"enphase-{inverters}"
+    traffic = Traffic()
+    try:
+        cloud = EnlightenSimulator()
+        cloud_server = await traffic.serve(cloud, OURS, "cloud")
+        url = f"http://127.0.0.1:{cloud_server.port}"
+        monkeypatch.setenv(ENV_ENLIGHTEN_BASE_URL, url)
+        monkeypatch.setenv(ENV_TOKEN_BASE_URL, url)
+        gateway = GatewaySimulator(profile, latency=0)
+        gateway.boot_time -= 3600
+        tls = self_signed_context(tmp_path)
+        ours_server = await traffic.serve(
+            gateway, OURS, "gateway", busy_log=lambda: gateway.busy, tls=tls
+        )
+        core_server = await traffic.serve(
+            gateway, CORE, "gateway", busy_log=lambda: gateway.busy, tls=tls
+        )
+        ours_entry = MockConfigEntry(
+            domain="enphase_gateway",
+            title=f"Envoy {profile.serial}",
+            unique_id=profile.serial,
+            data={
+                CONF_HOST: f"127.0.0.1:{ours_server.port}",
+                CONF_USERNAME: OWNER_EMAIL,
+                CONF_PASSWORD: OWNER_PASSWORD,
+                CONF_MANUAL_TOKEN: False,
+            },
+        )
+        token = issue_token(profile.serial, issued_at=dt_util.utcnow().timestamp())
+        core_entry = MockConfigEntry(
+            domain="enphase_envoy",
+            title=f"Envoy {profile.serial} (core)",
+            unique_id=profile.serial,
+            data={
+                CONF_HOST: f"127.0.0.1:{core_server.port}",
+                CONF_NAME: f"Envoy {profile.serial} core",
+                CONF_USERNAME: OWNER_EMAIL,
+                CONF_PASSWORD: OWNER_PASSWORD,
+                CONF_TOKEN: token,
+                "use_manual_token": False,
+            },
+        )
+
+        await prepare(
+            hass,
+            PLATFORMS,
+            ("homeassistant.components.enphase_envoy", "custom_components.enphase_gateway"),
+        )
+        with traced() as held:
+            start_bytes = held()
+            setup_ours = await setup_timed(hass, [ours_entry], OURS)
+            after_ours = held()
+            setup_core = await setup_timed(hass, [core_entry], CORE)
+            after_core = held()
+        result["memory_bytes"] = {OURS: after_ours - start_bytes, CORE: after_core - after_ours}
+        result["setup_seconds"] = {OURS: setup_ours, CORE: setup_core}
+
+        sampler = AgeSampler(traffic, {OURS: CT_ROUTE, CORE: CT_ROUTE}, ["gateway"])
+        start = dt_util.utcnow().timestamp()
+        cpu_start = cpu.snapshot()
+        wall_start = wall()
+        period = hours() * 3600
+        await travel(hass, freezer, period, STEP, sampler.sample)
+        result["wall_seconds"] = wall() - wall_start
+        period_hits = len(traffic.hits)
+        result["cpu_seconds"] = {
+            c: cpu.snapshot().get(c, 0.0) - cpu_start.get(c, 0.0) for c in (OURS, CORE)
+        }
+        result["freshness"] = {c: sampler.summary(c) for c in (OURS, CORE)}
+        result["freshness_value"] = "CT power (/ivp/meters/readings)"
+        result["action"] = None
+        result["action_name"] = "none: the 7.x profile has no control that both integrations offer"
+        finish(
+            result,
+            traffic,
+            start,
+            period,
+            period_hits,
+            cloud_devices={"cloud"},
+            refresh_route={OURS: CT_ROUTE, CORE: CT_ROUTE},
+        )
+        write_result(name, result)
+    except BaseException as err:
+        result["error"] = f"{type(err).__name__}: {err}"
+        write_result(name, result)
+        raise
+    finally:
+        for entry in hass.config_entries.async_entries():
+            if entry.domain in {"enphase_envoy", "enphase_gateway"}:
+                with tagged(entry.domain):
+                    await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+        await traffic.close()
