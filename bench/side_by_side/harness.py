@@ -133,6 +133,7 @@ class Hit:
     status: int
     at: float
     busy: float
+    path: str
 
 
 @dataclass
@@ -174,7 +175,9 @@ class Traffic:
                     busy = sum(r.seconds for r in busy_log()[busy_before:])
                 resource = request.match_info.route.resource
                 route = resource.canonical if resource is not None else request.path
-                hits.append(Hit(client, device, request.method, route, status, at, busy))
+                hits.append(
+                    Hit(client, device, request.method, route, status, at, busy, request.path)
+                )
 
         app.middlewares.append(_tag)
         server = TestServer(app, host="127.0.0.1")
