@@ -214,8 +214,19 @@ class Traffic:
 class AgeSampler:
     """The age of the newest successful reply on a route, sampled every simulated step."""
 
-    def __init__(self, traffic: Traffic, routes: dict[str, str], devices: list[str]) -> None:
-        """Follow ``routes[client]`` for each device."""
+    def __init__(
+        self,
+        traffic: Traffic,
+        routes: dict[str, str],
+        devices: list[str],
+        quantum: float = 0.0,
+    ) -> None:
+        """Follow ``routes[client]`` for each device.
+
+        ``quantum``: the device's data changes only at multiples of it (a cloud's 5-minute
+        buckets): a reply's data is as old as the bucket it came from.
+        """
+        self.quantum = quantum
         self.traffic = traffic
         self.routes = routes
         self.devices = devices
@@ -228,7 +239,8 @@ class AgeSampler:
         for hit in self.traffic.hits[self._seen :]:
             route = self.routes.get(hit.client)
             if route and route in hit.route and 200 <= hit.status < 300:
-                self._last[hit.client, hit.device] = hit.at
+                at = hit.at - hit.at % self.quantum if self.quantum else hit.at
+                self._last[hit.client, hit.device] = at
         self._seen = len(self.traffic.hits)
         for client in self.routes:
             for device in self.devices:
