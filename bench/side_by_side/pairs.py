@@ -153,3 +153,28 @@ def finish(
     result["figures"] = figures
     result["ratios"] = {key: ratio(figures[OURS][key], figures[CORE][key]) for key in figures[OURS]}
     result["routes"] = routes
+
+
+def entity_counts(
+    hass: HomeAssistant, entries: dict[str, list[MockConfigEntry]]
+) -> dict[str, dict[str, int]]:
+    """Return each client's entity count and how many are unavailable or unknown now."""
+    from homeassistant.helpers import entity_registry as er
+
+    registry = er.async_get(hass)
+    counts: dict[str, dict[str, int]] = {}
+    for client, client_entries in entries.items():
+        ids = [
+            e.entity_id
+            for entry in client_entries
+            for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+            if not e.disabled
+        ]
+        states = [hass.states.get(i) for i in ids]
+        counts[client] = {
+            "entities": len(ids),
+            "entities_unavailable": sum(
+                1 for s in states if s is None or s.state in {"unavailable", "unknown"}
+            ),
+        }
+    return counts

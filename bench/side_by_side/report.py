@@ -31,7 +31,7 @@ PAIRS = {
     ),
 }
 EXPECTED = {
-    "enphase": ["enphase-10", "enphase-50", "enphase-120"],
+    "enphase": ["enphase-10", "enphase-50", "enphase-120", "enphase-8x"],
     "v2c": ["v2c-1", "v2c-3", "v2c-10"],
     "tesla": [
         "tesla-1-default",
@@ -50,6 +50,8 @@ ROWS: list[tuple[str, str, str]] = [
     ("live_interval_seconds", "live status: seconds between reads of one site", "{:,.0f}"),
     ("history_calls_per_day", "history calls per day", "{:,.0f}"),
     ("history_calls_failed", "history calls failed (HTTP 4xx/5xx)", "{:,.0f}"),
+    ("entities", "entities (enabled)", "{:,.0f}"),
+    ("entities_unavailable", "entities unavailable or unknown at the end", "{:,.0f}"),
     ("failed_requests_per_hour", "failed requests per hour", "{:,.1f}"),
     ("age_median_seconds", "age of the value shown, median (s)", "{:,.1f}"),
     ("age_max_seconds", "age of the value shown, max (s)", "{:,.1f}"),

@@ -42,15 +42,16 @@ from .harness import (
     wall,
     write_result,
 )
-from .pairs import finish, prepare, setup_timed
+from .pairs import entity_counts, finish, prepare, setup_timed
 
-PROFILE = "7x"
 STEP = 1.0
 PLATFORMS = ("binary_sensor", "button", "number", "select", "sensor", "switch")
 CT_ROUTE = "/ivp/meters/readings"
 
 
-@pytest.mark.parametrize("inverters", [10, 50, 120])
+@pytest.mark.parametrize(
+    ("profile_name", "inverters"), [("7x", 10), ("7x", 50), ("7x", 120), ("8x", None)]
+)
 async def test_enphase(  # noqa: PLR0917
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -59,23 +60,25 @@ async def test_enphase(  # noqa: PLR0917
     monkeypatch: pytest.MonkeyPatch,
     cpu: CpuMeter,
     tmp_path: Path,
-    inverters: int,
+    profile_name: str,
+    inverters: int | None,
 ) -> None:
     """One simulated period of both integrations polling the same gateway."""
-    base = PROFILES[PROFILE]
-    profile = replace(base, inverters=inverters)
+    base = PROFILES[profile_name]
+    profile = base if inverters is None else replace(base, inverters=inverters)
     result: dict[str, Any] = {
         "pair": "enphase",
         "profile": (
-            f"{PROFILE} ({base.firmware}, {base.phases}-phase CTs: {', '.join(base.cts)}), "
-            f"{inverters} inverters"
+            f"{profile_name} ({base.firmware}, {base.phases}-phase CTs: {', '.join(base.cts)}"
+            f"{f', {base.batteries} IQ Batteries' if base.batteries else ''}), "
+            f"{profile.inverters} inverters"
         ),
-        "devices": inverters,
+        "devices": profile.inverters,
         "device_unit": "inverter",
         "hours": hours(),
         "busy_model": True,
     }
-    name = f"enphase-{inverters}"
+    name = f"enphase-{inverters}" if inverters else f"enphase-{profile_name}"
     traffic = Traffic()
     try:
         cloud = EnlightenSimulator()
@@ -147,6 +150,8 @@ async def test_enphase(  # noqa: PLR0917
         result["freshness_value"] = "CT power (/ivp/meters/readings)"
         result["action"] = None
         result["action_name"] = "none: the 7.x profile has no control that both integrations offer"
+        for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: [core_entry]}).items():
+            result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
             result,
             traffic,

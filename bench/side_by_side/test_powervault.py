@@ -46,7 +46,7 @@ from .harness import (
     wall,
     write_result,
 )
-from .pairs import finish, prepare, setup_timed
+from .pairs import entity_counts, finish, prepare, setup_timed
 
 API_KEY = "sim-powervault-key"
 STEP = 5.0
@@ -125,6 +125,8 @@ async def test_powervault(  # noqa: PLR0917
         result["freshness_value"] = "battery power and state of charge (the 5-minute bucket)"
         result["action"] = None
         result["action_name"] = "none: the reference has no controls"
+        for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: []}).items():
+            result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
             result,
             traffic,

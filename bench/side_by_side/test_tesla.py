@@ -51,7 +51,7 @@ from .harness import (
     wall,
     write_result,
 )
-from .pairs import action_timing, finish, prepare, setup_timed
+from .pairs import action_timing, entity_counts, finish, prepare, setup_timed
 
 CLIENT_ID = "bench-client-id"
 CLIENT_SECRET = "bench-client-secret"  # noqa: S105 - the simulator's, not a secret
@@ -264,6 +264,8 @@ async def test_tesla(  # noqa: PLR0917
                 "history_calls_failed": sum(1 for h in history if h.status >= 400),
             }
         result["extra"] = extra
+        for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: [core_entry]}).items():
+            result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
             result,
             traffic,

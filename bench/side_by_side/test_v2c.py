@@ -35,7 +35,7 @@ from .harness import (
     wall,
     write_result,
 )
-from .pairs import action_timing, finish, prepare, setup_timed
+from .pairs import action_timing, entity_counts, finish, prepare, setup_timed
 
 API_KEY = "bench-api-key-0123456789"
 FIRMWARE = "2.4.6"
@@ -157,6 +157,8 @@ async def test_v2c(  # noqa: PLR0917
             )
         result["action"] = action
         result["action_name"] = "set the charging current (number.set_value)"
+        for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: core_entries}).items():
+            result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
             result,
             traffic,
