@@ -14,7 +14,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .harness import CLIENTS, CORE, OURS, Traffic, ratio, tagged, travel, wall
+from .harness import CLIENTS, CORE, OURS, Hit, Traffic, ratio, tagged, travel, wall
 
 
 async def prepare(hass: HomeAssistant, platforms: Iterable[str], modules: Iterable[str]) -> None:
@@ -83,21 +83,35 @@ async def action_timing(
         if state is None or _same(state.state, expected) is False or not confirmed():
             return False
         hits = [h for h in traffic.hits[first:] if h.client == client]
-        writes = [i for i, h in enumerate(hits) if any(w in h.route for w in write_routes)]
+        writes = [i for i, h in enumerate(hits) if any(_matches(h, w) for w in write_routes)]
         last_write = writes[-1] if writes else -1
-        return any(read_route in h.route and 200 <= h.status < 300 for h in hits[last_write + 1 :])
+        return any(
+            _matches(h, read_route) and 200 <= h.status < 300 for h in hits[last_write + 1 :]
+        )
 
     waited = 0.0
     while not done() and waited < limit:
         await travel(hass, freezer, step, step)
         waited += step
     state = hass.states.get(entity_id)
+    made = Counter(
+        f"{h.method} {h.route} {h.status}" for h in traffic.hits[first:] if h.client == client
+    )
     return {
+        "requests": dict(made),
         "shown": state.state if state else None,
         "confirmed": done(),
         "sim_seconds": dt_util.utcnow().timestamp() - started_sim,
         "wall_seconds": wall() - started,
     }
+
+
+def _matches(hit: Hit, pattern: str) -> bool:
+    """Return whether a hit's route holds ``pattern`` (``"PUT /x"``: and the method is PUT)."""
+    method, _, route = pattern.partition(" ")
+    if route and method.isupper():
+        return hit.method == method and route in hit.route
+    return pattern in hit.route
 
 
 def _same(shown: str, expected: str) -> bool:

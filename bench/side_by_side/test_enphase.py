@@ -14,8 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_HOST,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_USERNAME,
+)
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -42,7 +51,7 @@ from .harness import (
     wall,
     write_result,
 )
-from .pairs import entity_counts, finish, prepare, setup_timed
+from .pairs import action_timing, entity_counts, finish, prepare, setup_timed
 
 STEP = 1.0
 PLATFORMS = ("binary_sensor", "button", "number", "select", "sensor", "switch")
@@ -149,7 +158,17 @@ async def test_enphase(  # noqa: PLR0917
         result["freshness"] = {c: sampler.summary(c) for c in (OURS, CORE)}
         result["freshness_value"] = "CT power (/ivp/meters/readings)"
         result["action"] = None
-        result["action_name"] = "none: the 7.x profile has no control that both integrations offer"
+        result["action_name"] = "none (the 7.x profile has no control both integrations offer)"
+        if profile.batteries:
+            result["action"] = await _battery_reserve(
+                hass,
+                freezer=freezer,
+                traffic=traffic,
+                gateway=gateway,
+                ours_entry=ours_entry,
+                core_entry=core_entry,
+            )
+            result["action_name"] = "set the battery reserve (number.set_value)"
         for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: [core_entry]}).items():
             result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
@@ -173,3 +192,56 @@ async def test_enphase(  # noqa: PLR0917
                     await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
         await traffic.close()
+
+
+async def _battery_reserve(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    traffic: Traffic,
+    gateway: GatewaySimulator,
+    ours_entry: MockConfigEntry,
+    core_entry: MockConfigEntry,
+) -> dict[str, Any]:
+    registry = er.async_get(hass)
+
+    def entity(entry: MockConfigEntry, suffix: str) -> str:
+        ids = sorted(
+            e.entity_id
+            for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+            if e.domain == "number" and e.unique_id.endswith(suffix)
+        )
+        assert ids, f"no number entity {suffix} in {entry.domain}"
+        return ids[0]
+
+    action: dict[str, Any] = {}
+    for client, entity_id, value in (
+        (OURS, entity(ours_entry, "battery_reserve"), 35),
+        (CORE, entity(core_entry, "reserve_soc"), 45),
+    ):
+
+        async def call(entity_id: str = entity_id, value: int = value) -> None:
+            await hass.services.async_call(
+                "number",
+                SERVICE_SET_VALUE,
+                {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
+                blocking=True,
+            )
+
+        def confirmed(value: int = value) -> bool:
+            return round(gateway.house.reserve) == value
+
+        action[client] = await action_timing(
+            hass,
+            freezer=freezer,
+            call=call,
+            entity_id=entity_id,
+            expected=str(value),
+            confirmed=confirmed,
+            client=client,
+            traffic=traffic,
+            read_route="GET /admin/lib/tariff",
+            write_routes=("PUT /admin/lib/tariff",),
+            limit=300.0,
+        )
+    return action

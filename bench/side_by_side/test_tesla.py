@@ -9,6 +9,7 @@ simulator's token endpoint; ours by its stand-in URL. Ours runs twice: at its de
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -77,6 +78,8 @@ class HomeAssistantClock(SimClock):
 @pytest.fixture
 def mock_recorder_before_hass(recorder_db_url: str) -> None:
     """Prepare the recorder's database before Home Assistant starts (ours needs it)."""
+    # Its SQL echo would flood the output (and cost the run time).
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 def _sites(count: int) -> list[SiteModel]:
