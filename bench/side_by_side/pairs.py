@@ -135,6 +135,7 @@ def finish(
     hours = period / 3600
     figures: dict[str, dict[str, float | None]] = {}
     routes: dict[str, dict[str, int]] = {}
+    busy_by_route: dict[str, dict[str, float]] = {}
     for client in CLIENTS:
         hits = [h for h in traffic.hits[:period_hits] if h.client == client and h.at > start]
         device = [h for h in hits if h.device not in cloud_devices]
@@ -164,19 +165,27 @@ def finish(
         for key, value in result.get("extra", {}).get(client, {}).items():
             figures[client][key] = value
         routes[client] = dict(Counter(f"{h.method} {h.route} {h.status}" for h in hits))
+        if result.get("busy_model"):
+            busy: Counter[str] = Counter()
+            for h in device:
+                busy[f"{h.method} {h.route}"] += h.busy / hours
+            busy_by_route[client] = {k: round(v, 1) for k, v in busy.most_common()}
     result["figures"] = figures
     result["ratios"] = {key: ratio(figures[OURS][key], figures[CORE][key]) for key in figures[OURS]}
     result["routes"] = routes
+    if busy_by_route:
+        result["busy_by_route"] = busy_by_route
 
 
 def entity_counts(
     hass: HomeAssistant, entries: dict[str, list[MockConfigEntry]]
-) -> dict[str, dict[str, int]]:
-    """Return each client's entity count and how many are unavailable or unknown now."""
+) -> tuple[dict[str, dict[str, int]], dict[str, list[str]]]:
+    """Return each client's entity count and the entities unavailable or unknown now."""
     from homeassistant.helpers import entity_registry as er
 
     registry = er.async_get(hass)
     counts: dict[str, dict[str, int]] = {}
+    unavailable: dict[str, list[str]] = {}
     for client, client_entries in entries.items():
         ids = [
             e.entity_id
@@ -185,10 +194,11 @@ def entity_counts(
             if not e.disabled
         ]
         states = [hass.states.get(i) for i in ids]
-        counts[client] = {
-            "entities": len(ids),
-            "entities_unavailable": sum(
-                1 for s in states if s is None or s.state in {"unavailable", "unknown"}
-            ),
-        }
-    return counts
+        missing = [
+            i
+            for i, s in zip(ids, states, strict=True)
+            if s is None or s.state in {"unavailable", "unknown"}
+        ]
+        counts[client] = {"entities": len(ids), "entities_unavailable": len(missing)}
+        unavailable[client] = sorted(missing)
+    return counts, unavailable

@@ -169,7 +169,10 @@ async def test_enphase(  # noqa: PLR0917
                 core_entry=core_entry,
             )
             result["action_name"] = "set the battery reserve (number.set_value)"
-        for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: [core_entry]}).items():
+        counts_by_client, result["unavailable"] = entity_counts(
+            hass, {OURS: [ours_entry], CORE: [core_entry]}
+        )
+        for client, counts in counts_by_client.items():
             result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
             result,

@@ -125,7 +125,10 @@ async def test_powervault(  # noqa: PLR0917
         result["freshness_value"] = "battery power and state of charge (the 5-minute bucket)"
         result["action"] = None
         result["action_name"] = "none: the reference has no controls"
-        for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: []}).items():
+        counts_by_client, result["unavailable"] = entity_counts(
+            hass, {OURS: [ours_entry], CORE: []}
+        )
+        for client, counts in counts_by_client.items():
             result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
             result,

@@ -214,6 +214,16 @@ async def test_tesla(  # noqa: PLR0917
             assert ids, f"no number entity {suffix} in {entry.domain}"
             return ids[0]
 
+        projected = [
+            hass.states.get(e.entity_id)
+            for e in er.async_entries_for_config_entry(registry, ours_entry.entry_id)
+            if e.unique_id.endswith("_projected_monthly_cost")
+        ]
+        if projected and projected[0] is not None:
+            result["ours_projected_monthly_cost"] = {
+                "state": projected[0].state,
+                **projected[0].attributes,
+            }
         site = sim.accounts[ACCOUNT].sites[0]
         action: dict[str, Any] = {}
         for client, entity_id, value in (
@@ -267,7 +277,10 @@ async def test_tesla(  # noqa: PLR0917
                 "history_calls_failed": sum(1 for h in history if h.status >= 400),
             }
         result["extra"] = extra
-        for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: [core_entry]}).items():
+        counts_by_client, result["unavailable"] = entity_counts(
+            hass, {OURS: [ours_entry], CORE: [core_entry]}
+        )
+        for client, counts in counts_by_client.items():
             result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
             result,

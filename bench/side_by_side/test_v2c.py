@@ -157,7 +157,10 @@ async def test_v2c(  # noqa: PLR0917
             )
         result["action"] = action
         result["action_name"] = "set the charging current (number.set_value)"
-        for client, counts in entity_counts(hass, {OURS: [ours_entry], CORE: core_entries}).items():
+        counts_by_client, result["unavailable"] = entity_counts(
+            hass, {OURS: [ours_entry], CORE: core_entries}
+        )
+        for client, counts in counts_by_client.items():
             result.setdefault("extra", {}).setdefault(client, {}).update(counts)
         finish(
             result,
