@@ -270,7 +270,13 @@ def _plots(found: dict[str, dict[str, Any]]) -> list[str]:
         fig, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 3.6))
         if len(shown) == 1:
             axes = [axes]
-        labels = [found[n]["profile"].split(",")[0] if pair != "tesla" else n[6:] for n in names]
+        labels = [found[n]["profile"].split(",")[0] for n in names]
+        if pair == "tesla":
+            labels = [
+                f"{found[n]['devices']} site{'s' if found[n]['devices'] > 1 else ''}, "
+                + ("default" if found[n]["budget"] == "default" else "core's freshness")
+                for n in names
+            ]
         if pair == "enphase":
             labels = [
                 f"{found[n]['profile'].split(' ')[0]}, {found[n]['devices']} inv." for n in names
