@@ -45,6 +45,8 @@ TAG: ContextVar[str | None] = ContextVar("bench_tag", default=None)
 OURS = "ours"
 CORE = "core"
 CLIENTS = (OURS, CORE)
+OTHER = "other"
+"""CPU of callbacks no client started: the simulators, the harness, Home Assistant itself."""
 
 # freezegun patches time.time/monotonic/perf_counter: keep real clocks for wall timings.
 _thread_time = time.thread_time
@@ -86,10 +88,7 @@ class CpuMeter:
 
         def _run(handle: asyncio.Handle) -> None:
             context = handle._context  # type: ignore[attr-defined]  # noqa: SLF001
-            tag = context.get(TAG) if context is not None else None
-            if tag is None:
-                original(handle)
-                return
+            tag = (context.get(TAG) if context is not None else None) or OTHER
             started = _thread_time()
             try:
                 original(handle)

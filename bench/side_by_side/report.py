@@ -403,7 +403,9 @@ def write(results: Path, command: str) -> None:
             out.append(
                 f"Value followed for freshness: {r.get('freshness_value')}. "
                 f"Action: {r.get('action_name')}. Simulated {r['hours']:g} h "
-                f"in {r['wall_seconds']:.0f} s wall."
+                f"in {r['wall_seconds']:.0f} s wall; event-loop CPU charged to neither side "
+                f"(the simulator, the harness, Home Assistant's own): "
+                f"{r.get('cpu_other_seconds', float('nan')):.1f} s."
             )
             out.append("")
             out += _pair_table(r)

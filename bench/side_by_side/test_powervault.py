@@ -121,6 +121,7 @@ async def test_powervault(  # noqa: PLR0917
         result["cpu_seconds"] = {
             c: cpu.snapshot().get(c, 0.0) - cpu_start.get(c, 0.0) for c in (OURS, CORE)
         }
+        result["cpu_other_seconds"] = cpu.snapshot().get("other", 0.0) - cpu_start.get("other", 0.0)
         result["freshness"] = {c: sampler.summary(c) for c in (OURS, CORE)}
         result["freshness_value"] = "battery power and state of charge (the 5-minute bucket)"
         result["action"] = None

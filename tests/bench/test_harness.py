@@ -60,5 +60,6 @@ async def test_cpu_is_charged_to_the_tagged_client(hass: HomeAssistant) -> None:
         sum(i * i for i in range(20_000))
     finally:
         meter.uninstall()
-    assert meter.snapshot().keys() == {"busy"}
+    # The untagged work (the test's own) goes to "other", never to the tagged client.
+    assert meter.snapshot().keys() <= {"busy", "other"}
     assert meter.snapshot()["busy"] > 0
