@@ -50,6 +50,7 @@ from ha_client import (
     HomeAssistantError,
     wait_for,
 )
+from ha_version import ensure_venv, installed_versions
 from vendors import REPO, Urls, Vendor, available_vendors
 
 _LOGGER = logging.getLogger("demo")
@@ -119,7 +120,8 @@ def prepare_config(config: Path, *, reset: bool) -> None:
     """Create (or clean) the config directory and link this repository's integrations."""
     if reset and config.exists():
         for item in config.iterdir():
-            if item.name in TRACKED and config == DEFAULT_CONFIG:
+            if config == DEFAULT_CONFIG and (item.name in TRACKED or item.name.startswith("ha-")):
+                # The repository's files, and the configs of other releases (--ha-version).
                 continue
             if item.is_dir() and not item.is_symlink():
                 shutil.rmtree(item)
@@ -198,12 +200,14 @@ class Demo:
         self.started_at = time.time()
         self.timings: dict[str, float] = {}
         self._hass_env: dict[str, str] = {}
+        # The Python that runs Home Assistant: this one, or a release's own (--ha-version).
+        self.hass_python = Path(sys.executable)
 
     def _start_hass(self) -> Child:
         """Start Home Assistant (again, after a restart asked for in the UI)."""
         hass = Child(
             HASS,
-            [sys.executable, str(HASS_MAIN), "-c", str(self.config), "--skip-pip"],
+            [str(self.hass_python), str(HASS_MAIN), "-c", str(self.config), "--skip-pip"],
             self.config / "logs" / "hass-console.log",
             self._hass_env,
         )
@@ -220,6 +224,16 @@ class Demo:
             raise HomeAssistantError(
                 f"port {PORT} is in use: is the demo (or another Home Assistant) running?"
             )
+        if self.args.ha_version:
+            self.hass_python = await asyncio.to_thread(ensure_venv, self.args.ha_version)
+            self.mark("venv")
+        versions = await asyncio.to_thread(installed_versions, self.hass_python)
+        _LOGGER.info(
+            "Home Assistant %s, frontend %s (%s)",
+            versions["homeassistant"],
+            versions["home-assistant-frontend"],
+            self.hass_python,
+        )
         prepare_config(self.config, reset=self.args.reset)
         only = set(self.args.vendors.split(",")) if self.args.vendors else None
         vendors = available_vendors(only)
@@ -290,6 +304,7 @@ class Demo:
             "dashboard": f"{self.url}/{DASHBOARD_URL}",
             "seconds": self.timings,
             "started_at": self.started_at,
+            "home_assistant": versions,
         }
 
     async def watch(self, stop: asyncio.Event) -> int:
@@ -341,7 +356,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--reset", action="store_true", help="start from a clean config")
     parser.add_argument(
-        "--config", type=Path, default=DEFAULT_CONFIG, help="config directory (default: config/)"
+        "--config",
+        type=Path,
+        help="config directory (default: config/, or config/ha-X/ with --ha-version X)",
+    )
+    parser.add_argument(
+        "--ha-version",
+        metavar="X",
+        help=(
+            "run Home Assistant release X (e.g. 2026.11.0) from its own venv .venv-ha-X, "
+            "installed on the first run with the versions X pins (default: .venv's, the "
+            "version the tests use)"
+        ),
     )
     parser.add_argument("--vendors", help="only these integrations (comma-separated domains)")
     parser.add_argument(
@@ -353,7 +379,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--check", action="store_true", help="stop as soon as the demo is ready (smoke test)"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.config is None:
+        # A release's config stays apart: Home Assistant migrates its storage and database
+        # forward, and an older release cannot open them again.
+        args.config = (
+            DEFAULT_CONFIG / f"ha-{args.ha_version}" if args.ha_version else DEFAULT_CONFIG
+        )
+    return args
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -381,7 +414,7 @@ async def main(argv: list[str] | None = None) -> int:
         print_summary(summary)
         if not args.check:
             code = await demo.watch(stop)
-    except (HomeAssistantError, SystemExit) as err:
+    except (HomeAssistantError, SystemExit, ValueError, subprocess.CalledProcessError) as err:
         _LOGGER.error("The demo could not start: %s", err)
         code = 1
     finally:
@@ -401,6 +434,10 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"  Open {summary['url']} and log in as {summary['username']} / {summary['password']}",
         f"  Demo dashboard: {summary['dashboard']}",
         f"  Integrations on simulators: {', '.join(summary['vendors']) or 'none yet'}",
+        (
+            f"  Home Assistant {summary['home_assistant']['homeassistant']}, frontend "
+            f"{summary['home_assistant']['home-assistant-frontend']}"
+        ),
     ]
     lines.extend(f"    {domain}: {outcome}" for domain, outcome in summary["entries"].items())
     if summary["skipped"]:
