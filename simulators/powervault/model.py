@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 import math
@@ -93,6 +95,32 @@ def flows(sample: Sample) -> dict[str, float]:
     }
 
 
+class LinkedLoad:
+    """Power drawn in the same house by devices other simulators simulate (EV chargers).
+
+    The cloud polls them and adds readings; the house's load at a moment includes the latest
+    reading at or before it, and nothing before the first one (the devices were idle then).
+    """
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.watts: list[float] = []
+
+    def add(self, ts: float, watts: float) -> None:
+        """Record a reading (older than a day ones are dropped)."""
+        if self.times and ts < self.times[-1]:
+            return
+        self.times.append(ts)
+        self.watts.append(max(watts, 0.0))
+        drop = bisect.bisect_left(self.times, ts - 86400)
+        if drop:
+            del self.times[:drop], self.watts[:drop]
+
+    def __call__(self, ts: float) -> float:
+        index = bisect.bisect_right(self.times, ts)
+        return self.watts[index - 1] if index else 0.0
+
+
 def _parse_clock(text: str) -> time:
     parts = [int(part) for part in text.split(":")]
     while len(parts) < 3:
@@ -114,6 +142,8 @@ class BatteryModel:
         self.buckets: dict[float, Bucket] = {}
         self.now = start - start % STEP
         self.history_days = 8
+        self.linked_load: Callable[[float], float] | None = None
+        """Watts other simulated devices of the house draw at a moment (``LinkedLoad``)."""
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -138,7 +168,8 @@ class BatteryModel:
         evening = 1300.0 if 17.0 <= hour < 21.0 else 0.0
         morning = 600.0 if 7.0 <= hour < 8.5 else 0.0
         ripple = 120.0 * math.sin(when.timestamp() / 240.0)
-        return round(self.base_load + evening + morning + ripple, 1)
+        linked = self.linked_load(when.timestamp()) if self.linked_load is not None else 0.0
+        return round(self.base_load + evening + morning + ripple + linked, 1)
 
     def state_at(self, when: datetime) -> str:
         ts = when.timestamp()
