@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import contextlib
 import json
 from typing import Any
@@ -67,10 +67,19 @@ class PowervaultCloud(SimulatorApp):
         self.linked_key = "ChargePower"
         """The key of their power (W) in those replies."""
 
-    def link(self, urls: list[str], key: str = "ChargePower") -> None:
-        """Add other simulated devices' power to the house's load (the first unit's)."""
+    def link(
+        self,
+        urls: list[str],
+        key: str = "ChargePower",
+        history: Callable[[float], float] | None = None,
+    ) -> None:
+        """Add other simulated devices' power to the house's load (the first unit's).
+
+        ``history`` is what they drew before the first reading (the house's past).
+        """
         self.linked_urls = urls
         self.linked_key = key
+        self.linked_load.history = history
         first = next(iter(self.units.values()), None)
         if urls and first is not None:
             first.linked_load = self.linked_load

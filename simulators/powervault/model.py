@@ -102,9 +102,11 @@ class LinkedLoad:
     reading at or before it, and nothing before the first one (the devices were idle then).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, history: Callable[[float], float] | None = None) -> None:
         self.times: list[float] = []
         self.watts: list[float] = []
+        self.history = history
+        """What the devices drew before the first reading (the house's past), if known."""
 
     def add(self, ts: float, watts: float) -> None:
         """Record a reading (older than a day ones are dropped)."""
@@ -118,7 +120,25 @@ class LinkedLoad:
 
     def __call__(self, ts: float) -> float:
         index = bisect.bisect_right(self.times, ts)
-        return self.watts[index - 1] if index else 0.0
+        if index:
+            return self.watts[index - 1]
+        return self.history(ts) if self.history is not None else 0.0
+
+
+def daily_window(text: str) -> Callable[[float], float]:
+    """Return a load that draws ``W`` every day from ``HH:MM`` to ``HH:MM`` (British time).
+
+    ``text`` is ``HH:MM-HH:MM@W``, e.g. ``18:00-21:30@7360``.
+    """
+    span, _, watts_text = text.partition("@")
+    start_text, _, end_text = span.partition("-")
+    start, end, watts = _parse_clock(start_text), _parse_clock(end_text), float(watts_text)
+
+    def load(ts: float) -> float:
+        moment = datetime.fromtimestamp(ts, LONDON).time()
+        return watts if start <= moment < end else 0.0
+
+    return load
 
 
 def _parse_clock(text: str) -> time:

@@ -120,3 +120,23 @@ async def test_a_silent_linked_device_counts_nothing(socket_enabled: None) -> No
     assert isinstance(cloud, PowervaultCloud)
     async with aiohttp.ClientSession() as session:
         assert await cloud.poll_linked(session) == 0.0
+
+
+def test_linked_history_is_the_house_past() -> None:
+    """Before the first reading the linked devices drew what ``linked_history`` says."""
+    served = build(
+        {"linked_load": "http://127.0.0.1:1/RealTimeData", "linked_history": "18:00-21:30@7360"},
+        SimClock(),
+    )
+    cloud = served[0].app
+    assert isinstance(cloud, PowervaultCloud)
+    load = cloud.linked_load
+    evening = datetime(2026, 12, 1, 18, 0, tzinfo=UTC).timestamp()  # GMT is British time
+    assert load(evening) == 7360
+    assert load(evening + 3.5 * 3600 - 1) == 7360
+    assert load(evening + 3.5 * 3600) == 0
+    assert load(evening - 1) == 0
+    # From the first reading on, the readings count, not the history.
+    load.add(evening + 60, 100.0)
+    assert load(evening + 120) == 100.0
+    assert load(evening + 30) == 7360
