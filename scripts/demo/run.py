@@ -33,6 +33,7 @@ import sys
 import time
 from typing import IO, Any
 
+import aiohttp
 from bootstrap import (
     DASHBOARD_URL,
     build_dashboard,
@@ -51,6 +52,7 @@ from ha_client import (
     wait_for,
 )
 from ha_version import ensure_venv, installed_versions
+from history import import_house_history
 from vendors import REPO, Urls, Vendor, available_vendors
 
 _LOGGER = logging.getLogger("demo")
@@ -286,6 +288,9 @@ class Demo:
                 }
                 self.mark("entries")
                 if any([await client.entries(v.domain) for v in running]):
+                    history = await self._import_history(client, running, urls)
+                    if history:
+                        self.mark("history")
                     await wait_energy_statistics(client, running)
                     await configure_energy(client, running)
                     # Rebuilt when an entry was added; kept (maybe edited) otherwise.
@@ -306,6 +311,23 @@ class Demo:
             "started_at": self.started_at,
             "home_assistant": versions,
         }
+
+    async def _import_history(
+        self, client: HomeAssistantClient, running: list[Vendor], urls: dict[str, Urls]
+    ) -> dict[str, int]:
+        """Give the house's Energy dashboard the hours before this start (first start only)."""
+        entities = await client.ws("config/entity_registry/list")
+        imported: dict[str, int] = {}
+        for vendor in running:
+            if not vendor.house:
+                continue
+            try:
+                imported |= await import_house_history(
+                    client, vendor, urls[vendor.domain], entities, self.started_at
+                )
+            except (HomeAssistantError, aiohttp.ClientError, KeyError, ValueError) as err:
+                _LOGGER.warning("%s: no history for the Energy dashboard: %s", vendor.domain, err)
+        return imported
 
     async def watch(self, stop: asyncio.Event) -> int:
         """Wait for a stop request or a child's death; return the exit code."""
