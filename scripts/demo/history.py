@@ -11,17 +11,21 @@ The V2C chargers charged both cars every evening before the start (``EV_EVENING`
 the Powervault's simulated history counts in the home load): the demo imports those sessions
 as the chargers' statistics, so the house's balance holds for its past too.
 
-The sums are anchored where the recorder will continue them. For a ``total_increasing``
-sensor the recorder's first 5-minute statistics start their sum at 0 at the sensor's first
-recorded state (the *zero point*), and each compiled hour takes its sum from them. So an
-imported hour's ``sum`` is the energy from the zero point to the end of that hour (negative,
-it lies before the zero point): the hour the demo started in then counts from its start, and
-every hour before it counts what the simulator says it did. ``state`` is the sensor's own
-reading at the end of the hour (the day's total, which starts again at midnight).
+The sums must join the recorder's. For a ``total_increasing`` sensor the recorder's first
+5-minute statistics start their sum at 0 at the sensor's first recorded state (the *zero
+point*), each later one continues from the one before, and each compiled hour takes its sum
+from them. The imported hours count from yesterday's midnight (sum 0 there: the Energy
+dashboard takes an hour's energy as the difference from the hour before, and from 0 for the
+first), and once the recorder has compiled its first 5 minutes, its own sums are raised by
+the imported sum at the zero point (the documented ``recorder/adjust_sum_statistics``), so
+the hour the demo started in counts from its start, and every hour before it counts what the
+simulator says it did. ``state`` is the sensor's own reading at the end of the hour (the
+day's total, which starts again at midnight).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time, timedelta
 import logging
@@ -35,6 +39,9 @@ from vendors import EV_EVENING, V2C_CHARGER_WATTS, Urls, Vendor, first
 _LOGGER = logging.getLogger("demo")
 
 BUCKET_SECONDS = 300
+# The recorder compiles 5-minute statistics 10 s after every fifth minute.
+SHORT_TERM_WAIT_SECONDS = 330.0
+SHORT_TERM_POLL_SECONDS = 5.0
 HOUR = 3600
 UNIT_WH = {"Wh": 1.0, "kWh": 1000.0, "MWh": 1_000_000.0}
 
@@ -83,16 +90,18 @@ def hourly_rows(
     factor: float,
     *,
     bucket_seconds: float = BUCKET_SECONDS,
-) -> list[dict[str, Any]]:
-    """Return the statistics rows of the whole hours before the zero point's hour.
+) -> tuple[list[dict[str, Any]], float]:
+    """Return the rows of the whole hours before the zero point's hour, and the adjustment.
 
+    The sums count from the history's beginning (yesterday's midnight). The adjustment is
+    that sum at the zero point: what the recorder's own sums (0 there) must be raised by.
     ``zero_value_wh`` is the sensor's first recorded reading when it is the day's total (its
     ``state`` is then the day's total at the end of each hour); ``None`` for another counter
-    (the rows then carry only the sum, up to the zero point from the buckets).
+    (the rows then carry only the sum, and the zero point's comes from the buckets).
     """
     items = sorted(buckets)
     if not items:
-        return []
+        return [], 0.0
 
     def day_start(ts: float) -> float:
         local = datetime.fromtimestamp(ts, time_zone)
@@ -114,13 +123,13 @@ def hourly_rows(
         end = hour + HOUR
         row: dict[str, Any] = {
             "start": datetime.fromtimestamp(hour, UTC).isoformat(),
-            "sum": round((energy_until(end, origin) - zero_cumulative) / factor, 4),
+            "sum": round(energy_until(end, origin) / factor, 4),
         }
         if zero_value_wh is not None:
             row["state"] = round(energy_until(end, day_start(hour)) / factor, 4)
         rows.append(row)
         hour = end
-    return rows
+    return rows, round(zero_cumulative / factor, 4)
 
 
 def window_buckets(
@@ -160,17 +169,36 @@ async def _zero_point(
 
 
 async def _has_statistics(
-    client: HomeAssistantClient, statistic_id: str, start: float, end: float
+    client: HomeAssistantClient,
+    statistic_id: str,
+    start: float,
+    end: float | None = None,
+    period: str = "hour",
 ) -> bool:
+    fields: dict[str, Any] = {}
+    if end is not None:
+        fields["end_time"] = datetime.fromtimestamp(end, UTC).isoformat()
     result = await client.ws(
         "recorder/statistics_during_period",
         start_time=datetime.fromtimestamp(start, UTC).isoformat(),
-        end_time=datetime.fromtimestamp(end, UTC).isoformat(),
         statistic_ids=[statistic_id],
-        period="hour",
+        period=period,
         types=["sum"],
+        **fields,
     )
     return bool(result.get(statistic_id))
+
+
+async def _recorder_started(
+    client: HomeAssistantClient, statistic_id: str, since: float, timeout: float
+) -> bool:
+    """Wait until the recorder has compiled the sensor's first 5 minutes (at most 5 min)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await _has_statistics(client, statistic_id, since, period="5minute"):
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(SHORT_TERM_POLL_SECONDS)
+    return True
 
 
 async def _import(
@@ -197,8 +225,13 @@ async def import_house_history(
     urls: Urls,
     entities: Iterable[Mapping[str, Any]],
     started_at: float,
+    *,
+    wait: float = SHORT_TERM_WAIT_SECONDS,
 ) -> dict[str, int]:
     """Import the house's hours before the start; return entity id -> rows imported.
+
+    It waits (up to ``wait`` seconds) for the recorder's first 5-minute statistics of each
+    sensor, whose sums it then raises to continue the imported ones.
 
     The Powervault's energy sensors get its cloud's history; the V2C chargers' session
     counters get the evening sessions the Powervault's history counted (``EV_EVENING``).
@@ -231,20 +264,31 @@ async def import_house_history(
             continue
         zero_time, zero_value = zero
         if vendor.domain == "powervault":
-            rows = hourly_rows(
+            rows, adjustment = hourly_rows(
                 buckets[key], zero_time, zero_value * UNIT_WH[unit], time_zone, UNIT_WH[unit]
             )
         else:
             minutes = window_buckets(EV_EVENING, V2C_CHARGER_WATTS, origin, zero_time, time_zone)
-            rows = hourly_rows(
+            rows, adjustment = hourly_rows(
                 minutes, zero_time, None, time_zone, UNIT_WH[unit], bucket_seconds=60
             )
         if not rows:
             continue
+        zero_hour = zero_time - zero_time % HOUR
         first_hour = datetime.fromisoformat(rows[0]["start"]).timestamp()
-        if await _has_statistics(client, entity_id, first_hour, zero_time - zero_time % HOUR):
+        if await _has_statistics(client, entity_id, first_hour, zero_hour):
+            continue
+        if not await _recorder_started(client, entity_id, zero_hour, wait):
+            _LOGGER.warning("%s: the recorder compiled nothing yet: no history", entity_id)
             continue
         await _import(client, entity_id, unit, rows)
+        await client.ws(
+            "recorder/adjust_sum_statistics",
+            statistic_id=entity_id,
+            start_time=datetime.fromtimestamp(zero_hour, UTC).isoformat(),
+            adjustment=adjustment,
+            adjustment_unit_of_measurement=unit,
+        )
         imported[entity_id] = len(rows)
     if imported:
         _LOGGER.info(

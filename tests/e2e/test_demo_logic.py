@@ -240,13 +240,17 @@ def test_hourly_rows_continue_where_the_recorder_starts() -> None:
     buckets = [(origin + index * 300, 10.0 if index < 288 else 20.0) for index in range(288 + 28)]
     zero_time = origin + 86400 + 2 * 3600 + 20 * 60  # 02:20 today
     zero_value = 28 * 20.0  # the sensor's first reading: today's total then (Wh)
-    rows = hourly_rows(buckets, zero_time, zero_value, london, 1000.0)
+    rows, adjustment = hourly_rows(buckets, zero_time, zero_value, london, 1000.0)
     assert len(rows) == 26  # yesterday's 24 hours and today's 00:00 and 01:00
     sums = [row["sum"] for row in rows]
     hourly = [round(b - a, 4) for a, b in itertools.pairwise(sums)]
+    # The first hour counts from 0, as the Energy dashboard takes it.
+    assert sums[0] == 0.12
     assert hourly == [0.12] * 23 + [0.24, 0.24]
-    # The recorder's sum starts at 0 at the zero point: 02:00-02:20 lies between.
-    assert rows[-1]["sum"] == -0.08
+    # The recorder's sums (0 at the zero point) are raised by the sum there: the history's
+    # energy up to 02:20, so 02:00-02:20 lies between the last row and them.
+    assert adjustment == 2.88 + 0.56
+    assert round(adjustment - rows[-1]["sum"], 4) == 0.08
     assert rows[23]["state"] == 2.88  # yesterday's total at midnight
     assert rows[24]["state"] == 0.24  # the day starts again
     assert rows[-1]["state"] == 0.48
@@ -257,10 +261,10 @@ def test_the_chargers_past_sessions() -> None:
     origin = datetime(2026, 12, 1, tzinfo=london).timestamp()
     zero_time = origin + 86400 + 3600 + 600  # 01:10 today
     minutes = window_buckets("18:00-21:30", 3680.0, origin, zero_time, london)
-    rows = hourly_rows(minutes, zero_time, None, london, 1000.0, bucket_seconds=60)
+    rows, adjustment = hourly_rows(minutes, zero_time, None, london, 1000.0, bucket_seconds=60)
     sums = [row["sum"] for row in rows]
-    assert sums[0] == -12.88  # 3.5 hours at 3.68 kW, all after the first hour
-    assert sums[-1] == 0.0
+    assert sums[0] == 0.0
+    assert sums[-1] == adjustment == 12.88  # 3.5 hours at 3.68 kW
     hourly = [round(b - a, 4) for a, b in itertools.pairwise(sums)]
     assert hourly[17:21] == [3.68, 3.68, 3.68, 1.84]
     assert "state" not in rows[0]

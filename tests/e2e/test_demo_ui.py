@@ -272,7 +272,8 @@ def test_energy_dashboard(
     """The demo points the Energy dashboard at the house's sensors, with the hours before.
 
     The entries were added by the tests above, as a person would: the demo imports the
-    house's history for them as it does for its own entries on a first start.
+    house's history for them as it does for its own entries on a first start (once the
+    recorder has compiled their first 5 minutes).
     """
     if not vendors:
         pytest.skip("no integration has landed yet")
