@@ -123,6 +123,8 @@ class Vendor:
         )
 
 
+# The Powervault simulator's cloud port (its default).
+POWERVAULT_CLOUD_PORT = 8100
 # The V2C simulator's chargers' LAN ports (its defaults: the cloud on 8200, charger n on 8200+n).
 V2C_CHARGER_PORTS = (8201, 8202)
 # What each charger draws: the V2C simulator's default intensity (16 A) at its voltage (230 V).
@@ -177,8 +179,13 @@ V2C = Vendor(
     domain="v2c_cloud",
     simulator="v2c",
     title="V2C Cloud",
-    # The house's two chargers (their load is part of the Powervault's home load).
+    # The house's two chargers (their load is part of the Powervault's home load); their
+    # house and photovoltaic readings are the Powervault's (its control API).
     house=True,
+    simulator_args=(
+        "--set",
+        f"v2c.house_meter=http://127.0.0.1:{POWERVAULT_CLOUD_PORT}/_sim/state",
+    ),
     answers={"user": answer(api_key="sim-api-key")},
     hass_env=lambda urls: {"HOME_ENERGY_BRIDGES_V2C_CLOUD_URL": first(urls, "cloud")},
     energy={DEVICE: ("charge_energy",)},

@@ -282,3 +282,8 @@ def test_other_homes_are_shown_apart() -> None:
     assert [view["path"] for view in config["views"]] == ["home", "other-homes", "energy"]
     assert titles[0] == ["Power", "Trydan 1"]
     assert titles[1] == [None, "Power", "Envoy"]
+
+
+def test_the_chargers_read_the_house_meter() -> None:
+    args = dict(item.split("=", 1) for item in V2C.simulator_args if item != "--set")
+    assert args["v2c.house_meter"] == "http://127.0.0.1:8100/_sim/state"
