@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 import itertools
+import json
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +20,7 @@ from bootstrap import (  # isort: skip
     energy_entities,
     energy_prefs,
 )
+from ha_version import plan, venv_path  # isort: skip
 from history import hourly_rows, window_buckets  # isort: skip
 from vendors import (  # isort: skip
     BATTERY_IN,
@@ -287,3 +290,44 @@ def test_other_homes_are_shown_apart() -> None:
 def test_the_chargers_read_the_house_meter() -> None:
     args = dict(item.split("=", 1) for item in V2C.simulator_args if item != "--set")
     assert args["v2c.house_meter"] == "http://127.0.0.1:8100/_sim/state"
+
+
+def test_another_release_gets_its_own_pins(tmp_path: Path) -> None:
+    """--ha-version X: the integrations' requirements as X's manifests declare them."""
+    components = tmp_path / "homeassistant" / "components"
+
+    def manifest(domain: str, requirements: list[str], **extra: list[str]) -> None:
+        (components / domain).mkdir(parents=True)
+        (components / domain / "manifest.json").write_text(
+            json.dumps({"domain": domain, "requirements": requirements, **extra})
+        )
+
+    manifest("frontend", ["home-assistant-frontend==20261028.4"])
+    manifest("camera", ["PyTurboJPEG==1.9.0"])
+    manifest("assist_pipeline", ["pymicro-vad==1.0.1"])
+    manifest("onboarding", [], dependencies=["analytics"])
+    manifest("analytics", [], after_dependencies=["hassio"])
+    manifest("hassio", ["aiohasupervisor==0.8.1"])
+    (tmp_path / "homeassistant" / "package_constraints.txt").write_text(
+        "# comment\nhttpx2==2.14.0\npymicro-vad==1.0.1\n"
+    )
+    demo = (
+        "home-assistant-frontend==20260930.5\n"
+        "PyTurboJPEG==1.8.3  # camera, stream\n"
+        "pymicro-vad==2.1.0  # assist_pipeline\n"
+        "colorlog==6.10.1\n"
+        "httpx2==2.16.2\n"
+    )
+    requirements, constraints = plan(tmp_path, demo, "frontend:\nhistory:\n")
+    assert requirements == [
+        "aiohasupervisor==0.8.1",  # onboarding -> analytics -> hassio, in X
+        "colorlog==6.10.1",
+        "home-assistant-frontend==20261028.4",
+        "pymicro-vad==2.1.0",  # X's pin has no wheels for Python 3.14
+        "PyTurboJPEG==1.9.0",
+    ]
+    # X's constraints decide the rest (httpx2 2.14, not the demo's 2.16).
+    assert constraints == ["httpx2==2.14.0"]
+    assert venv_path("2026.11.0") == REPO / ".venv-ha-2026.11.0"
+    with pytest.raises(ValueError, match="not a Home Assistant release"):
+        venv_path("latest; rm -rf /")
