@@ -266,6 +266,9 @@ def test_action_from_developer_tools(
     screenshot(page, f"{vendor.domain}-5-action")
 
 
+# The recorder compiles its first 5 minutes of the new sensors within 5 minutes: the history
+# import waits for them.
+@pytest.mark.timeout(480)
 def test_energy_dashboard(
     page: Any, ready: dict[str, Any], vendors: list[Vendor], api: Api
 ) -> None:
