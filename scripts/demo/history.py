@@ -259,8 +259,14 @@ async def import_house_history(
         unit = states.get(entity_id, {}).get("attributes", {}).get("unit_of_measurement")
         if unit not in UNIT_WH:
             continue
-        zero = await _zero_point(client, entity_id, started_at - 60)
+        # The recorder's first 5 minutes: its zero point is recorded (committed) by then.
+        since = started_at - 60
+        if not await _recorder_started(client, entity_id, since - since % HOUR, wait):
+            _LOGGER.warning("%s: the recorder compiled nothing yet: no history", entity_id)
+            continue
+        zero = await _zero_point(client, entity_id, since)
         if zero is None:
+            _LOGGER.warning("%s: no recorded state: no history", entity_id)
             continue
         zero_time, zero_value = zero
         if vendor.domain == "powervault":
@@ -277,10 +283,7 @@ async def import_house_history(
         zero_hour = zero_time - zero_time % HOUR
         first_hour = datetime.fromisoformat(rows[0]["start"]).timestamp()
         if await _has_statistics(client, entity_id, first_hour, zero_hour):
-            continue
-        if not await _recorder_started(client, entity_id, zero_hour, wait):
-            _LOGGER.warning("%s: the recorder compiled nothing yet: no history", entity_id)
-            continue
+            continue  # imported before, or statistics of another kind: leave them
         await _import(client, entity_id, unit, rows)
         await client.ws(
             "recorder/adjust_sum_statistics",

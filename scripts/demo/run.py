@@ -33,7 +33,6 @@ import sys
 import time
 from typing import IO, Any
 
-import aiohttp
 from bootstrap import (
     DASHBOARD_URL,
     build_dashboard,
@@ -305,6 +304,7 @@ class Demo:
             # The recorder compiles its first 5 minutes within 5 minutes: the house's past
             # joins them then, while the demo runs.
             self.history_task = asyncio.create_task(self._history(created, urls))
+            self.history_task.add_done_callback(_log_history)
         return {
             "url": self.url,
             "config": str(self.config),
@@ -333,9 +333,9 @@ class Demo:
                     imported |= await import_house_history(
                         client, vendor, urls[vendor.domain], entities, self.started_at
                     )
-                except (HomeAssistantError, aiohttp.ClientError, KeyError, ValueError) as err:
+                except Exception as err:  # noqa: BLE001 - a demo nicety: say why, go on
                     _LOGGER.warning(
-                        "%s: no history for the Energy dashboard: %s", vendor.title, err
+                        "%s: no history for the Energy dashboard: %r", vendor.title, err
                     )
         return imported
 
@@ -373,6 +373,11 @@ class Demo:
                 _LOGGER.info("Stopping %s", child.name)
             await child.stop(timeout)
         self.children.clear()
+
+
+def _log_history(task: asyncio.Task[dict[str, int]]) -> None:
+    if not task.cancelled() and (err := task.exception()) is not None:
+        _LOGGER.warning("No history for the Energy dashboard: %r", err)
 
 
 def _port_in_use(port: int) -> bool:
