@@ -9,12 +9,14 @@ the demo configure the Energy dashboard and open it. Screenshots go to docs/scre
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 import json
 import os
 from pathlib import Path
 import re
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 import pytest
@@ -32,6 +34,7 @@ from history import import_house_history  # isort: skip
 from vendors import VENDORS, Vendor  # isort: skip
 
 type Api = Callable[[Callable[[HomeAssistantClient], Any]], Any]
+LONDON = ZoneInfo("Europe/London")  # the demo home's time zone (config/configuration.yaml)
 
 SETUP_TIMEOUT_MS = 90_000  # a config flow step that sets an entry up, on a busy machine
 POPUP_GRACE_MS = 20_000  # how long the OAuth popup may take on its own
@@ -302,6 +305,21 @@ def test_energy_dashboard(
     page.goto("/energy")
     page.locator("hui-energy-distribution-card ha-card:visible").first.wait_for()
     screenshot(page, "10-energy-dashboard")
+    if imported:
+        # Yesterday, a whole day of the house from the imported history: its solar shows.
+        yesterday = datetime.now(LONDON).date() - timedelta(days=1)
+        page.get_by_role("button", name=re.compile("previous", re.IGNORECASE)).first.click()
+        page.locator("hui-energy-period-selector").get_by_text(
+            f"{yesterday.day} {yesterday:%b}", exact=True
+        ).wait_for()
+        solar = page.locator("hui-energy-solar-graph-card").get_by_text(re.compile("kWh"))
+        wait_until(
+            lambda: any(
+                re.search(r"\b[1-9][0-9.]* kWh", text) for text in solar.all_text_contents()
+            ),
+            what="yesterday's solar production on the Energy dashboard",
+        )
+        screenshot(page, "12-energy-yesterday")
     page.goto("/energy-bridges/home")
     page.locator("hui-entities-card ha-card:visible").first.wait_for()
     screenshot(page, "11-demo-dashboard")
