@@ -167,11 +167,13 @@ POWERVAULT = Vendor(
         BATTERY_OUT: ("battery_discharge_energy",),
     },
     wrong=(WrongValue("cloud", "api_key", "not-a-powervault-key", "invalid_auth"),),
+    # Force discharge: the unit's default schedule never sets it (it force-charges every
+    # night from 00:30 to 04:30, so a force-charge would change nothing then).
     action=DemoAction(
         service="powervault.set_battery_state",
-        data=lambda ids: {"config_entry_id": ids["config_entry_id"], "state": "force-charge"},
+        data=lambda ids: {"config_entry_id": ids["config_entry_id"], "state": "force-discharge"},
         entity_key="battery_mode",
-        expected="force_charge",
+        expected="force_discharge",
     ),
 )
 
