@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import homeassistant
+from homeassistant.const import __version__ as ha_version
 from PIL import Image
 import pytest
 import yaml
@@ -198,3 +199,52 @@ def test_translation_matches_english(path: Path) -> None:
         assert isinstance(text, str), key
         assert text.strip(), f"{key} is empty"
         assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(english[key])), key
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def test_minimum_home_assistant_is_the_release_we_test() -> None:
+    """hacs.json's minimum is the release line requirements_test.txt installs and tests.
+
+    Home Assistant's manifest.json has no minimum-version key: HACS reads hacs.json's
+    ``homeassistant`` (each built tree copies it, tests/packaging checks that).
+    """
+    minimum = json.loads((ROOT / "hacs.json").read_text())["homeassistant"]
+    tested = ha_version
+    assert _release(tested) >= _release(minimum)
+    # Patch releases keep the integration API: the minimum is the tested month's first.
+    assert _release(minimum) == (*_release(tested)[:2], 0)
+    requirements = (ROOT / "requirements_test.txt").read_text()
+    assert f"pins Home Assistant {tested}" in requirements
+    demo = (ROOT / "requirements_demo.txt").read_text()
+    assert f"Home Assistant\n# {tested} itself" in demo or f"Home Assistant {tested}" in demo
+
+
+def test_demo_requirements_are_the_tested_releases_pins() -> None:
+    """requirements_demo.txt pins what the tested Home Assistant's manifests declare.
+
+    The packages it says belong to an integration (``# camera, stream``) must be that
+    integration's requirement in the Home Assistant requirements_test.txt installs, except
+    the voice packages whose declared versions have no wheels for Python 3.14.
+    """
+    overrides = {"pymicro-vad", "pyspeex-noise"}
+    declared: dict[str, str] = {}
+    for manifest in CORE_COMPONENTS.glob("*/manifest.json"):
+        for line in json.loads(manifest.read_text()).get("requirements", []):
+            name, _, version = line.partition("==")
+            declared[re.sub(r"[-_.]+", "-", name).lower()] = version
+    checked = 0
+    for line in (ROOT / "requirements_demo.txt").read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9._-]+)==(\S+)\s+#\s*([a-z_, ]+)$", line)
+        if not match:
+            continue
+        name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+        if name in overrides:
+            continue
+        assert declared.get(name) == match.group(2), (
+            f"{name}: Home Assistant pins {declared.get(name)}"
+        )
+        checked += 1
+    assert checked >= 10

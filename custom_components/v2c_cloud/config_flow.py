@@ -87,9 +87,10 @@ def _async_remember_mac(hass: HomeAssistant, entry: ConfigEntry, charger_id: str
     registry = dr.async_get(hass)
     device = registry.async_get_device_by_identifier((DOMAIN, charger_id), entry.entry_id)
     if device is not None and mac:
+        # new_connections is the full set (merge_connections stops working in 2027.9).
         registry.async_update_device(
             device.id,
-            merge_connections={(dr.CONNECTION_NETWORK_MAC, dr.format_mac(mac))},
+            new_connections=device.connections | {(dr.CONNECTION_NETWORK_MAC, dr.format_mac(mac))},
         )
 
 

@@ -295,8 +295,10 @@ def energy_prefs(roles: Mapping[str, list[str]]) -> dict[str, Any]:
 async def wait_energy_statistics(
     client: HomeAssistantClient, vendors: Iterable[Vendor], timeout: float = 30
 ) -> None:
-    """Wait until the vendors that import statistics have imported some (or time out)."""
-    prefixes = [f"{vendor.domain}:" for vendor in vendors if vendor.energy_statistics]
+    """Wait until the house's vendors that import statistics have imported some."""
+    prefixes = [
+        f"{vendor.domain}:" for vendor in vendors if vendor.house and vendor.energy_statistics
+    ]
     if not prefixes:
         return
 
@@ -314,13 +316,25 @@ async def wait_energy_statistics(
 async def configure_energy(
     client: HomeAssistantClient, vendors: Iterable[Vendor]
 ) -> dict[str, Any]:
-    """Point the Energy dashboard at the demo's sensors (kept when already set by hand)."""
+    """Point the Energy dashboard at the house's sensors (kept when already set by hand).
+
+    Only the house's vendors (``Vendor.house``) fill it; preferences that name only demo
+    sensors (an older demo's, which added up every simulated home) are replaced.
+    """
+    vendors = list(vendors)
     entities, _ = await registry(client)
-    statistics = await client.ws("recorder/list_statistic_ids", statistic_type="sum")
-    roles = energy_entities(vendors, entities, (item["statistic_id"] for item in statistics))
+    statistics = [
+        item["statistic_id"]
+        for item in await client.ws("recorder/list_statistic_ids", statistic_type="sum")
+    ]
+    roles = energy_entities([v for v in vendors if v.house], entities, statistics)
     prefs = energy_prefs(roles)
     current = await _energy_prefs_or_none(client)
-    ours = {entity_id for ids in roles.values() for entity_id in ids}
+    ours = {
+        entity_id
+        for ids in energy_entities(vendors, entities, statistics).values()
+        for entity_id in ids
+    }
     if current and not _only_demo_sources(current, ours):
         _LOGGER.info("The Energy dashboard was changed by hand: leaving it as it is")
         return dict(current)
@@ -349,13 +363,13 @@ def _only_demo_sources(prefs: Mapping[str, Any], ours: set[str]) -> bool:
     return used <= ours
 
 
-def dashboard_config(
+def _device_cards(
     vendors: Iterable[Vendor],
-    entities: Iterable[Mapping[str, Any]],
-    devices: Iterable[Mapping[str, Any]],
+    entities: list[Mapping[str, Any]],
+    devices: list[Mapping[str, Any]],
     states: Mapping[str, Mapping[str, Any]],
-) -> dict[str, Any]:
-    """Return a Lovelace config: one card per device with its main entities, live graphs."""
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return one entities card per device of the vendors, and their main power sensors."""
     domains = {vendor.domain: vendor for vendor in vendors}
     by_device: dict[str, list[Any]] = {}
     for entity in entities:
@@ -399,19 +413,57 @@ def dashboard_config(
                 and entity.get("translation_key") in vendor.power
                 and not entity.get("disabled_by")
             )
+    if power:
+        cards.insert(
+            0, {"type": "history-graph", "title": "Power", "hours_to_show": 1, "entities": power}
+        )
+    return cards, power
+
+
+def dashboard_config(
+    vendors: Iterable[Vendor],
+    entities: Iterable[Mapping[str, Any]],
+    devices: Iterable[Mapping[str, Any]],
+    states: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Return a Lovelace config: the house's devices, the other homes' apart, live graphs.
+
+    The house (``Vendor.house``) is what the Energy dashboard adds up; the other simulators
+    each simulate a home of their own, so they get a view of their own.
+    """
+    vendors = list(vendors)
+    entities = list(entities)
+    devices = list(devices)
+    house, _ = _device_cards([v for v in vendors if v.house], entities, devices, states)
+    others, _ = _device_cards([v for v in vendors if not v.house], entities, devices, states)
     views: list[dict[str, Any]] = [
         {
-            "title": "Devices",
-            "path": "devices",
+            "title": "Home",
+            "path": "home",
             "icon": "mdi:home-lightning-bolt",
             "type": "masonry",
-            "cards": cards
+            "cards": house
             or [{"type": "markdown", "content": "No Home Energy Bridges device yet."}],
         }
     ]
-    if power:
-        views[0]["cards"].insert(
-            0, {"type": "history-graph", "title": "Power", "hours_to_show": 1, "entities": power}
+    if others:
+        views.append(
+            {
+                "title": "Other homes",
+                "path": "other-homes",
+                "icon": "mdi:home-group",
+                "type": "masonry",
+                "cards": [
+                    {
+                        "type": "markdown",
+                        "content": (
+                            "Each of these simulators simulates a home of its own (its own "
+                            "sun, load and meter), so the Energy dashboard leaves them out."
+                        ),
+                    },
+                    *others,
+                ],
+            }
         )
     views.append(
         {

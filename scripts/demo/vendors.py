@@ -107,6 +107,8 @@ class Vendor:
     hass_env: Callable[[Urls], dict[str, str]] | None = None
     wrong: tuple[WrongValue, ...] = ()  # at most one per form
     action: DemoAction | None = None
+    # Part of the demo house (its Energy dashboard); the others are shown on their own.
+    house: bool = False
 
     @property
     def available(self) -> bool:
@@ -121,10 +123,32 @@ class Vendor:
         )
 
 
+# The Powervault simulator's cloud port (its default).
+POWERVAULT_CLOUD_PORT = 8100
+# The V2C simulator's chargers' LAN ports (its defaults: the cloud on 8200, charger n on 8200+n).
+V2C_CHARGER_PORTS = (8201, 8202)
+# What each charger draws: the V2C simulator's default intensity (16 A) at its voltage (230 V).
+V2C_CHARGER_WATTS = 16 * 230
+# The house's past (before the demo started): both cars charged every evening, in these
+# hours (British time). The Powervault's history counts them in the home load; the demo
+# imports the same sessions as the chargers' statistics (scripts/demo/history.py).
+EV_EVENING = "18:00-21:30"
+
 POWERVAULT = Vendor(
     domain="powervault",
     simulator="powervault",
     title="Powervault",
+    # The demo house: its Powervault measures the grid, the solar panels and the home, so it
+    # is the house's one grid meter; its cloud's history fills the hours before the start.
+    # The V2C chargers charge in the same house: the home load includes their power.
+    house=True,
+    simulator_args=(
+        "--set",
+        "powervault.linked_load="
+        + ",".join(f"http://127.0.0.1:{port}/RealTimeData" for port in V2C_CHARGER_PORTS),
+        "--set",
+        f"powervault.linked_history={EV_EVENING}@{V2C_CHARGER_WATTS * len(V2C_CHARGER_PORTS)}",
+    ),
     # The cloud connection (P4/P5 units); the simulator's key, its first unit.
     answers={
         "user": menu("cloud"),
@@ -143,11 +167,13 @@ POWERVAULT = Vendor(
         BATTERY_OUT: ("battery_discharge_energy",),
     },
     wrong=(WrongValue("cloud", "api_key", "not-a-powervault-key", "invalid_auth"),),
+    # Force discharge: the unit's default schedule never sets it (it force-charges every
+    # night from 00:30 to 04:30, so a force-charge would change nothing then).
     action=DemoAction(
         service="powervault.set_battery_state",
-        data=lambda ids: {"config_entry_id": ids["config_entry_id"], "state": "force-charge"},
+        data=lambda ids: {"config_entry_id": ids["config_entry_id"], "state": "force-discharge"},
         entity_key="battery_mode",
-        expected="force_charge",
+        expected="force_discharge",
     ),
 )
 
@@ -155,6 +181,13 @@ V2C = Vendor(
     domain="v2c_cloud",
     simulator="v2c",
     title="V2C Cloud",
+    # The house's two chargers (their load is part of the Powervault's home load); their
+    # house and photovoltaic readings are the Powervault's (its control API).
+    house=True,
+    simulator_args=(
+        "--set",
+        f"v2c.house_meter=http://127.0.0.1:{POWERVAULT_CLOUD_PORT}/_sim/state",
+    ),
     answers={"user": answer(api_key="sim-api-key")},
     hass_env=lambda urls: {"HOME_ENERGY_BRIDGES_V2C_CLOUD_URL": first(urls, "cloud")},
     energy={DEVICE: ("charge_energy",)},
@@ -242,8 +275,10 @@ TESLA = Vendor(
     ),
 )
 
-# The order is the Energy dashboard's priority: the grid meter is the first vendor's that
-# has one (the simulated homes are separate, their meters must not add up).
+# The demo house (``house``): the Powervault (grid meter, solar, battery) and the two V2C
+# chargers, whose load the Powervault sees. Enphase and Tesla each simulate a home of their
+# own (their own sun, load and meter): adding them up would balance nothing, so they are
+# shown apart, on the demo dashboard's "Other homes" view, not on the Energy dashboard.
 VENDORS: tuple[Vendor, ...] = (POWERVAULT, ENPHASE, TESLA, V2C)
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
+import contextlib
+import json
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from ..framework import SimClock, SimulatorApp, json_response
@@ -12,6 +17,7 @@ from .model import (
     STATES,
     BatteryModel,
     Bucket,
+    LinkedLoad,
     history_start,
     parse_time,
     period_range,
@@ -27,6 +33,7 @@ NULL_AT_BOUNDARY = (
     "homeConsumed",
 )
 NULL_SECONDS = 90
+LINK_POLL_SECONDS = 10.0
 
 
 class PowervaultCloud(SimulatorApp):
@@ -54,8 +61,57 @@ class PowervaultCloud(SimulatorApp):
         """The sign of ``instant_battery``: unconfirmed on a real cloud, so tests try both."""
         self.ignore_cancel = False
         """Answer "success" to a cancel but keep the overrides (a cancel is unconfirmed)."""
+        self.linked_load = LinkedLoad()
+        self.linked_urls: list[str] = []
+        """JSON endpoints of other simulated devices in the house (the demo's chargers)."""
+        self.linked_key = "ChargePower"
+        """The key of their power (W) in those replies."""
+
+    def link(
+        self,
+        urls: list[str],
+        key: str = "ChargePower",
+        history: Callable[[float], float] | None = None,
+    ) -> None:
+        """Add other simulated devices' power to the house's load (the first unit's).
+
+        ``history`` is what they drew before the first reading (the house's past).
+        """
+        self.linked_urls = urls
+        self.linked_key = key
+        self.linked_load.history = history
+        first = next(iter(self.units.values()), None)
+        if urls and first is not None:
+            first.linked_load = self.linked_load
+
+    async def poll_linked(self, session: aiohttp.ClientSession) -> float:
+        """Read the linked devices' power once and record it; a silent one counts 0 W."""
+        total = 0.0
+        for url in self.linked_urls:
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError, ValueError, TypeError):
+                async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                    # V2C firmware may end its JSON with a stray "%".
+                    body = json.loads((await resp.text()).strip().rstrip("%"))
+                    total += float(body.get(self.linked_key) or 0.0)
+        self.linked_load.add(self.clock.timestamp(), total)
+        return total
+
+    async def _linked_poller(self, _app: web.Application) -> AsyncIterator[None]:
+        async def poll() -> None:
+            async with aiohttp.ClientSession() as session:
+                while True:
+                    await self.poll_linked(session)
+                    await asyncio.sleep(LINK_POLL_SECONDS)
+
+        task = asyncio.create_task(poll())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     def setup_routes(self, app: web.Application) -> None:
+        if self.linked_urls:
+            app.cleanup_ctx.append(self._linked_poller)
         app.router.add_get("/v4/customerAccount", self._account)
         app.router.add_get("/v4/unit", self._units)
         app.router.add_get("/v4/unit/{unit_id}", self._unit)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 import math
@@ -93,6 +95,52 @@ def flows(sample: Sample) -> dict[str, float]:
     }
 
 
+class LinkedLoad:
+    """Power drawn in the same house by devices other simulators simulate (EV chargers).
+
+    The cloud polls them and adds readings; the house's load at a moment includes the latest
+    reading at or before it, and nothing before the first one (the devices were idle then).
+    """
+
+    def __init__(self, history: Callable[[float], float] | None = None) -> None:
+        self.times: list[float] = []
+        self.watts: list[float] = []
+        self.history = history
+        """What the devices drew before the first reading (the house's past), if known."""
+
+    def add(self, ts: float, watts: float) -> None:
+        """Record a reading (older than a day ones are dropped)."""
+        if self.times and ts < self.times[-1]:
+            return
+        self.times.append(ts)
+        self.watts.append(max(watts, 0.0))
+        drop = bisect.bisect_left(self.times, ts - 86400)
+        if drop:
+            del self.times[:drop], self.watts[:drop]
+
+    def __call__(self, ts: float) -> float:
+        index = bisect.bisect_right(self.times, ts)
+        if index:
+            return self.watts[index - 1]
+        return self.history(ts) if self.history is not None else 0.0
+
+
+def daily_window(text: str) -> Callable[[float], float]:
+    """Return a load that draws ``W`` every day from ``HH:MM`` to ``HH:MM`` (British time).
+
+    ``text`` is ``HH:MM-HH:MM@W``, e.g. ``18:00-21:30@7360``.
+    """
+    span, _, watts_text = text.partition("@")
+    start_text, _, end_text = span.partition("-")
+    start, end, watts = _parse_clock(start_text), _parse_clock(end_text), float(watts_text)
+
+    def load(ts: float) -> float:
+        moment = datetime.fromtimestamp(ts, LONDON).time()
+        return watts if start <= moment < end else 0.0
+
+    return load
+
+
 def _parse_clock(text: str) -> time:
     parts = [int(part) for part in text.split(":")]
     while len(parts) < 3:
@@ -114,6 +162,8 @@ class BatteryModel:
         self.buckets: dict[float, Bucket] = {}
         self.now = start - start % STEP
         self.history_days = 8
+        self.linked_load: Callable[[float], float] | None = None
+        """Watts other simulated devices of the house draw at a moment (``LinkedLoad``)."""
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -138,7 +188,8 @@ class BatteryModel:
         evening = 1300.0 if 17.0 <= hour < 21.0 else 0.0
         morning = 600.0 if 7.0 <= hour < 8.5 else 0.0
         ripple = 120.0 * math.sin(when.timestamp() / 240.0)
-        return round(self.base_load + evening + morning + ripple, 1)
+        linked = self.linked_load(when.timestamp()) if self.linked_load is not None else 0.0
+        return round(self.base_load + evening + morning + ripple + linked, 1)
 
     def state_at(self, when: datetime) -> str:
         ts = when.timestamp()

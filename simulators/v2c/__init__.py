@@ -4,7 +4,9 @@ V2C Trydan: the V2C Cloud (port 8200) and each charger's LAN API (8201, 8202, ..
 Options (``--set v2c.KEY=VALUE``): ``chargers`` (how many, default 2), ``firmware`` (a comma
 list, one per charger, from 1.6.11, 2.1.7, 2.1.17, 2.3.20, 2.4.6), ``cloud_only`` (a comma
 list of charger numbers, 1-based, with no LAN: 4G chargers), ``api_key``, ``quota``,
-``port`` (the cloud's; chargers follow it).
+``port`` (the cloud's; chargers follow it), ``house_meter`` (the control API URL of the
+simulator that meters the house, e.g. the demo's Powervault ``/_sim/state``: every 10 s the
+chargers' house and photovoltaic power follow its first unit's home and solar power).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def build(options: dict[str, str], clock: SimClock) -> list[Served]:
         quota=int(options.get("quota", 1000)),
         clock=clock,
     )
+    cloud.house_meter = options.get("house_meter") or None
     served = [Served(cloud, DEFAULT_HOST, port)]
     for index, charger in enumerate(chargers):
         if charger.has_lan:

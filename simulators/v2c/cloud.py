@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
 from datetime import timedelta
 from typing import Any, cast
 
+import aiohttp
 from aiohttp import web
 
 from simulators.framework import SimClock, SimulatorApp, json_response
@@ -13,6 +16,7 @@ from simulators.framework import SimClock, SimulatorApp, json_response
 from .model import FIRMWARES, Charger
 
 DAILY_QUOTA = 1000
+METER_POLL_SECONDS = 10.0
 
 type Handler = Callable[[web.Request, Charger], Awaitable[web.Response]]
 
@@ -57,6 +61,43 @@ class CloudApp(SimulatorApp):
         self.quota = quota
         self.used = 0
         self.day = self._today()
+        self.house_meter: str | None = None
+        """The control API of the simulator that meters the house (the demo's Powervault)."""
+
+    async def poll_house_meter(self, session: aiohttp.ClientSession) -> bool:
+        """Give the chargers the house's consumption and solar power from its meter.
+
+        The meter's control API answers ``{unit: {"home": W, "solar": W, ...}}`` (the
+        Powervault simulator's); its first unit is the house. False when it did not answer.
+        """
+        if self.house_meter is None:
+            return False
+        try:
+            async with session.get(
+                self.house_meter, timeout=aiohttp.ClientTimeout(total=5)
+            ) as resp:
+                units = await resp.json(content_type=None)
+            house = next(iter(units.values()))
+            home, solar = float(house["home"]), float(house["solar"])
+        except aiohttp.ClientError, TimeoutError, ValueError, TypeError, KeyError, StopIteration:
+            return False
+        for charger in self.chargers.values():
+            charger.house_power = round(home)
+            charger.pv_power = round(solar)
+        return True
+
+    async def _meter_poller(self, _app: web.Application) -> AsyncIterator[None]:
+        async def poll() -> None:
+            async with aiohttp.ClientSession() as session:
+                while True:
+                    await self.poll_house_meter(session)
+                    await asyncio.sleep(METER_POLL_SECONDS)
+
+        task = asyncio.create_task(poll())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     def _today(self) -> str:
         return self.clock.now().date().isoformat()
@@ -92,6 +133,8 @@ class CloudApp(SimulatorApp):
 
     def setup_routes(self, app: web.Application) -> None:
         """Add the cloud's routes."""
+        if self.house_meter is not None:
+            app.cleanup_ctx.append(self._meter_poller)
         r = app.router
         r.add_get("/pairings/me", self._guard(self._pairings, device=False))
         r.add_get("/device/reported", self._guard(self._reported))

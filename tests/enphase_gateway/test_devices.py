@@ -51,16 +51,14 @@ async def test_new_inverter_and_stale_device(
     client = await hass_ws_client(hass)
     await client.send_json_auto_id(
         {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": entry.entry_id,
+            "type": "config/device_registry/remove",
             "device_id": gone.id,
         }
     )
     assert (await client.receive_json())["success"]
     await client.send_json_auto_id(
         {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": entry.entry_id,
+            "type": "config/device_registry/remove",
             "device_id": gateway.id,
         }
     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import aiohttp
 from aiohttp.test_utils import TestServer
 
 from simulators.framework import SimClock
 from simulators.powervault import DESCRIPTION, PowervaultCloud, PowervaultLocal, build
+from simulators.v2c import make_chargers
+from simulators.v2c.charger import ChargerApp
+from tests.conftest import serve_simulator
 
 from .conftest import API_KEY, CLOUD_UNIT
 
@@ -79,3 +84,59 @@ async def test_local_control_and_checks(
         for body in ("{", "[]", '{"state": "turbo"}'):
             async with session.post(f"{base}/api/state-override", data=body) as resp:
                 assert resp.status == 400
+
+
+async def test_linked_chargers_draw_from_the_house(socket_enabled: None) -> None:
+    """The demo house: the chargers' power is part of the Powervault's home load."""
+    clock = SimClock()
+    chargers = make_chargers(2)
+    chargers[1].paused = 1
+    apps = [ChargerApp(charger, clock=clock) for charger in chargers]
+    async for first in serve_simulator(apps[0]):
+        async for second in serve_simulator(apps[1]):
+            urls = [f"http://127.0.0.1:{s.port}/RealTimeData" for s in (first, second)]
+            served = build({"linked_load": ",".join(urls)}, clock)
+            cloud = served[0].app
+            assert isinstance(cloud, PowervaultCloud)
+            unit = next(iter(cloud.units.values()))
+            before = clock.timestamp()
+            when = datetime.fromtimestamp(before, UTC)
+            alone = unit.home_at(when)
+            async with aiohttp.ClientSession() as session:
+                drawn = await cloud.poll_linked(session)
+    # The charging one draws its intensity at its voltage; the paused one nothing.
+    assert drawn == chargers[0].intensity * chargers[0].voltage
+    later = datetime.fromtimestamp(clock.timestamp() + 1, UTC)
+    assert unit.linked_load is not None
+    assert unit.linked_load(later.timestamp()) == drawn
+    assert unit.home_at(later) > drawn
+    # Before the first reading the chargers were idle: the house's history is unchanged.
+    assert unit.home_at(when - timedelta(seconds=1)) < alone + 300
+
+
+async def test_a_silent_linked_device_counts_nothing(socket_enabled: None) -> None:
+    served = build({"linked_load": "http://127.0.0.1:1/RealTimeData"}, SimClock())
+    cloud = served[0].app
+    assert isinstance(cloud, PowervaultCloud)
+    async with aiohttp.ClientSession() as session:
+        assert await cloud.poll_linked(session) == 0.0
+
+
+def test_linked_history_is_the_house_past() -> None:
+    """Before the first reading the linked devices drew what ``linked_history`` says."""
+    served = build(
+        {"linked_load": "http://127.0.0.1:1/RealTimeData", "linked_history": "18:00-21:30@7360"},
+        SimClock(),
+    )
+    cloud = served[0].app
+    assert isinstance(cloud, PowervaultCloud)
+    load = cloud.linked_load
+    evening = datetime(2026, 12, 1, 18, 0, tzinfo=UTC).timestamp()  # GMT is British time
+    assert load(evening) == 7360
+    assert load(evening + 3.5 * 3600 - 1) == 7360
+    assert load(evening + 3.5 * 3600) == 0
+    assert load(evening - 1) == 0
+    # From the first reading on, the readings count, not the history.
+    load.add(evening + 60, 100.0)
+    assert load(evening + 120) == 100.0
+    assert load(evening + 30) == 7360

@@ -29,8 +29,19 @@ def lan_port(v2c_sim: V2CSim, monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 async def test_known_charger_on_a_new_lease_is_followed(
-    hass: HomeAssistant, v2c_sim: V2CSim, init_integration: MockConfigEntry, lan_port: int
+    hass: HomeAssistant,
+    v2c_sim: V2CSim,
+    init_integration: MockConfigEntry,
+    lan_port: int,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    registry = dr.async_get(hass)
+    before = registry.async_get_device_by_identifier(
+        (DOMAIN, "V2C00001"), init_integration.entry_id
+    )
+    assert before is not None
+    known = (dr.CONNECTION_BLUETOOTH, "11:22:33:44:55:66")
+    registry.async_update_device(before.id, new_connections={known})
     coordinator = init_integration.runtime_data.chargers["V2C00001"]
     coordinator.lan.set_address("127.0.0.1", 1)
     result = await hass.config_entries.flow.async_init(
@@ -43,7 +54,9 @@ async def test_known_charger_on_a_new_lease_is_followed(
         (DOMAIN, "V2C00001"), init_integration.entry_id
     )
     assert device is not None
-    assert (dr.CONNECTION_NETWORK_MAC, "aa:bb:cc:dd:ee:ff") in device.connections
+    assert device.connections == {known, (dr.CONNECTION_NETWORK_MAC, "aa:bb:cc:dd:ee:ff")}
+    # Home Assistant reports deprecated registry calls of custom integrations in the log.
+    assert "will stop working" not in caplog.text
 
 
 async def test_unknown_charger_offers_setup(

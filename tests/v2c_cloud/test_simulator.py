@@ -5,8 +5,10 @@ from __future__ import annotations
 import aiohttp
 
 from simulators.framework import SimClock
-from simulators.v2c import DESCRIPTION, build, make_chargers
+from simulators.powervault import PowervaultCloud
+from simulators.v2c import DESCRIPTION, CloudApp, build, make_chargers
 from simulators.v2c.charger import ChargerApp
+from tests.conftest import serve_simulator
 
 from .conftest import API_KEY, V2CSim
 
@@ -83,3 +85,31 @@ async def test_quota_and_control_api(v2c_sim: V2CSim) -> None:
         async with session.get(f"{v2c_sim.cloud_url}/device/rfid", headers=headers) as resp:
             assert resp.status == 404
     assert v2c_sim.cloud.state()["quota"] == 1000
+
+
+async def test_chargers_read_the_house_meter(socket_enabled: None) -> None:
+    """The demo house: the chargers' house and PV power are the Powervault's home and solar."""
+    clock = SimClock()
+    clock.freeze()  # both reads see the same moment of the house
+    meter = PowervaultCloud(clock=clock)
+    async for server in serve_simulator(meter):
+        served = build({"house_meter": f"http://127.0.0.1:{server.port}/_sim/state"}, clock)
+        cloud = served[0].app
+        assert isinstance(cloud, CloudApp)
+        async with aiohttp.ClientSession() as session:
+            assert await cloud.poll_house_meter(session)
+            async with session.get(f"http://127.0.0.1:{server.port}/_sim/state") as resp:
+                house = next(iter((await resp.json()).values()))
+    for charger in cloud.chargers.values():
+        assert charger.realtime()["HousePower"] == round(house["home"])
+        assert charger.realtime()["FVPower"] == round(house["solar"])
+
+
+async def test_a_silent_house_meter_changes_nothing(socket_enabled: None) -> None:
+    served = build({"house_meter": "http://127.0.0.1:1/_sim/state"}, SimClock())
+    cloud = served[0].app
+    assert isinstance(cloud, CloudApp)
+    before = [charger.realtime()["HousePower"] for charger in cloud.chargers.values()]
+    async with aiohttp.ClientSession() as session:
+        assert not await cloud.poll_house_meter(session)
+    assert [charger.realtime()["HousePower"] for charger in cloud.chargers.values()] == before
