@@ -208,7 +208,15 @@ ENPHASE = Vendor(
     # One gateway: firmware 8 with CTs, IQ Batteries and a System Controller (token auth,
     # the token fetched with the simulated Enlighten account).
     # A tenth of the real gateways' latencies: the first full read takes seconds, not 12 s.
-    simulator_args=("--set", "enphase.profile=8x", "--set", "enphase.latency=0.1"),
+    # Its cloud does not put storage settings back: the demo's action sticks.
+    simulator_args=(
+        "--set",
+        "enphase.profile=8x",
+        "--set",
+        "enphase.latency=0.1",
+        "--set",
+        "enphase.cloud_override=0",
+    ),
     answers={
         "user": answer(host="127.0.0.1:8304"),
         "auth": menu("cloud_login"),

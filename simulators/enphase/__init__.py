@@ -13,11 +13,13 @@ real captures); the generator's settings and ``/ivp/ss/gen_mode`` are from notes
 Options: ``profile`` (one name or ``all``), ``latency`` (factor on realistic endpoint
 latencies, default 1; 0 for instant answers), ``host``, ``replay`` (a capture folder in the
 real-data naming, or a diagnostics JSON file taken with the raw capture option: served instead
-of the profiles, on the first gateway port or ``port``).
+of the profiles, on the first gateway port or ``port``), ``cloud_override`` (``0`` turns off
+the 8x profile's cloud that puts storage settings back after a write, as the demo does).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from simulators.framework import SimClock
@@ -25,7 +27,7 @@ from simulators.framework.runner import Served
 
 from .cloud import EnlightenSimulator
 from .gateway import GatewaySimulator
-from .profiles import CLOUD_PORT, PROFILES, Profile
+from .profiles import CLOUD_OVERRIDE, CLOUD_PORT, PROFILES, Profile
 from .replay import ReplaySimulator, build_replay
 
 DESCRIPTION = (
@@ -63,6 +65,8 @@ def build(options: dict[str, str], clock: SimClock) -> list[Served]:
         if name not in PROFILES:
             raise SystemExit(f"unknown Enphase profile {name!r}; known: {', '.join(PROFILES)}")
         profile = PROFILES[name]
+        if options.get("cloud_override") == "0":
+            profile = replace(profile, quirks=profile.quirks - {CLOUD_OVERRIDE})
         served.append(
             Served(GatewaySimulator(profile, clock=clock, latency=latency), host, profile.port)
         )

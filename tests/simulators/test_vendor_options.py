@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from simulators import tesla
+from simulators import enphase, tesla
+from simulators.enphase.profiles import CLOUD_OVERRIDE
 from simulators.framework import SimClock
 
 
@@ -19,3 +20,14 @@ def test_tesla_time_zone_puts_the_first_accounts_sites_there() -> None:
     }
     # Only the first account moves.
     assert {site.time_zone for site in app.accounts["account-other"].sites} == {"Europe/Berlin"}
+
+
+def test_enphase_cloud_override_can_be_turned_off() -> None:
+    """The demo's 8x gateway keeps what the user writes; by default its cloud puts it back."""
+    _cloud, default = enphase.build({"profile": "8x"}, SimClock())
+    _cloud, demo = enphase.build({"profile": "8x", "cloud_override": "0"}, SimClock())
+    assert isinstance(default.app, enphase.GatewaySimulator)
+    assert isinstance(demo.app, enphase.GatewaySimulator)
+    assert CLOUD_OVERRIDE in default.app.profile.quirks
+    assert CLOUD_OVERRIDE not in demo.app.profile.quirks
+    assert demo.app.profile.port == default.app.profile.port
