@@ -831,7 +831,35 @@ class GatewaySimulator(SimulatorApp):
                     }
                 ],
             }
-        data["deviceCount"] = self.profile.inverters
+        acbs = len(h.acb_soc)
+        acb_watts = round(self._powers().acb / acbs) if acbs else 0
+        # AC Batteries are listed too, as "acb" devices (not microinverters).
+        for i in range(acbs):
+            eid = 553648384 + (DEVICE_DATA_LIMIT + i) * 256
+            data[str(eid)] = {
+                "devName": "acb",
+                "sn": self._acb_serial(i),
+                "active": True,
+                "modGone": False,
+                "channels": [
+                    {
+                        "chanEid": eid + 17,
+                        "created": report,
+                        "wattHours": {"today": 0, "yesterday": 0, "week": 0},
+                        "watts": {"now": acb_watts, "nowUsed": 0, "max": 270},
+                        "lastReading": {
+                            "eid": eid + 17,
+                            "interval_type": 0,
+                            "endDate": report,
+                            "duration": 300,
+                            "flags": 0,
+                            "flags_hex": "0x0000000000000000",
+                        },
+                        "lifetime": {},
+                    }
+                ],
+            }
+        data["deviceCount"] = self.profile.inverters + acbs
         data["deviceDataLimit"] = DEVICE_DATA_LIMIT
         return json_response(data)
 
