@@ -458,7 +458,8 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         if known is not None and now - known[1] < FIRMWARE_CHECK_INTERVAL:
             return known[0]
         try:
-            version = (await self.client.version(charger_id)).firmware
+            # A "versionId" that is no release number (a database id?) says nothing.
+            version = (await self.client.version(charger_id)).firmware_release
         except AuthenticationError, RateLimitedError:
             raise
         except BridgeApiError as err:

@@ -11,7 +11,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import V2CCloudClient
+from .api import Language, PvChargeMode, V2CCloudClient
 from .api.const import (
     CHARGE_MODES,
     DYNAMIC_POWER_MODES,
@@ -46,11 +46,11 @@ async def _slave_type(client: V2CCloudClient, charger_id: str, value: Any) -> No
 
 
 async def _language(client: V2CCloudClient, charger_id: str, value: Any) -> None:
-    await client.set_language(charger_id, int(value))
+    await client.set_language(charger_id, Language(value))
 
 
 async def _pv_charge_mode(client: V2CCloudClient, charger_id: str, value: Any) -> None:
-    await client.set_pv_charge_mode(charger_id, int(value))
+    await client.set_pv_charge_mode(charger_id, PvChargeMode(value))
 
 
 SELECTS: tuple[V2CSelectEntityDescription, ...] = (

@@ -67,10 +67,29 @@ def _wifi_password(value: Any) -> str:
     return text
 
 
+def _whole(low: int, high: int) -> Callable[[Any], int]:
+    """Return a validator of a whole number in range: 90.5 is refused, never sent as 90."""
+
+    def validate(value: Any) -> int:
+        if isinstance(value, bool):
+            raise vol.Invalid("expected a whole number")
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as err:
+            raise vol.Invalid("expected a whole number") from err
+        if not math.isfinite(number) or not number.is_integer():
+            raise vol.Invalid("expected a whole number")
+        if not low <= number <= high:
+            raise vol.Invalid(f"expected a number from {low} to {high}")
+        return int(number)
+
+    return validate
+
+
 _RFID_CODE = vol.All(cv.string, vol.Strip, vol.Match(r"^[0-9A-Za-z:\-]{4,32}$"))
 _LABEL = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=40))
 _ENERGY = vol.All(vol.Coerce(float), vol.Range(min=0.1, max=200))
-_MINUTES = vol.All(vol.Coerce(int), vol.Range(min=1, max=1440))
+_MINUTES = _whole(1, 1440)
 _PROFILE_NAME = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=64))
 _UPDATED_AT = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=64))
 
@@ -335,7 +354,7 @@ ACTIONS: dict[str, _Action] = {
     "set_ocpp_address": _Action(_schema({vol.Required("address"): _ocpp_url}), _ocpp_address),
     "set_inverter_ip": _Action(_schema({vol.Required("inverter_ip"): _lan_ip}), _inverter_ip),
     "set_installation_voltage": _Action(
-        _schema({vol.Required("voltage"): vol.All(vol.Coerce(int), vol.Range(min=100, max=450))}),
+        _schema({vol.Required("voltage"): _whole(100, 450)}),
         _voltage,
     ),
     "trigger_update": _Action(_schema(), _update),

@@ -33,7 +33,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.v2c_cloud.api import InvalidCommandError, V2CCloudClient
-from custom_components.v2c_cloud.api.models import parse_pairings, parse_reported
+from custom_components.v2c_cloud.api.models import parse_pairings, parse_reported, parse_version
 from custom_components.v2c_cloud.const import DOMAIN
 
 from .conftest import API_KEY, V2CSim
@@ -303,6 +303,20 @@ def test_cloud_never_fills_lan_only_values() -> None:
     assert realtime.dynamic_power_mode is None
     assert realtime.signal_status is None
     assert realtime.ssid == "Net"
+
+
+@pytest.mark.parametrize(
+    ("payload", "release"),
+    [
+        ({"versionId": "2.4.6"}, "2.4.6"),
+        ({"version": "2.1.17"}, "2.1.17"),
+        ({"versionId": "1234"}, None),
+        ({"versionId": "v2-beta"}, None),
+        ("2.3.20", "2.3.20"),
+    ],
+)
+def test_only_a_release_number_is_an_offered_firmware(payload: Any, release: str | None) -> None:
+    assert parse_version(payload).firmware_release == release
 
 
 @pytest.mark.parametrize("payload", [None, ""])

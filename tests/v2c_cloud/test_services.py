@@ -163,6 +163,11 @@ BAD_INPUT: list[tuple[str, dict[str, Any]]] = [
     ("add_rfid_card", {"code": "04A1B2", "tag": ""}),
     ("set_charge_stop_energy", {"energy": 0}),
     ("set_charge_stop_minutes", {"minutes": 2000}),
+    # Whole numbers only: never truncated silently (issue 14).
+    ("set_charge_stop_minutes", {"minutes": 90.5}),
+    ("start_charge_for_minutes", {"minutes": "nan"}),
+    ("set_installation_voltage", {"voltage": 230.7}),
+    ("program_timer", {"timer_id": 3.9, "start_time": "08:00", "end_time": "09:00"}),
     ("create_power_profile", {"name": "P", "profile": {}}),
     ("get_device_statistics", {"start_date": "2025-02-01", "end_date": "2025-01-01"}),
     ("get_device_statistics", {"start_date": "yesterday"}),

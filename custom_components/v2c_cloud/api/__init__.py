@@ -1,7 +1,7 @@
 """The V2C Trydan protocol: the cloud API and the charger's LAN API (no Home Assistant)."""
 
 from .cloud import V2CCloudClient
-from .const import CLOUD_BASE_URL, WRITABLE_KEYWORDS
+from .const import CLOUD_BASE_URL, WRITABLE_KEYWORDS, Language, PvChargeMode
 from .lan import (
     InvalidCommandError,
     V2CLocalClient,
@@ -16,7 +16,9 @@ __all__ = [
     "WRITABLE_KEYWORDS",
     "CloudState",
     "InvalidCommandError",
+    "Language",
     "Pairing",
+    "PvChargeMode",
     "Realtime",
     "Source",
     "V2CCloudClient",

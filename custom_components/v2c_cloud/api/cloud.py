@@ -13,7 +13,15 @@ from ...energy_bridges_common.client.errors import AuthenticationError, InvalidR
 from ...energy_bridges_common.client.http import NO_RETRY, HttpClient, HttpResponse, RateLimitInfo
 from ...energy_bridges_common.client.parse import as_bool
 from ...energy_bridges_common.client.redact import Redactor
-from .const import CLOUD_BASE_URL, INVERTER_MAX_POWER_RANGE, LANGUAGES, PV_CHARGE_MODES, TIMER_IDS
+from .const import (
+    CLOUD_BASE_URL,
+    INVERTER_MAX_POWER_RANGE,
+    LANGUAGES,
+    PV_CHARGE_MODES,
+    TIMER_IDS,
+    Language,
+    PvChargeMode,
+)
 from .lan import InvalidCommandError, validate_write
 from .models import (
     CloudState,
@@ -44,7 +52,7 @@ def _choice(table: Mapping[int, str], what: str, value: Any) -> int:
     """Return ``value`` when it is one of the table's codes, or raise ``InvalidCommandError``."""
     if isinstance(value, bool) or not isinstance(value, int) or value not in table:
         raise InvalidCommandError(what, value, f"not one of {sorted(table)}")
-    return value
+    return int(value)
 
 
 def whole_number(what: str, value: Any, low: int, high: int) -> int:
@@ -359,12 +367,12 @@ class V2CCloudClient:
         """Set the meter (slave device) type (see ``SLAVE_TYPES``)."""
         await self.set_value("/device/slave_type", charger_id, value)
 
-    async def set_language(self, charger_id: str, value: int) -> None:
-        """Set the charger's display language (see ``LANGUAGES``)."""
+    async def set_language(self, charger_id: str, value: Language | int) -> None:
+        """Set the charger's display language."""
         await self.set_value("/device/language", charger_id, _choice(LANGUAGES, "language", value))
 
-    async def set_pv_charge_mode(self, charger_id: str, value: int) -> None:
-        """Set how the charger follows the sun (see ``PV_CHARGE_MODES``); 4G chargers too."""
+    async def set_pv_charge_mode(self, charger_id: str, value: PvChargeMode | int) -> None:
+        """Set how the charger follows the sun; 4G-only chargers too."""
         await self.set_value(
             "/device/chargefvmode", charger_id, _choice(PV_CHARGE_MODES, "pv_charge_mode", value)
         )

@@ -7,6 +7,7 @@ each, so a correction is a one-line change and never a new code path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Final
 
 CLOUD_BASE_URL: Final = "https://v2c.cloud/kong/v2c_service"
@@ -97,25 +98,35 @@ SLAVE_TYPES: Final[dict[int, str]] = {
     11: "mqtt",
 }
 
-# /device/language values, as the real cloud takes them (corrected from live chargers).
-LANGUAGES: Final[dict[int, str]] = {
-    0: "english",
-    1: "spanish",
-    2: "portuguese",
-    3: "french",
-    4: "italian",
-    5: "german",
-    6: "romanian",
-    7: "dutch",
-    8: "danish",
-    9: "catalan",
-}
 
-# /device/chargefvmode values: how a charger follows the sun (also a 4G-only one).
+class Language(IntEnum):
+    """``/device/language`` values, as the real cloud takes them (checked on live chargers)."""
+
+    ENGLISH = 0
+    SPANISH = 1
+    PORTUGUESE = 2
+    FRENCH = 3
+    ITALIAN = 4
+    GERMAN = 5
+    ROMANIAN = 6
+    DUTCH = 7
+    DANISH = 8
+    CATALAN = 9
+
+
+LANGUAGES: Final[dict[int, str]] = {member.value: member.name.lower() for member in Language}
+
+
+class PvChargeMode(IntEnum):
+    """``/device/chargefvmode`` values: how a charger follows the sun (also a 4G-only one)."""
+
+    PV_WITH_MINIMUM_POWER = 0
+    PV_ONLY = 1
+    MAXIMUM_POWER = 2
+
+
 PV_CHARGE_MODES: Final[dict[int, str]] = {
-    0: "pv_with_minimum_power",
-    1: "pv_only",
-    2: "maximum_power",
+    member.value: member.name.lower() for member in PvChargeMode
 }
 
 INVERTER_MAX_POWER_RANGE: Final = (1000, 22000)

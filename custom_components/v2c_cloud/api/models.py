@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 import json
+import re
 from typing import Any, Final
 
 from ...energy_bridges_common.client.errors import InvalidResponseError
@@ -337,6 +338,16 @@ class VersionInfo:
 
     firmware: str | None
     model: str | None
+
+    @property
+    def firmware_release(self) -> str | None:
+        """Return the firmware only when it reads as a release ("2.4.6"), not as some id."""
+        if self.firmware is None or _RELEASE.fullmatch(self.firmware) is None:
+            return None
+        return self.firmware
+
+
+_RELEASE = re.compile(r"\d+(\.\d+){1,3}")
 
 
 def parse_version(payload: Any) -> VersionInfo:
