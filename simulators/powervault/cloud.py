@@ -109,7 +109,7 @@ class PowervaultCloud(SimulatorApp):
         record: dict[str, Any] = {
             "time": utc_text(bucket.start),
             "instant_soc": last.soc,
-            "instant_battery": round(sign * last.battery * 1000) + 0,
+            "instant_battery": round(sign * last.battery * 1000),
             "instant_demand": round(last.home * 1000),
             "instant_grid": round(last.grid * 1000),
             "instant_solar": round(last.solar * 1000),
