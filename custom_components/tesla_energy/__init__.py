@@ -45,7 +45,7 @@ from .api import (
     decode_access_token,
 )
 from .budget import DailyUsage, budget_settings
-from .const import CONF_API_URL, CONF_REGION, DOMAIN, LOGGER
+from .const import CONF_API_URL, CONF_REGION, DOMAIN, LOGGER, MAX_INTERVAL
 from .coordinator import (
     TeslaEnergyConfigEntry,
     TeslaEnergyHistoryCoordinator,
@@ -70,7 +70,6 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 # New sites and Wall Connectors are rare: one product-list call a day finds them.
 PRODUCTS_INTERVAL = timedelta(days=1)
-MAX_INTERVAL = timedelta(days=1)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -144,7 +143,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
         quota=settings.quota,
         reserve=settings.reserve,
         period=settings.period,
-        # A small budget may space settings and history reads out to a day: never more.
         max_interval=MAX_INTERVAL.total_seconds(),
         # Tesla bills by calendar month; a daily quota follows the user's day.
         time_zone=dt_util.UTC
@@ -245,15 +243,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
         entry.async_create_background_task(
             hass, site_data.history.async_refresh(), f"{DOMAIN} history {site_data.site_id}"
         )
+    # A new budget reloads through the options flow (OptionsFlowWithReload).
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    options = dict(entry.options)
-
-    async def _async_options_updated(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) -> None:
-        # Token refreshes and region moves update the entry too: only a new budget reloads.
-        if dict(entry.options) != options:
-            await hass.config_entries.async_reload(entry.entry_id)
-
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 
 

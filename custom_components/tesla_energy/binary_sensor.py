@@ -11,8 +11,12 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import LiveStatus
-from .coordinator import TeslaEnergyConfigEntry, TeslaEnergyLiveCoordinator
+from .api import LiveStatus, SiteInfo
+from .coordinator import (
+    TeslaEnergyConfigEntry,
+    TeslaEnergyInfoCoordinator,
+    TeslaEnergyLiveCoordinator,
+)
 from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has
 
 PARALLEL_UPDATES = 0
@@ -23,6 +27,13 @@ class LiveBinarySensorDescription(BinarySensorEntityDescription, SiteEntityDescr
     """A binary sensor read from the live status."""
 
     value_fn: Callable[[LiveStatus], bool | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class InfoBinarySensorDescription(BinarySensorEntityDescription, SiteEntityDescription):
+    """A binary sensor read from the site's settings."""
+
+    value_fn: Callable[[SiteInfo], bool | None]
 
 
 _has_battery = info_has(lambda info: info.has_battery)
@@ -58,18 +69,37 @@ BINARY_SENSORS: tuple[LiveBinarySensorDescription, ...] = (
 )
 
 
+INFO_BINARY_SENSORS: tuple[InfoBinarySensorDescription, ...] = (
+    InfoBinarySensorDescription(
+        key="grid_services_enabled",
+        translation_key="grid_services_enabled",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.grid_services_enabled,
+        exists_fn=_has_battery,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TeslaEnergyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every site."""
-    async_add_entities(
+    sites = entry.runtime_data.sites.values()
+    entities: list[BinarySensorEntity] = [
         LiveBinarySensor(site, site.live, description)
-        for site in entry.runtime_data.sites.values()
+        for site in sites
         for description in BINARY_SENSORS
         if description.exists_fn(site)
+    ]
+    entities.extend(
+        InfoBinarySensor(site, site.info, description)
+        for site in sites
+        for description in INFO_BINARY_SENSORS
+        if description.exists_fn(site)
     )
+    async_add_entities(entities)
 
 
 class LiveBinarySensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], BinarySensorEntity):
@@ -80,4 +110,15 @@ class LiveBinarySensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], Binary
     @property
     def is_on(self) -> bool | None:
         """Return the state (None when the site cannot tell)."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class InfoBinarySensor(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], BinarySensorEntity):
+    """A binary sensor of a site's settings."""
+
+    entity_description: InfoBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state."""
         return self.entity_description.value_fn(self.coordinator.data)

@@ -10,9 +10,11 @@ from typing import Any
 from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import (
+    BudgetConsumer,
     BudgetPeriod,
     CallBudget,
     CallKind,
+    allocate_intervals,
     current_call_kind,
 )
 from ..energy_bridges_common.client.http import HttpResponse
@@ -24,6 +26,13 @@ from .const import (
     CONF_MONTHLY_AMOUNT,
     DEFAULT_CALLS_PER_DAY,
     DEFAULT_MONTHLY_AMOUNT,
+    HISTORY_MIN_INTERVAL,
+    HISTORY_WEIGHT,
+    INFO_MIN_INTERVAL,
+    INFO_WEIGHT,
+    LIVE_MIN_INTERVAL,
+    LIVE_WEIGHT,
+    MAX_INTERVAL,
 )
 
 DAYS_PER_MONTH = 30.4375
@@ -55,6 +64,48 @@ def budget_settings(options: Mapping[str, Any]) -> BudgetSettings:
     # the next period because polling spent everything.
     reserve = max(2, min(quota // 20, 100))
     return BudgetSettings(quota=quota, reserve=reserve, period=period)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedIntervals:
+    """How often each site's data is read at a budget (seconds)."""
+
+    live: float
+    site_info: float
+    history: float
+
+
+def planned_intervals(settings: BudgetSettings, sites: int) -> PlannedIntervals:
+    """Return the intervals a budget gives each of ``sites`` sites over a whole period.
+
+    The same allocation the running budget makes (its consumers are the coordinators, with
+    the same fastest intervals and weights), for a period that starts now with nothing
+    spent: what a user should expect on an ordinary day.
+    """
+    consumers = {
+        f"{kind} {site}": BudgetConsumer(
+            name=f"{kind} {site}",
+            calls_per_update=1,
+            min_interval=interval.total_seconds(),
+            weight=weight,
+        )
+        for site in range(max(sites, 1))
+        for kind, interval, weight in (
+            ("live", LIVE_MIN_INTERVAL, LIVE_WEIGHT),
+            ("info", INFO_MIN_INTERVAL, INFO_WEIGHT),
+            ("history", HISTORY_MIN_INTERVAL, HISTORY_WEIGHT),
+        )
+    }
+    days = 1.0 if settings.period is BudgetPeriod.DAY else DAYS_PER_MONTH
+    intervals = allocate_intervals(
+        consumers,
+        settings.quota - settings.reserve,
+        days * 86400.0,
+        max_interval=MAX_INTERVAL.total_seconds(),
+    )
+    return PlannedIntervals(
+        live=intervals["live 0"], site_info=intervals["info 0"], history=intervals["history 0"]
+    )
 
 
 def projected_monthly_calls(budget: CallBudget) -> float:

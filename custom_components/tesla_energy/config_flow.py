@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
+import math
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -11,7 +12,7 @@ from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlowResult,
-    OptionsFlow,
+    OptionsFlowWithReload,
 )
 from homeassistant.core import callback
 from homeassistant.helpers import config_entry_oauth2_flow
@@ -36,7 +37,7 @@ from .api import (
     TeslaEnergyClient,
     decode_access_token,
 )
-from .budget import DAYS_PER_MONTH, budget_settings
+from .budget import DAYS_PER_MONTH, BudgetSettings, budget_settings, planned_intervals
 from .const import (
     BUDGET_MODE_DAILY,
     BUDGET_MODE_MONTHLY,
@@ -152,7 +153,12 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Sign in again to grant other scopes or pick up a region move."""
+        """Ask before sending the user to Tesla to sign in again (other scopes, a region move)."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reconfigure",
+                description_placeholders={"account": self._get_reconfigure_entry().title},
+            )
         return await self.async_step_user()
 
     @staticmethod
@@ -162,25 +168,93 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
         return TeslaEnergyOptionsFlow()
 
 
-class TeslaEnergyOptionsFlow(OptionsFlow):
-    """Choose the Fleet API budget: a monthly amount or calls per day."""
+def _duration(seconds: float) -> str:
+    """Return an interval as people say it: minutes below an hour and a half, else hours."""
+    if seconds < 90 * 60:
+        return f"{max(round(seconds / 60), 1)} min"
+    return f"{round(seconds / 3600, 1):g} h"
+
+
+def _finite(value: Any) -> float | None:
+    """Return the number, or None for nan, inf and anything that is not a number.
+
+    The shared finite-number validator is not in ``energy_bridges_common`` yet: this is the
+    integration's own until it is.
+    """
+    try:
+        number = float(value)
+    except TypeError, ValueError, OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
+    """Choose the Fleet API budget: a monthly amount or calls per day.
+
+    The form says how often each site's data is read at the current budget; a new budget
+    is shown the same way on a confirm step before it is saved.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing to confirm."""
+        self._pending: dict[str, Any] = {}
+
+    def _sites(self) -> int:
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        return max(len(runtime.sites), 1) if runtime is not None else 1
+
+    def _placeholders(self, settings: BudgetSettings) -> dict[str, str]:
+        sites = self._sites()
+        plan = planned_intervals(settings, sites)
+        return {
+            "sites": str(sites),
+            "live": _duration(plan.live),
+            "site_info": _duration(plan.site_info),
+            "history": _duration(plan.history),
+        }
+
+    def _check(self, options: dict[str, Any]) -> dict[str, str]:
+        """Return the errors of the budget (empty when it is fine)."""
+        errors: dict[str, str] = {}
+        # Checked here rather than by the selectors' bounds: their errors are not translated,
+        # and they let "nan" through.
+        for key, low, high in (
+            (CONF_MONTHLY_AMOUNT, MIN_MONTHLY_AMOUNT, MAX_MONTHLY_AMOUNT),
+            (CONF_CALLS_PER_DAY, MIN_CALLS_PER_DAY, MAX_CALLS_PER_DAY),
+        ):
+            if key not in options:
+                continue
+            number = _finite(options[key])
+            if number is None:
+                errors[key] = "not_a_number"
+            elif not low <= number <= high:
+                errors[key] = f"{key}_out_of_range"
+            else:
+                options[key] = number
+        if errors:
+            return errors
+        settings = budget_settings(options)
+        days = 1 if settings.period is BudgetPeriod.DAY else DAYS_PER_MONTH
+        # Each site needs its hourly history, a settings read now and then and a live
+        # read at least hourly, or the budget buys nothing useful.
+        if (settings.quota - settings.reserve) / days < self._sites() * MIN_CALLS_PER_SITE:
+            errors["base"] = "budget_too_small"
+        return errors
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and check the budget."""
+        """Show the budget and what it buys; check a new one."""
         errors: dict[str, str] = {}
-        options = dict(self.config_entry.options)
+        current = dict(self.config_entry.options)
+        options = dict(current)
         if user_input is not None:
             options.update(user_input)
-            settings = budget_settings(options)
-            runtime = getattr(self.config_entry, "runtime_data", None)
-            sites = len(runtime.sites) if runtime is not None else 1
-            days = 1 if settings.period is BudgetPeriod.DAY else DAYS_PER_MONTH
-            # Each site needs its hourly history, a settings read now and then and a live
-            # read at least hourly, or the budget buys nothing useful.
-            if (settings.quota - settings.reserve) / days < max(sites, 1) * MIN_CALLS_PER_SITE:
-                errors["base"] = "budget_too_small"
-            else:
-                return self.async_create_entry(data=options)
+            errors = self._check(options)
+            if not errors:
+                if budget_settings(options) == budget_settings(current):
+                    return self.async_create_entry(data=options)
+                self._pending = options
+                return await self.async_step_confirm()
+        shown = options if not errors else current
         schema = vol.Schema(
             {
                 vol.Required(
@@ -194,28 +268,36 @@ class TeslaEnergyOptionsFlow(OptionsFlow):
                 ),
                 vol.Required(
                     CONF_MONTHLY_AMOUNT,
-                    default=options.get(CONF_MONTHLY_AMOUNT, DEFAULT_MONTHLY_AMOUNT),
+                    default=shown.get(CONF_MONTHLY_AMOUNT, DEFAULT_MONTHLY_AMOUNT),
                 ): NumberSelector(
                     NumberSelectorConfig(
-                        min=MIN_MONTHLY_AMOUNT,
-                        max=MAX_MONTHLY_AMOUNT,
-                        step=0.5,
-                        unit_of_measurement="USD",
-                        mode=NumberSelectorMode.BOX,
+                        step=0.5, unit_of_measurement="USD", mode=NumberSelectorMode.BOX
                     )
                 ),
                 vol.Required(
                     CONF_CALLS_PER_DAY,
-                    default=options.get(CONF_CALLS_PER_DAY, DEFAULT_CALLS_PER_DAY),
+                    default=shown.get(CONF_CALLS_PER_DAY, DEFAULT_CALLS_PER_DAY),
                 ): NumberSelector(
                     NumberSelectorConfig(
-                        min=MIN_CALLS_PER_DAY,
-                        max=MAX_CALLS_PER_DAY,
-                        step=1,
-                        unit_of_measurement="calls",
-                        mode=NumberSelectorMode.BOX,
+                        step=1, unit_of_measurement="calls", mode=NumberSelectorMode.BOX
                     )
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=self._placeholders(budget_settings(current)),
+        )
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show what the new budget buys before it is saved."""
+        if user_input is not None:
+            return self.async_create_entry(data=self._pending)
+        return self.async_show_form(
+            step_id="confirm",
+            description_placeholders=self._placeholders(budget_settings(self._pending)),
+        )

@@ -34,6 +34,8 @@ HISTORY_MIN_INTERVAL: Final = timedelta(hours=1)
 LIVE_WEIGHT: Final = 6.0
 INFO_WEIGHT: Final = 0.5
 HISTORY_WEIGHT: Final = 2.0
+# A small budget may space settings and history reads out to a day: never more.
+MAX_INTERVAL: Final = timedelta(days=1)
 
 # How far back the statistics are filled on first setup and after downtime.
 BACKFILL_DAYS: Final = 7

@@ -21,6 +21,7 @@ TO_REDACT = {
     "din",
     "wall_connectors",
     "serial_number",
+    "vin",
     "name",
     "site_name",
     "api_url",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+import math
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import SiteInfo
+from .const import DOMAIN
 from .coordinator import TeslaEnergyConfigEntry
 from .entity import SiteSettingDescription, SiteSettingEntity, info_has
 
@@ -83,5 +86,14 @@ class ReserveNumber(SiteSettingEntity[int], NumberEntity):
         return self.entity_description.value_fn(self.coordinator.data)
 
     async def async_set_native_value(self, value: float) -> None:
-        """Set the reserve."""
-        await self._async_send(round(value))
+        """Set the reserve, rounded half up to the whole percent Tesla takes.
+
+        The rounded value is what the entity then shows (never a silent cut: 50.9 is 51).
+        """
+        if not math.isfinite(value):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_a_number",
+                translation_placeholders={"value": str(value)},
+            )
+        await self._async_send(math.floor(value + 0.5))

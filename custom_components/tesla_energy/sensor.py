@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -15,12 +15,15 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.hass.entity import BudgetSensor, SensorValue
 from .api import IslandStatus, LiveStatus, SiteInfo, WallConnectorStatus
+from .api.models import TariffPrices, WallConnectorState
 from .budget import DailyUsage, cost_after_credit, projected_monthly_calls, projected_monthly_cost
 from .coordinator import (
     TeslaEnergyConfigEntry,
@@ -155,6 +158,13 @@ INFO_SENSORS: tuple[InfoSensorDescription, ...] = (
         exists_fn=_has_battery,
     ),
     InfoSensorDescription(
+        key="vpp_backup_reserve",
+        translation_key="vpp_backup_reserve",
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda d: d.vpp_backup_reserve,
+        exists_fn=_has_battery,
+    ),
+    InfoSensorDescription(
         key="battery_count",
         translation_key="battery_count",
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -175,9 +185,23 @@ WALL_CONNECTOR_SENSORS: tuple[WallConnectorSensorDescription, ...] = (
         value_fn=lambda d: d.power,
     ),
     WallConnectorSensorDescription(
+        key="wall_connector_status",
+        translation_key="wall_connector_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in WallConnectorState],
+        value_fn=lambda d: d.state_name.value if d.state_name else None,
+    ),
+    WallConnectorSensorDescription(
+        key="wall_connector_vehicle",
+        translation_key="wall_connector_vehicle",
+        value_fn=lambda d: d.vin,
+    ),
+    WallConnectorSensorDescription(
         key="wall_connector_state",
         translation_key="wall_connector_state",
         entity_category=EntityCategory.DIAGNOSTIC,
+        # The named state above says the same; the code is for codes it does not know.
+        entity_registry_enabled_default=False,
         value_fn=lambda d: d.state,
     ),
     WallConnectorSensorDescription(
@@ -208,6 +232,11 @@ async def async_setup_entry(
             for description in INFO_SENSORS
             if description.exists_fn(site)
         )
+        entities.append(LiveLastReadSensor(site))
+        if site.info.data is not None and (
+            site.info.data.tou_capable or site.info.data.tariff is not None
+        ):
+            entities.extend(TariffPriceSensor(site, description) for description in PRICE_SENSORS)
         connectors = set(site.site.wall_connectors)
         if site.live.data is not None:
             connectors |= set(site.live.data.wall_connectors)
@@ -253,6 +282,115 @@ class InfoSensor(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SensorEntity
         return self.entity_description.value_fn(self.coordinator.data)
 
 
+class LiveLastReadSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], SensorEntity):
+    """When the site's live data was last read: the budget may space the reads widely."""
+
+    def __init__(self, site: TeslaEnergySiteData) -> None:
+        """Follow the site's live coordinator."""
+        super().__init__(
+            site,
+            site.live,
+            SensorEntityDescription(
+                key="live_last_read",
+                translation_key="live_last_read",
+                device_class=SensorDeviceClass.TIMESTAMP,
+                entity_category=EntityCategory.DIAGNOSTIC,
+            ),
+        )
+
+    @property
+    def available(self) -> bool:
+        """Stay available: when the last read was matters most while reads fail."""
+        return True
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return the time of the last successful read."""
+        return self.coordinator.last_success
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriceSensorDescription(SensorEntityDescription):
+    """A price of the site's tariff."""
+
+    value_fn: Callable[[TariffPrices], float | None]
+
+
+PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
+    PriceSensorDescription(
+        key="buy_price",
+        translation_key="buy_price",
+        suggested_display_precision=4,
+        value_fn=lambda p: p.buy,
+    ),
+    PriceSensorDescription(
+        key="sell_price",
+        translation_key="sell_price",
+        suggested_display_precision=4,
+        value_fn=lambda p: p.sell,
+    ),
+)
+# Prices change at the tariff's period boundaries (any minute of the hour): look every minute.
+PRICE_CHECK_INTERVAL = timedelta(minutes=1)
+
+
+class TariffPriceSensor(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SensorEntity):
+    """The current buy or sell price of the site's own tariff (no extra call)."""
+
+    entity_description: PriceSensorDescription
+
+    def __init__(self, site: TeslaEnergySiteData, description: PriceSensorDescription) -> None:
+        """Follow the site's settings, which carry the tariff."""
+        super().__init__(site, site.info, description)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the clock too: the price moves with the time of day."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_track_time_interval(self.hass, self._async_tick, PRICE_CHECK_INTERVAL)
+        )
+
+    @callback
+    def _async_tick(self, _now: datetime) -> None:
+        self.async_write_ha_state()
+
+    def _prices(self) -> TariffPrices | None:
+        info: SiteInfo | None = self.coordinator.data
+        if info is None:
+            return None
+        return info.tariff_prices(dt_util.now(self.site.info.time_zone))
+
+    @property
+    def available(self) -> bool:
+        """Return whether the site has a tariff with this price now."""
+        prices = self._prices()
+        return (
+            super().available
+            and prices is not None
+            and self.entity_description.value_fn(prices) is not None
+        )
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the price per kWh."""
+        prices = self._prices()
+        return self.entity_description.value_fn(prices) if prices is not None else None
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """Return the tariff's currency per kWh."""
+        prices = self._prices()
+        if prices is None or prices.currency is None:
+            return None
+        return f"{prices.currency}/{UnitOfEnergy.KILO_WATT_HOUR}"
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the time-of-use period the price belongs to."""
+        prices = self._prices()
+        return {"period": prices.period} if prices is not None else None
+
+
 class WallConnectorSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], SensorEntity):
     """A sensor of one Wall Connector, on its own device."""
 
@@ -280,6 +418,16 @@ class WallConnectorSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], Sen
     def native_value(self) -> SensorValue:
         """Return the value."""
         return self.entity_description.value_fn(self.coordinator.data.wall_connectors[self.din])
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the raw code beside a state the code table does not know."""
+        if self.entity_description.key != "wall_connector_status" or not self.available:
+            return None
+        status = self.coordinator.data.wall_connectors[self.din]
+        if status.state_name is WallConnectorState.UNRECOGNIZED:
+            return {"code": status.state}
+        return None
 
 
 class CallsTodaySensor(RestoreSensor):

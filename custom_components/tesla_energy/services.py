@@ -1,10 +1,14 @@
-"""Actions: the tariff, the three histories and every command with explicit fields."""
+"""Actions: what no entity can do, the tariff and the three histories.
+
+The settings the entities control (backup reserve, operation mode, Storm Watch, grid import
+and export, off-grid reserve) have no actions of their own: the entities' actions do that.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any
 
@@ -21,7 +25,6 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from .api import ExportRule, OperationMode, SiteInfo
 from .api.tariff import validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
@@ -31,26 +34,22 @@ ATTR_TARIFF = "tariff"
 ATTR_START = "start"
 ATTR_END = "end"
 ATTR_PERIOD = "period"
-ATTR_PERCENT = "percent"
-ATTR_MODE = "mode"
-ATTR_ENABLED = "enabled"
-ATTR_ALLOW_CHARGE_FROM_GRID = "allow_charge_from_grid"
-ATTR_EXPORT_RULE = "export_rule"
 
 SERVICE_SET_TIME_OF_USE = "set_time_of_use"
 SERVICE_GET_ENERGY_HISTORY = "get_energy_history"
 SERVICE_GET_BACKUP_HISTORY = "get_backup_history"
 SERVICE_GET_CHARGE_HISTORY = "get_charge_history"
-SERVICE_SET_BACKUP_RESERVE = "set_backup_reserve"
-SERVICE_SET_OPERATION_MODE = "set_operation_mode"
-SERVICE_SET_STORM_WATCH = "set_storm_watch"
-SERVICE_SET_GRID_IMPORT_EXPORT = "set_grid_import_export"
-SERVICE_SET_OFF_GRID_RESERVE = "set_off_grid_vehicle_charging_reserve"
 
 HISTORY_PERIODS = ["day", "week", "month", "year", "lifetime"]
+# The bounds of a history range. Tesla's energy products with a gateway date from 2015 (the
+# first Powerwall): nothing is older. A year per call keeps a reply of five-minute steps to
+# about 105,000 points; longer spans are asked in several calls. A day ahead allows for a
+# site whose day has already begun.
+HISTORY_EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
+HISTORY_MAX_SPAN = timedelta(days=366)
+HISTORY_MAX_AHEAD = timedelta(days=1)
 
 _DEVICE: dict[Any, Any] = {vol.Required(ATTR_DEVICE_ID): cv.string}
-_PERCENT = vol.All(vol.Coerce(int), vol.Range(min=0, max=100))
 _RANGE: dict[Any, Any] = {
     vol.Required(ATTR_START): cv.datetime,
     vol.Optional(ATTR_END): cv.datetime,
@@ -65,19 +64,6 @@ SCHEMAS: dict[str, vol.Schema] = {
         {**_DEVICE, **_RANGE, vol.Optional(ATTR_PERIOD, default="day"): vol.In(HISTORY_PERIODS)}
     ),
     SERVICE_GET_CHARGE_HISTORY: vol.Schema({**_DEVICE, **_RANGE}),
-    SERVICE_SET_BACKUP_RESERVE: vol.Schema({**_DEVICE, vol.Required(ATTR_PERCENT): _PERCENT}),
-    SERVICE_SET_OPERATION_MODE: vol.Schema(
-        {**_DEVICE, vol.Required(ATTR_MODE): vol.In([m.value for m in OperationMode])}
-    ),
-    SERVICE_SET_STORM_WATCH: vol.Schema({**_DEVICE, vol.Required(ATTR_ENABLED): cv.boolean}),
-    SERVICE_SET_GRID_IMPORT_EXPORT: vol.Schema(
-        {
-            **_DEVICE,
-            vol.Optional(ATTR_ALLOW_CHARGE_FROM_GRID): cv.boolean,
-            vol.Optional(ATTR_EXPORT_RULE): vol.In([r.value for r in ExportRule]),
-        }
-    ),
-    SERVICE_SET_OFF_GRID_RESERVE: vol.Schema({**_DEVICE, vol.Required(ATTR_PERCENT): _PERCENT}),
 }
 
 
@@ -119,12 +105,36 @@ def _range(call: ServiceCall, zone: tzinfo) -> tuple[datetime, datetime]:
     """Return the asked range in the site's time zone (naive times are the site's)."""
 
     def local(value: datetime) -> datetime:
-        return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+        try:
+            moment = value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+            # Years 1 and 9999 overflow here, or later in the request: refuse them now.
+            moment.astimezone(UTC)
+        except OverflowError, ValueError:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="history_date_out_of_range",
+                translation_placeholders={"date": value.isoformat()},
+            ) from None
+        return moment
 
     start = local(call.data[ATTR_START])
     end = local(call.data.get(ATTR_END) or dt_util.utcnow())
     if end <= start:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="invalid_range")
+    if start < HISTORY_EARLIEST:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="history_too_early",
+            translation_placeholders={"earliest": HISTORY_EARLIEST.date().isoformat()},
+        )
+    if end > dt_util.utcnow() + HISTORY_MAX_AHEAD:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="history_in_future")
+    if end - start > HISTORY_MAX_SPAN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="history_too_long",
+            translation_placeholders={"days": str(HISTORY_MAX_SPAN.days)},
+        )
     return start, end
 
 
@@ -229,83 +239,6 @@ async def _get_charge_history(hass: HomeAssistant, call: ServiceCall) -> Service
     }
 
 
-async def _command(
-    hass: HomeAssistant,
-    call: ServiceCall,
-    send: Callable[[TeslaEnergyConfigEntry, TeslaEnergySiteData], Awaitable[None]],
-    expected: Callable[[SiteInfo], SiteInfo],
-) -> None:
-    entry, site = _resolve(hass, call)
-    await async_run_command(hass, entry, site, lambda: send(entry, site), expected=expected)
-
-
-async def _set_backup_reserve(hass: HomeAssistant, call: ServiceCall) -> None:
-    percent = call.data[ATTR_PERCENT]
-    await _command(
-        hass,
-        call,
-        lambda entry, site: entry.runtime_data.client.async_set_backup_reserve(
-            site.site_id, percent
-        ),
-        lambda info: replace(info, backup_reserve=float(percent)),
-    )
-
-
-async def _set_operation_mode(hass: HomeAssistant, call: ServiceCall) -> None:
-    mode = OperationMode(call.data[ATTR_MODE])
-    await _command(
-        hass,
-        call,
-        lambda entry, site: entry.runtime_data.client.async_set_operation_mode(site.site_id, mode),
-        lambda info: replace(info, operation_mode=mode),
-    )
-
-
-async def _set_storm_watch(hass: HomeAssistant, call: ServiceCall) -> None:
-    enabled = call.data[ATTR_ENABLED]
-    await _command(
-        hass,
-        call,
-        lambda entry, site: entry.runtime_data.client.async_set_storm_watch(site.site_id, enabled),
-        lambda info: replace(info, storm_watch_enabled=enabled),
-    )
-
-
-async def _set_grid_import_export(hass: HomeAssistant, call: ServiceCall) -> None:
-    allow = call.data.get(ATTR_ALLOW_CHARGE_FROM_GRID)
-    rule = ExportRule(call.data[ATTR_EXPORT_RULE]) if ATTR_EXPORT_RULE in call.data else None
-    if allow is None and rule is None:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="nothing_to_change")
-
-    def expected(info: SiteInfo) -> SiteInfo:
-        return replace(
-            info,
-            allow_charge_from_grid=info.allow_charge_from_grid if allow is None else allow,
-            export_rule=info.export_rule if rule is None else rule,
-        )
-
-    await _command(
-        hass,
-        call,
-        lambda entry, site: entry.runtime_data.client.async_set_grid_import_export(
-            site.site_id, allow_charge_from_grid=allow, export_rule=rule
-        ),
-        expected,
-    )
-
-
-async def _set_off_grid_reserve(hass: HomeAssistant, call: ServiceCall) -> None:
-    percent = call.data[ATTR_PERCENT]
-    await _command(
-        hass,
-        call,
-        lambda entry, site: entry.runtime_data.client.async_set_off_grid_vehicle_charging_reserve(
-            site.site_id, percent
-        ),
-        lambda info: replace(info, off_grid_vehicle_charging_reserve=float(percent)),
-    )
-
-
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions."""
@@ -316,11 +249,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_GET_ENERGY_HISTORY: (_get_energy_history, SupportsResponse.ONLY),
         SERVICE_GET_BACKUP_HISTORY: (_get_backup_history, SupportsResponse.ONLY),
         SERVICE_GET_CHARGE_HISTORY: (_get_charge_history, SupportsResponse.ONLY),
-        SERVICE_SET_BACKUP_RESERVE: (_set_backup_reserve, SupportsResponse.NONE),
-        SERVICE_SET_OPERATION_MODE: (_set_operation_mode, SupportsResponse.NONE),
-        SERVICE_SET_STORM_WATCH: (_set_storm_watch, SupportsResponse.NONE),
-        SERVICE_SET_GRID_IMPORT_EXPORT: (_set_grid_import_export, SupportsResponse.NONE),
-        SERVICE_SET_OFF_GRID_RESERVE: (_set_off_grid_reserve, SupportsResponse.NONE),
     }
     for service, (handler, supports_response) in handlers.items():
         hass.services.async_register(

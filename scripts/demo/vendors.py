@@ -200,6 +200,21 @@ ENPHASE = Vendor(
     ),
 )
 
+# One price all year, every hour: the demo's action shows the same price whatever the time.
+FLAT_TARIFF: dict[str, Any] = {
+    "currency": "USD",
+    "seasons": {
+        "Year": {
+            "fromMonth": 1,
+            "fromDay": 1,
+            "toMonth": 12,
+            "toDay": 31,
+            "tou_periods": {"OFF_PEAK": {"periods": [{"toDayOfWeek": 6}]}},
+        }
+    },
+    "energy_charges": {"Year": {"rates": {"OFF_PEAK": 0.25}}},
+}
+
 TESLA = Vendor(
     domain="tesla_energy",
     simulator="tesla",
@@ -217,11 +232,13 @@ TESLA = Vendor(
         BATTERY_IN: ("battery_charge",),
         BATTERY_OUT: ("battery_discharge",),
     },
+    # The settings have entities (and no actions of their own): the action is the tariff's,
+    # whose current buy price then shows on the site.
     action=DemoAction(
-        service="tesla_energy.set_operation_mode",
-        data=lambda ids: {"device_id": ids["device:operation_mode"], "mode": "backup"},
-        entity_key="operation_mode",
-        expected="backup",
+        service="tesla_energy.set_time_of_use",
+        data=lambda ids: {"device_id": ids["device:buy_price"], "tariff": FLAT_TARIFF},
+        entity_key="buy_price",
+        expected="0.25",
     ),
 )
 

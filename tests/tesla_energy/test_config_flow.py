@@ -215,8 +215,13 @@ async def test_reconfigure_grants_scopes(
     hass_client_no_auth: ClientSessionGenerator,
     config_entry: MockConfigEntry,
 ) -> None:
-    """Reconfigure signs in again (for example to allow commands) for the same account."""
+    """Reconfigure asks first, then signs in again (to allow commands) for the same account."""
     result = await config_entry.start_reconfigure_flow(hass)
+    # A confirm step before Tesla's page, as core's OAuth reauth has.
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["description_placeholders"] == {"account": config_entry.title}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     result = await sign_in(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -243,6 +248,11 @@ async def test_options(hass: HomeAssistant, user_input: dict[str, Any], error: s
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
     if error is None:
+        # A new budget is shown with what it buys before it is saved.
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "confirm"
+        assert entry.options == {}
+        result = await hass.config_entries.options.async_configure(result["flow_id"], {})
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert entry.options == user_input
     else:

@@ -7,7 +7,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -157,51 +157,28 @@ async def test_history_range_must_be_forward(
 
 
 @pytest.mark.parametrize(
-    ("service", "data", "check"),
+    "service",
     [
-        ("set_backup_reserve", {"percent": 55}, lambda s: s.backup_reserve == 55),
-        ("set_operation_mode", {"mode": "backup"}, lambda s: s.operation_mode == "backup"),
-        ("set_storm_watch", {"enabled": True}, lambda s: s.storm_watch),
-        (
-            "set_grid_import_export",
-            {"allow_charge_from_grid": False, "export_rule": "never"},
-            lambda s: not s.allow_charge_from_grid and s.export_rule == "never",
-        ),
-        (
-            "set_off_grid_vehicle_charging_reserve",
-            {"percent": 15},
-            lambda s: s.off_grid_vehicle_charging_reserve == 15,
-        ),
+        "set_backup_reserve",
+        "set_operation_mode",
+        "set_storm_watch",
+        "set_grid_import_export",
+        "set_off_grid_vehicle_charging_reserve",
     ],
 )
-async def test_command_actions(
-    hass: HomeAssistant,
-    setup_integration: MockConfigEntry,
-    sim: TeslaFleetSimulator,
-    service: str,
-    data: dict[str, Any],
-    check: Any,
+async def test_actions_that_duplicate_entities_are_gone(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, service: str
 ) -> None:
-    """Each command action changes the site."""
-    await call(hass, service, {"device_id": site_device(hass, setup_integration), **data})
-    assert check(sim.site(HOME_SITE))
-
-
-async def test_grid_import_export_needs_a_field(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
-) -> None:
-    """Asking to change nothing is refused."""
-    with pytest.raises(ServiceValidationError) as caught:
-        await call(
-            hass, "set_grid_import_export", {"device_id": site_device(hass, setup_integration)}
-        )
-    assert caught.value.translation_key == "nothing_to_change"
+    """Settings an entity controls have no action of their own (the entity's action does it)."""
+    assert not hass.services.has_service(DOMAIN, service)
+    assert hass.services.has_service(DOMAIN, "set_time_of_use")
+    assert hass.services.has_service(DOMAIN, "get_energy_history")
 
 
 async def test_unknown_device(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
     """A device that is not an energy site is refused."""
     with pytest.raises(ServiceValidationError) as caught:
-        await call(hass, "set_backup_reserve", {"device_id": "nope", "percent": 10})
+        await call(hass, "set_time_of_use", {"device_id": "nope", "tariff": pge_tariff()})
     assert caught.value.translation_key == "invalid_device"
 
 
@@ -210,19 +187,91 @@ async def test_unloaded_entry(hass: HomeAssistant, setup_integration: MockConfig
     device_id = site_device(hass, setup_integration)
     await hass.config_entries.async_unload(setup_integration.entry_id)
     with pytest.raises(ServiceValidationError) as caught:
-        await call(hass, "set_backup_reserve", {"device_id": device_id, "percent": 10})
+        await call(hass, "set_time_of_use", {"device_id": device_id, "tariff": pge_tariff()})
     assert caught.value.translation_key == "entry_not_loaded"
 
 
-async def test_out_of_range_percent(
-    hass: HomeAssistant, setup_integration: MockConfigEntry
+@pytest.mark.parametrize(
+    ("service", "start", "end", "key"),
+    [
+        # Year 9999 overflowed in the time-zone arithmetic (OverflowError), and 0001-9999
+        # reached the server.
+        (
+            "get_energy_history",
+            "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59",
+            "history_date_out_of_range",
+        ),
+        ("get_charge_history", "9999-12-31T23:59:59", None, "history_date_out_of_range"),
+        ("get_backup_history", "0001-01-01T00:00:00", None, "history_too_early"),
+        # 1900 to now ran for minutes: before any Tesla energy product existed.
+        ("get_energy_history", "1900-01-01T00:00:00", None, "history_too_early"),
+        # Far beyond tomorrow.
+        ("get_energy_history", "2026-01-01T00:00:00", "2100-01-01T00:00:00", "history_in_future"),
+        # Longer than a year in one call.
+        ("get_backup_history", "2020-01-01T00:00:00", "2022-01-01T00:00:00", "history_too_long"),
+    ],
+)
+@pytest.mark.freeze_time("2026-11-20 12:00:00+00:00")
+async def test_history_range_is_bounded(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    sim: TeslaFleetSimulator,
+    service: str,
+    start: str,
+    end: str | None,
+    key: str,
 ) -> None:
-    """A percentage above 100 fails the schema and sends nothing."""
-    import probatio
+    """Extreme or endless ranges get a translated error, and nothing reaches Tesla."""
+    sim.log.clear()
+    data: dict[str, Any] = {"device_id": site_device(hass, setup_integration), "start": start}
+    if end is not None:
+        data["end"] = end
+    with pytest.raises(ServiceValidationError) as caught:
+        await call(hass, service, data, response=True)
+    assert caught.value.translation_key == key
+    assert sim.log.count("history") == 0
 
-    with pytest.raises((probatio.Invalid, ServiceValidationError)):
-        await call(
-            hass,
-            "set_backup_reserve",
-            {"device_id": site_device(hass, setup_integration), "percent": 120},
-        )
+
+@pytest.mark.freeze_time("2026-11-20 12:00:00+00:00")
+async def test_a_year_of_history_is_allowed(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
+) -> None:
+    """A whole year back from now is within the bounds and reaches the site once."""
+    sim.log.clear()
+    result = await call(
+        hass,
+        "get_backup_history",
+        {
+            "device_id": site_device(hass, setup_integration),
+            "start": "2025-11-21T00:00:00+00:00",
+            "end": "2026-11-20T12:00:00+00:00",
+        },
+        response=True,
+    )
+    assert result["total_events"] == 0
+    assert sim.log.count("calendar_history") == 1
+
+
+async def test_demo_action_works(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
+) -> None:
+    """The demo's browser test calls a kept action, and its entity changes as it expects."""
+    from scripts.demo.vendors import TESLA
+
+    action = TESLA.action
+    assert action is not None
+    domain, service = action.service.split(".")
+    registry = er.async_get(hass)
+    entity_id = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, setup_integration.entry_id)
+        if e.translation_key == action.entity_key
+    )
+    device_id = registry.async_get(entity_id).device_id
+    assert hass.states.get(entity_id).state != action.expected
+    await hass.services.async_call(
+        domain, service, action.data({f"device:{action.entity_key}": device_id}), blocking=True
+    )
+    assert hass.states.get(entity_id).state == action.expected
+    assert sim.invalid_schedule[HOME_SITE] == []

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+import math
 from typing import Any
 
 from .errors import InvalidResponseError
@@ -43,6 +44,41 @@ class IslandStatus(StrEnum):
     OFF_GRID_UNINTENTIONAL = "off_grid_unintentional"
     OFF_GRID_INTENTIONAL = "off_grid_intentional"
     UNKNOWN = "island_status_unknown"
+
+
+class WallConnectorState(StrEnum):
+    """What a Wall Connector is doing (``wall_connector_state``).
+
+    The codes are those of the Wall Connector's own local API (Home Assistant core's
+    ``tesla_wall_connector`` names them); that the Fleet API sends the same codes is assumed.
+    """
+
+    BOOTING = "booting"
+    NOT_CONNECTED = "not_connected"
+    CONNECTED = "connected"
+    READY = "ready"
+    NEGOTIATING = "negotiating"
+    ERROR = "error"
+    CHARGING_FINISHED = "charging_finished"
+    WAITING_CAR = "waiting_car"
+    CHARGING_REDUCED = "charging_reduced"
+    CHARGING = "charging"
+    UNRECOGNIZED = "unrecognized"
+    """A code none of the known ones: the raw code says which."""
+
+
+_WALL_CONNECTOR_STATES: dict[int, WallConnectorState] = {
+    0: WallConnectorState.BOOTING,
+    1: WallConnectorState.NOT_CONNECTED,
+    2: WallConnectorState.CONNECTED,
+    4: WallConnectorState.READY,
+    6: WallConnectorState.NEGOTIATING,
+    7: WallConnectorState.ERROR,
+    8: WallConnectorState.CHARGING_FINISHED,
+    9: WallConnectorState.WAITING_CAR,
+    10: WallConnectorState.CHARGING_REDUCED,
+    11: WallConnectorState.CHARGING,
+}
 
 
 # --- value helpers -------------------------------------------------------------------------
@@ -212,6 +248,12 @@ class SiteInfo:
     grid_services_enabled: bool
     wall_connectors: tuple[WallConnectorInfo, ...] = ()
     tariff: Mapping[str, Any] | None = None
+    vpp_backup_reserve: float | None = None
+    """The share a virtual power plant keeps for outages (%)."""
+
+    def tariff_prices(self, local: datetime) -> TariffPrices | None:
+        """Return the buy and sell prices of the site's tariff at a time in its time zone."""
+        return tariff_prices(self.tariff, local) if self.tariff is not None else None
 
     @classmethod
     def from_api(cls, payload: Any) -> SiteInfo:
@@ -264,6 +306,7 @@ class SiteInfo:
             grid_services_enabled=bool(_bool(components.get("grid_services_enabled"))),
             wall_connectors=connectors,
             tariff=tariff if isinstance(tariff, Mapping) else None,
+            vpp_backup_reserve=_number(data.get("vpp_backup_reserve_percent")),
         )
 
 
@@ -278,6 +321,15 @@ class WallConnectorStatus:
     state: int | None
     fault_state: int | None
     power: float | None
+    vin: str | None = None
+    """The vehicle plugged in, when the site says (not every site does)."""
+
+    @property
+    def state_name(self) -> WallConnectorState | None:
+        """Return the state by name (``UNRECOGNIZED`` for a code not known)."""
+        if self.state is None:
+            return None
+        return _WALL_CONNECTOR_STATES.get(self.state, WallConnectorState.UNRECOGNIZED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +377,7 @@ class LiveStatus:
                 state=_int(item.get("wall_connector_state")),
                 fault_state=_int(item.get("wall_connector_fault_state")),
                 power=_number(item.get("wall_connector_power")),
+                vin=_str(item.get("vin")),
             )
         island = _str(data.get("island_status"))
         return cls(
@@ -347,6 +400,112 @@ class LiveStatus:
             timestamp=_datetime(data.get("timestamp")),
             wall_connectors=connectors,
         )
+
+
+# --- the tariff's current prices ------------------------------------------------------------
+
+_ALL = "ALL"
+
+
+@dataclass(frozen=True, slots=True)
+class TariffPrices:
+    """The prices of a tariff at one moment (currency per kWh)."""
+
+    currency: str | None
+    buy: float | None
+    sell: float | None
+    """None when the tariff has no sell tariff."""
+    period: str | None
+    """The time-of-use period (``ON_PEAK``, ``OFF_PEAK``, ...)."""
+
+
+def _whole(value: Any) -> int | None:
+    """Return an integer field of a tariff (keys left out are zero, as Tesla sends them)."""
+    if value is None:
+        return 0
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _price(value: Any) -> float | None:
+    number = _number(value)
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _in_season(season: Mapping[str, Any], local: datetime) -> bool:
+    bounds = [_whole(season.get(k)) for k in ("fromMonth", "fromDay", "toMonth", "toDay")]
+    if any(b is None for b in bounds):
+        return False
+    start = (bounds[0] or 0, bounds[1] or 0)
+    end = (bounds[2] or 0, bounds[3] or 0)
+    today = (local.month, local.day)
+    if start <= end:
+        return start <= today <= end
+    return today >= start or today <= end
+
+
+def _in_window(window: Any, weekday: int, minute: int) -> bool:
+    item = _mapping(window)
+    fields = [
+        _whole(item.get(k))
+        for k in ("fromDayOfWeek", "toDayOfWeek", "fromHour", "fromMinute", "toHour", "toMinute")
+    ]
+    if any(f is None for f in fields):
+        return False
+    first, last, from_hour, from_minute, to_hour, to_minute = (f or 0 for f in fields)
+    if not (first <= weekday <= last if first <= last else weekday >= first or weekday <= last):
+        return False
+    start = from_hour * 60 + from_minute
+    end = (to_hour * 60 + to_minute) % (24 * 60)
+    if start == end:
+        return True
+    # A window that ends before it starts covers the end and the start of each of its days.
+    return start <= minute < end if start < end else minute >= start or minute < end
+
+
+def _season_and_period(
+    seasons: Mapping[str, Any], local: datetime
+) -> tuple[str | None, str | None]:
+    weekday, minute = local.weekday(), local.hour * 60 + local.minute
+    for name, raw in seasons.items():
+        season = _mapping(raw)
+        if not _in_season(season, local):
+            continue
+        for period, entry in _mapping(season.get("tou_periods")).items():
+            windows = entry.get("periods") if isinstance(entry, Mapping) else entry
+            if any(_in_window(window, weekday, minute) for window in _list(windows)):
+                return str(name), str(period)
+        return str(name), None
+    return None, None
+
+
+def _rate(charges: Any, season: str | None, period: str | None) -> float | None:
+    """Return a price with the tariff's fallbacks: a rate or a season named ``ALL``."""
+    for season_key, period_key in ((season, period), (season, _ALL), (_ALL, period), (_ALL, _ALL)):
+        if season_key is None or period_key is None:
+            continue
+        rates = _mapping(_mapping(_mapping(charges).get(season_key)).get("rates"))
+        if (price := _price(rates.get(period_key))) is not None:
+            return price
+    return None
+
+
+def tariff_prices(tariff: Mapping[str, Any], local: datetime) -> TariffPrices:
+    """Return the buy and sell prices of ``tariff_content_v2`` at a local time.
+
+    A sell tariff without seasons of its own follows the buy tariff's.
+    """
+    season, period = _season_and_period(_mapping(tariff.get("seasons")), local)
+    buy = _rate(tariff.get("energy_charges"), season, period)
+    sell: float | None = None
+    sell_tariff = _mapping(tariff.get("sell_tariff"))
+    if sell_tariff:
+        sell_season, sell_period = season, period
+        if _mapping(sell_tariff.get("seasons")):
+            sell_season, sell_period = _season_and_period(sell_tariff["seasons"], local)
+        sell = _rate(sell_tariff.get("energy_charges"), sell_season, sell_period)
+    return TariffPrices(currency=_str(tariff.get("currency")), buy=buy, sell=sell, period=period)
 
 
 # --- history -------------------------------------------------------------------------------
