@@ -137,6 +137,8 @@ class Family:
     """Faults that cannot happen on this family, with why (shown in the table)."""
     after_credentials: Callable[[], Awaitable[None]] | None = None
     """Put the entry back after a credential cell (the user's reauth)."""
+    away_back: tuple[str, str] | None = None
+    """The integration's own lines when the device goes and comes back (else the coordinator's)."""
 
 
 class Runner:
@@ -380,9 +382,21 @@ class Runner:
         await self.travel(self.interval() + 1)
         self.check(self.available(family.entity), "not back at the next poll")
         result.asserted.append("back")
-        if went_away is not None or spec.expect == OUTAGE:
-            errors = self.lines(since, "Error fetching") + self.lines(since, "Timeout fetching") + \
-                self.lines(since, "Error requesting")
+        if family.away_back is not None and spec.expect == OUTAGE:
+            away, back = family.away_back
+            errors = sum(1 for r in self.records(since) if away in r.getMessage())
+            recovered = sum(1 for r in self.records(since) if back in r.getMessage())
+            self.check(
+                errors == 1 and recovered == 1,
+                f"log lines: {errors} '{away}', {recovered} '{back}' (want 1 each)",
+            )
+            result.asserted.append("log-once")
+        elif went_away is not None or spec.expect == OUTAGE:
+            errors = (
+                self.lines(since, "Error fetching")
+                + self.lines(since, "Timeout fetching")
+                + self.lines(since, "Error requesting")
+            )
             recovered = self.lines(since, "recovered")
             want = 1 if went_away is not None else 0
             self.check(errors == want and recovered == want,
