@@ -258,9 +258,10 @@ class Runner:
 
     # -- energy and reauth -----------------------------------------------------------------
 
-    def energy_never_back(self) -> None:
+    def energy_never_back(self, marks: dict[str, int]) -> None:
         for entity_id, samples in self.samples.items():
-            for (t0, v0), (t1, v1) in zip(samples, samples[1:], strict=False):
+            window = samples[max(marks.get(entity_id, 0) - 1, 0) :]
+            for (t0, v0), (t1, v1) in zip(window, window[1:], strict=False):
                 if v1 < v0 and t1.date() == t0.date() and t1.astimezone(UTC).date() == t0.astimezone(UTC).date():
                     self.check(False, f"energy back: {entity_id} {v0} -> {v1}")
 
@@ -284,6 +285,7 @@ class Runner:
             result.note = family.not_applicable[spec.name]
             return result
         self.watch_energy(family.energy)
+        marks = {entity_id: len(samples) for entity_id, samples in self.samples.items()}
         since = len(self.caplog.records)
         self.spin = spec.name == "timeout"
         if os.environ.get("RELIABILITY_DEBUG"):
@@ -303,13 +305,13 @@ class Runner:
             # Let the hung requests' own sleeps end before the next cell.
             await self.travel(60)
             self.spin = False
+        # Whatever happened, the next cell starts from a healthy entry.
+        await self.heal(family)
         self.no_traceback(since)
-        self.energy_never_back()
+        self.energy_never_back(marks)
         result.asserted += ["no-traceback", "energy"]
         if family.budget is not None:
             result.asserted.append("budget")
-        # Whatever happened, the next cell starts from a healthy entry.
-        await self.heal(family)
         result.status = "fail" if result.failures else "pass"
         return result
 
