@@ -51,6 +51,7 @@ async def served(
     await cloud.stop()
 
 
+@pytest.mark.timeout(900)
 async def test_enphase_matrix(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -90,6 +90,7 @@ async def _run(runner: Runner, families: list[Family]) -> None:
             await runner.run(family, spec)
 
 
+@pytest.mark.timeout(900)
 async def test_local_matrix(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -157,6 +158,7 @@ async def test_local_matrix(
     await _run(runner, families)
 
 
+@pytest.mark.timeout(900)
 async def test_cloud_matrix(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

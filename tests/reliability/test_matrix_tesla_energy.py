@@ -39,6 +39,7 @@ async def served(
     await server.stop()
 
 
+@pytest.mark.timeout(900)
 async def test_tesla_matrix(
     recorder_mock: Any,
     hass: HomeAssistant,

@@ -49,7 +49,7 @@ CLOUD_OUTAGE = (
 )
 XFAILS: dict[tuple[str, str], str] = {
     ("charger LAN", "address change"): (
-        "the session energy goes back (12.03 -> 12.029511 kWh) when the cloud's value takes "
+        "flaky: when a cloud poll falls in the LAN gap, the session energy goes back (12.03 -> 12.029511 kWh) when the cloud's value takes "
         "over from the LAN's (the LAN gives 0.01 kWh steps, the cloud does not round): a "
         "total_increasing sensor that drops counts as a meter reset in the statistics"
     ),
@@ -89,6 +89,7 @@ async def sim(
     await cloud.stop()
 
 
+@pytest.mark.timeout(900)
 async def test_v2c_matrix(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
