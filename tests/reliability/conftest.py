@@ -17,8 +17,13 @@ from .matrix import FAULTS, RESULTS
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run each module's matrix runners before its cell tests (whatever the order plugin did)."""
-    runners = [item for item in items if item.name.startswith("test_") and "_matrix" in item.name
-               and "reliability" in str(item.path)]
+    runners = [
+        item
+        for item in items
+        if item.name.startswith("test_")
+        and "_matrix" in item.name
+        and "reliability" in str(item.path)
+    ]
     if runners:
         rest = [item for item in items if item not in runners]
         items[:] = runners + rest

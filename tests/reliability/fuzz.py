@@ -110,7 +110,11 @@ def accepted(field: dict[str, Any], value: Any) -> bool:
     """Return whether the selector takes the value as valid (so it is no junk)."""
     kind, config = _selector(field)
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             return False
         # A fraction of a whole-number field may be rounded visibly (issue 14): not junk.
         low, high = config.get("min"), config.get("max")
@@ -221,12 +225,17 @@ async def fuzz_actions(
                 found = len(problems)
                 try:
                     await hass.services.async_call(
-                        domain, service, {**base, name: value}, blocking=True,
+                        domain,
+                        service,
+                        {**base, name: value},
+                        blocking=True,
                         return_response=_returns(hass, domain, service),
                     )
                 except Exception as err:  # noqa: BLE001 - the error's kind is the check
                     if not translated(err):
-                        problems.append(f"{service}.{name}={value!r:.40}: {type(err).__name__}: {err}"[:200])
+                        problems.append(
+                            f"{service}.{name}={value!r:.40}: {type(err).__name__}: {err}"[:200]
+                        )
                 else:
                     problems.append(f"{service}.{name}={value!r:.40}: accepted")
                 if writes(apps) != before:

@@ -253,7 +253,9 @@ class Runner:
         assert self.family is not None
         name = self.family.coordinator().name
         return sum(
-            1 for r in self.records(since) if text in r.getMessage() and f"{name} data" in r.getMessage()
+            1
+            for r in self.records(since)
+            if text in r.getMessage() and f"{name} data" in r.getMessage()
         )
 
     # -- energy and reauth -----------------------------------------------------------------
@@ -262,7 +264,11 @@ class Runner:
         for entity_id, samples in self.samples.items():
             window = samples[max(marks.get(entity_id, 0) - 1, 0) :]
             for (t0, v0), (t1, v1) in zip(window, window[1:], strict=False):
-                if v1 < v0 and t1.date() == t0.date() and t1.astimezone(UTC).date() == t0.astimezone(UTC).date():
+                if (
+                    v1 < v0
+                    and t1.date() == t0.date()
+                    and t1.astimezone(UTC).date() == t0.astimezone(UTC).date()
+                ):
                     self.check(False, f"energy back: {entity_id} {v0} -> {v1}")
 
     def reauth_started(self) -> bool:
@@ -366,8 +372,11 @@ class Runner:
         )
         result.asserted.append("grace")
         # After it: unavailable, within one more (backed-off) interval.
-        limit = grace_end + timedelta(seconds=coordinator.max_backoff.total_seconds() + 60) \
-            if hasattr(coordinator, "max_backoff") else grace_end + timedelta(minutes=10)
+        limit = (
+            grace_end + timedelta(seconds=coordinator.max_backoff.total_seconds() + 60)
+            if hasattr(coordinator, "max_backoff")
+            else grace_end + timedelta(minutes=10)
+        )
         while went_away is None and dt_util.utcnow() < limit:
             await self.travel(min(self.interval() + 1, 600))
             if not self.available(family.entity):
@@ -401,8 +410,10 @@ class Runner:
             )
             recovered = self.lines(since, "recovered")
             want = 1 if went_away is not None else 0
-            self.check(errors == want and recovered == want,
-                       f"log lines: {errors} away, {recovered} back (want {want} each)")
+            self.check(
+                errors == want and recovered == want,
+                f"log lines: {errors} away, {recovered} back (want {want} each)",
+            )
             result.asserted.append("log-once")
 
     async def _credentials(self, family: Family, spec: FaultSpec, result: CellResult) -> None:
@@ -435,7 +446,9 @@ class Runner:
         await self.hass.async_block_till_done(wait_background_tasks=True)
 
 
-def cell_params(integration: str, families: list[str], xfails: dict[tuple[str, str], str]) -> list[Any]:
+def cell_params(
+    integration: str, families: list[str], xfails: dict[tuple[str, str], str]
+) -> list[Any]:
     """Return the cell tests' parameters, the known failures marked ``xfail(strict=True)``."""
     params = []
     for family in families:
@@ -447,7 +460,9 @@ def cell_params(integration: str, families: list[str], xfails: dict[tuple[str, s
                 strict = not reason.startswith("flaky:")
                 marks.append(pytest.mark.xfail(strict=strict, reason=reason))
             params.append(
-                pytest.param(integration, family, spec.name, marks=marks, id=f"{family}-{spec.name}")
+                pytest.param(
+                    integration, family, spec.name, marks=marks, id=f"{family}-{spec.name}"
+                )
             )
     return params
 

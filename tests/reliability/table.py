@@ -49,10 +49,14 @@ LETTERS = {
 
 
 def _letters(result: CellResult) -> str:
-    return "".join(sorted({LETTERS[a] for a in result.asserted if a in LETTERS}, key="TGUSBLRE$".index))
+    return "".join(
+        sorted({LETTERS[a] for a in result.asserted if a in LETTERS}, key="TGUSBLRE$".index)
+    )
 
 
-def render(results: dict[tuple[str, str, str], CellResult], faults: Sequence[FaultSpec], session: Any) -> str:
+def render(
+    results: dict[tuple[str, str, str], CellResult], faults: Sequence[FaultSpec], session: Any
+) -> str:
     """Return the page."""
     xfail_reasons: dict[tuple[str, str, str], str] = {}
     for item in session.items:

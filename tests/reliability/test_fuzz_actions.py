@@ -9,16 +9,15 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 
 from tests.enphase_gateway.conftest import cloud, gateway_factory, setup_entry  # noqa: F401
+from tests.powervault.conftest import fast_client, local_app, local_entry, local_server  # noqa: F401
 from tests.v2c_cloud.conftest import (  # noqa: F401
+    V2CSim,
     charger_count,
     cloud_only,
+    config_entry as v2c_entry_fixture,
     firmware,
     v2c_sim,
 )
-from tests.v2c_cloud.conftest import V2CSim
-from tests.v2c_cloud.conftest import config_entry as v2c_entry_fixture
-from tests.powervault.conftest import fast_client, local_app, local_server  # noqa: F401
-from tests.powervault.conftest import local_entry  # noqa: F401
 
 from .fuzz import fuzz_actions
 
@@ -38,7 +37,9 @@ def _device(hass: HomeAssistant, entry_id: str, name_part: str) -> str:
 
 
 async def test_powervault_actions(
-    hass: HomeAssistant, local_entry: Any, local_app: Any  # noqa: F811
+    hass: HomeAssistant,
+    local_entry: Any,
+    local_app: Any,  # noqa: F811
 ) -> None:
     assert await hass.config_entries.async_setup(local_entry.entry_id)
     await hass.async_block_till_done()
@@ -72,7 +73,11 @@ async def test_enphase_actions(hass: HomeAssistant, gateway_factory: Any) -> Non
     sim, server = await gateway_factory("8x")
     entry = await setup_entry(hass, "8x", server.port)
     calls, problems, seen = await fuzz_actions(
-        hass, "enphase_gateway", [sim], {"config_entry": entry.entry_id}, examples=EXAMPLES,
+        hass,
+        "enphase_gateway",
+        [sim],
+        {"config_entry": entry.entry_id},
+        examples=EXAMPLES,
         known=ENPHASE_KNOWN,
     )
     assert seen == ENPHASE_KNOWN, "fixed? then drop it from ENPHASE_KNOWN"

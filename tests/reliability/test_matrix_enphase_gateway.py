@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -20,7 +19,16 @@ from custom_components.enphase_gateway.const import (
 from simulators.enphase import PROFILES, EnlightenSimulator, GatewaySimulator
 from tests.enphase_gateway.conftest import entry_data
 
-from .matrix import FAULTS, Family, Runner, Served, assert_cell, cell_params, clock_jump_cell, reboot_cell
+from .matrix import (
+    FAULTS,
+    Family,
+    Runner,
+    Served,
+    assert_cell,
+    cell_params,
+    clock_jump_cell,
+    reboot_cell,
+)
 
 INTEGRATION = "enphase_gateway"
 PROFILE = "8x"
@@ -60,9 +68,7 @@ async def test_enphase_matrix(
 ) -> None:
     """Run every cell (one entry, faults switched between cells)."""
     gateway, _cloud = served
-    entry = MockConfigEntry(
-        domain=DOMAIN, unique_id=SERIAL, data=entry_data(PROFILE, gateway.port)
-    )
+    entry = MockConfigEntry(domain=DOMAIN, unique_id=SERIAL, data=entry_data(PROFILE, gateway.port))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

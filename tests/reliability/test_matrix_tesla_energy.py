@@ -16,13 +16,23 @@ from simulators.tesla import TeslaFleetSimulator
 from tests.tesla_energy.conftest import (  # noqa: F401 - fixtures
     ACCOUNT,
     HOME_SITE,
+    HomeAssistantClock,
     credentials,
+    issue_token,
     mock_recorder_before_hass,
     quick_backfill,
 )
-from tests.tesla_energy.conftest import HomeAssistantClock, issue_token
 
-from .matrix import CellResult, FAULTS, Family, Runner, Served, assert_cell, cell_params, clock_jump_cell
+from .matrix import (
+    FAULTS,
+    CellResult,
+    Family,
+    Runner,
+    Served,
+    assert_cell,
+    cell_params,
+    clock_jump_cell,
+)
 
 INTEGRATION = "tesla_energy"
 FAMILIES = ["site live"]

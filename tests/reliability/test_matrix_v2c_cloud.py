@@ -60,8 +60,17 @@ XFAILS: dict[tuple[str, str], str] = {
     **{
         ("cloud", fault): CLOUD_OUTAGE
         for fault in (
-            "reset", "500 html", "502 html", "503 html", "429 retry-after", "429 bare", "404",
-            "malformed", "truncated", "wrong types", "missing keys",
+            "reset",
+            "500 html",
+            "502 html",
+            "503 html",
+            "429 retry-after",
+            "429 bare",
+            "404",
+            "malformed",
+            "truncated",
+            "wrong types",
+            "missing keys",
         )
     },
 }
