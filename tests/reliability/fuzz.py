@@ -85,7 +85,7 @@ def plausible(field: dict[str, Any], targets: dict[str, Any]) -> Any:
     kind, config = _selector(field)
     if kind in targets:
         return targets[kind]
-    if "example" in field and kind not in ("number",):
+    if "example" in field and kind != "number":
         return field["example"]
     if kind == "number":
         low, high = float(config.get("min", 0)), float(config.get("max", 100))

@@ -25,6 +25,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+import itertools
 import logging
 import os
 from typing import Any
@@ -263,7 +264,7 @@ class Runner:
     def energy_never_back(self, marks: dict[str, int]) -> None:
         for entity_id, samples in self.samples.items():
             window = samples[max(marks.get(entity_id, 0) - 1, 0) :]
-            for (t0, v0), (t1, v1) in zip(window, window[1:], strict=False):
+            for (t0, v0), (t1, v1) in itertools.pairwise(window):
                 if (
                     v1 < v0
                     and t1.date() == t0.date()

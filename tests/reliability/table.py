@@ -110,5 +110,5 @@ def render(
         lines += ["", "## Known failures (xfail)", ""]
         lines += [f"{n}. {reason}" for n, reason in enumerate(reasons, 1)]
     if notes:
-        lines += ["", "## Not applicable", ""] + notes
+        lines += ["", "## Not applicable", "", *notes]
     return "\n".join(lines) + "\n"

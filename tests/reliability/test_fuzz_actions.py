@@ -38,7 +38,7 @@ def _device(hass: HomeAssistant, entry_id: str, name_part: str) -> str:
 
 async def test_powervault_actions(
     hass: HomeAssistant,
-    local_entry: Any,
+    local_entry: Any,  # noqa: F811
     local_app: Any,  # noqa: F811
 ) -> None:
     assert await hass.config_entries.async_setup(local_entry.entry_id)
