@@ -17,19 +17,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.enphase_gateway.conftest import cloud, gateway_factory, setup_entry  # noqa: F401
-from tests.powervault.conftest import (  # noqa: F401
-    fast_client,
-    local_app,
-    local_entry,
-    local_server,
-)
-from tests.v2c_cloud.conftest import (  # noqa: F401
-    V2CSim,
-    charger_count,
-    cloud_only,
-    firmware,
-    v2c_sim,
-)
+from tests.powervault.conftest import fast_client, local_app, local_entry, local_server  # noqa: F401
+from tests.v2c_cloud.conftest import V2CSim, charger_count, cloud_only, firmware, v2c_sim  # noqa: F401
 
 from .fuzz import draw_junk
 
@@ -77,7 +66,7 @@ async def fuzz_options(hass: HomeAssistant, entry: MockConfigEntry) -> tuple[int
             finally:
                 if any(f["flow_id"] == flow["flow_id"] for f in manager.async_progress()):
                     manager.async_abort(flow["flow_id"])
-            if result["type"] is FlowResultType.FORM:
+            if result["type"] is FlowResultType.FORM and result["step_id"] == first["step_id"]:
                 errors = set((result.get("errors") or {}).values())
                 if not errors or not errors <= known:
                     problems.append(f"{name}={value!r:.40}: form errors {errors}")
