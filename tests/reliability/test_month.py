@@ -256,3 +256,54 @@ async def v2c(
     yield cloud_served, lan
     await lan.stop()
     await cloud_served.stop()
+
+
+@pytest.fixture
+async def enphase(
+    socket_enabled: None, allow_loopback: None, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Served]:
+    from dataclasses import replace
+
+    from custom_components.enphase_gateway.const import ENV_ENLIGHTEN_BASE_URL, ENV_TOKEN_BASE_URL
+    from simulators.enphase import PROFILES, EnlightenSimulator, GatewaySimulator
+
+    cloud_served = await Served(EnlightenSimulator()).start()
+    monkeypatch.setenv(ENV_ENLIGHTEN_BASE_URL, f"http://127.0.0.1:{cloud_served.port}")
+    monkeypatch.setenv(ENV_TOKEN_BASE_URL, f"http://127.0.0.1:{cloud_served.port}")
+    sim = GatewaySimulator(replace(PROFILES["8x"]), latency=0)
+    sim.boot_time -= 3600
+    gateway = await Served(sim).start()
+    yield gateway
+    await gateway.stop()
+    await cloud_served.stop()
+
+
+@pytest.mark.timeout(900)
+async def test_enphase_month(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, enphase: Served
+) -> None:
+    from custom_components.enphase_gateway.const import DOMAIN as ENPHASE
+    from simulators.enphase import PROFILES
+    from tests.enphase_gateway.conftest import entry_data
+
+    serial = PROFILES["8x"].serial
+    entry = MockConfigEntry(domain=ENPHASE, unique_id=serial, data=entry_data("8x", enphase.port))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await soak(
+        hass,
+        freezer,
+        "enphase_gateway",
+        entry,
+        [(enphase, "production"), (enphase, "/ivp/meters/readings")],
+        [
+            f"sensor.envoy_{serial}_lifetime_energy_production",
+            f"sensor.envoy_{serial}_energy_production_today",
+            f"sensor.envoy_{serial}_lifetime_energy_consumption",
+        ],
+        None,
+        # Three hours a step: the gateway's full read is the heaviest poll of the four.
+        step=timedelta(hours=3),
+        per_step=3,
+    )
