@@ -13,7 +13,6 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import probatio as vol
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.enphase_gateway.conftest import cloud, gateway_factory, setup_entry  # noqa: F401
@@ -31,20 +30,51 @@ def _errors(domain: str) -> set[str]:
     return set(strings.get("options", {}).get("error", {}))
 
 
-async def fuzz_options(hass: HomeAssistant, entry: MockConfigEntry) -> tuple[int, list[str]]:
-    """Submit junk to every field of the options flow's first form."""
+async def _open(
+    hass: HomeAssistant, entry: MockConfigEntry, menu_option: str | None
+) -> dict[str, Any]:
+    """Open the options flow; behind a menu, go on to the chosen option's form."""
+    manager = hass.config_entries.options
+    result = await manager.async_init(entry.entry_id)
+    if menu_option is not None and result["type"] is FlowResultType.MENU:
+        result = await manager.async_configure(result["flow_id"], {"next_step_id": menu_option})
+    return dict(result)
+
+
+async def fuzz_options(
+    hass: HomeAssistant, entry: MockConfigEntry, menu_options: tuple[str, ...] | None = None
+) -> tuple[int, list[str]]:
+    """Submit junk to every field of the options flow's forms (each form behind a menu).
+
+    ``menu_options`` limits which forms behind a menu are fuzzed (all by default).
+    """
+    manager = hass.config_entries.options
+    first = await manager.async_init(entry.entry_id)
+    manager.async_abort(first["flow_id"])
+    if first["type"] is FlowResultType.MENU:
+        calls, problems = 0, []
+        for option in menu_options or first["menu_options"]:
+            more_calls, more_problems = await _fuzz_form(hass, entry, option)
+            calls += more_calls
+            problems += more_problems
+        return calls, problems
+    return await _fuzz_form(hass, entry, None)
+
+
+async def _fuzz_form(
+    hass: HomeAssistant, entry: MockConfigEntry, menu_option: str | None
+) -> tuple[int, list[str]]:
+    """Submit junk to every field of one options form, one field at a time."""
     known = _errors(entry.domain)
     manager = hass.config_entries.options
     problems: list[str] = []
     calls = 0
     options, data = dict(entry.options), dict(entry.data)
-    first = await manager.async_init(entry.entry_id)
-    if first["type"] is FlowResultType.MENU:
-        await manager.async_configure(first["flow_id"])
-        manager.async_abort(first["flow_id"])
-        return 0, ["options flow opens with a menu: not fuzzed"]
-    schema = first["data_schema"].schema
+    first = await _open(hass, entry, menu_option)
     manager.async_abort(first["flow_id"])
+    if first["type"] is not FlowResultType.FORM:
+        return 0, [f"options {menu_option}: no form ({first['type']})"]
+    schema = first["data_schema"].schema
     defaults: dict[str, Any] = {}
     for key in schema:
         default = key.default() if callable(getattr(key, "default", None)) else None
@@ -54,7 +84,7 @@ async def fuzz_options(hass: HomeAssistant, entry: MockConfigEntry) -> tuple[int
     for key in schema:
         name = str(key)
         for value in junk:
-            flow = await manager.async_init(entry.entry_id)
+            flow = await _open(hass, entry, menu_option)
             calls += 1
             try:
                 result = await manager.async_configure(flow["flow_id"], {**defaults, name: value})
@@ -81,13 +111,6 @@ async def fuzz_options(hass: HomeAssistant, entry: MockConfigEntry) -> tuple[int
     return calls, problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Powervault options: nan raises ValueError (cannot convert float NaN to integer) out "
-        "of the flow, and fractions are truncated silently (control_interval 1.9 saved as 1)"
-    ),
-)
 async def test_powervault_options(hass: HomeAssistant, local_entry: MockConfigEntry) -> None:  # noqa: F811
     assert await hass.config_entries.async_setup(local_entry.entry_id)
     await hass.async_block_till_done()
@@ -96,13 +119,6 @@ async def test_powervault_options(hass: HomeAssistant, local_entry: MockConfigEn
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Enphase options: nan raises ValueError (cannot convert float NaN to integer) out of "
-        "the flow, and fractions are truncated silently (meter_interval 14.35 saved as 14)"
-    ),
-)
 async def test_enphase_options(hass: HomeAssistant, gateway_factory: Any) -> None:  # noqa: F811
     _sim, server = await gateway_factory("8x")
     entry = await setup_entry(hass, "8x", server.port)
@@ -111,10 +127,6 @@ async def test_enphase_options(hass: HomeAssistant, gateway_factory: Any) -> Non
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="V2C options: a fractional LAN interval is truncated silently (14.35 saved as 14)",
-)
 async def test_v2c_options(hass: HomeAssistant, v2c_sim: V2CSim) -> None:  # noqa: F811
     from homeassistant.const import CONF_API_KEY
 

@@ -35,6 +35,8 @@ async def test_tesla_actions_and_options(
     )
     assert calls > 0
     assert problems == [], "\n".join(problems)
-    calls, problems = await fuzz_options(hass, setup_integration)
+    # The budget form. The local-access form is not fuzzed here yet: an empty address there
+    # removes local access on purpose, and the test harness refuses DNS for a junk name.
+    calls, problems = await fuzz_options(hass, setup_integration, ("budget",))
     assert calls > 0
     assert problems == [], "\n".join(problems)
