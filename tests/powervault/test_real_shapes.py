@@ -139,8 +139,12 @@ async def test_simulator_answers_like_a_real_p3x(unit: PowervaultLocal) -> None:
     for name, unit_text in UNITS.items():
         assert records[name]["unit"] == unit_text, name
     assert "index" in {record["unit"] for record in records.values()}
-    # The usable charge is below the average (55 against 58 on the sample unit).
-    assert records["socUsable"]["value"] < records["socAverage"]["value"]
+    # The usable charge is below the average (55 against 58 on the sample unit); the two meet
+    # only near a full battery (the clock is the wall clock's, so the test may land there).
+    usable, average = records["socUsable"]["value"], records["socAverage"]["value"]
+    assert usable <= average
+    if average < 99:
+        assert usable < average
 
 
 @pytest.mark.parametrize(("state", "letter"), [("force-charge", "C"), ("force-discharge", "D")])
