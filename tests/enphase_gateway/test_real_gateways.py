@@ -29,8 +29,7 @@ from simulators.enphase.cloud import issue_token
 from simulators.enphase.replay import ReplaySimulator, build_replay
 from tests.conftest import time_travel
 
-REAL = Path(__file__).parents[2].parent / "shared" / "real-data" / "enphase"
-NO_REAL_DATA = f"real gateway captures not found at {REAL} (they live beside the clone, in CI)"
+from .real_data import NO_REAL_DATA, REAL
 
 
 def _real(name: str) -> Path:

@@ -29,38 +29,7 @@ from simulators.framework import SimClock
 from tests.conftest import serve_simulator
 
 from .conftest import SimFactory, setup_entry
-
-REAL = Path(__file__).parents[2].parent / "shared" / "real-data" / "enphase"
-NO_REAL_DATA = f"real gateway captures not found at {REAL} (they live beside the clone, in CI)"
-
-# Every request path a capture may hold (a file name cannot be turned back into a path:
-# underscores are both separators and part of names).
-ENDPOINTS = (
-    "/info",
-    "/home",
-    "/production",
-    "/production.json",
-    "/production.json?details=1",
-    "/api/v1/production",
-    "/api/v1/production/inverters",
-    "/ivp/pdm/device_data",
-    "/ivp/meters",
-    "/ivp/meters/readings",
-    "/ivp/ensemble/inventory",
-    "/ivp/ensemble/status",
-    "/ivp/ensemble/secctrl",
-    "/ivp/ensemble/power",
-    "/ivp/ensemble/relay",
-    "/ivp/ensemble/generator",
-    "/ivp/ensemble/dry_contacts",
-    "/ivp/ss/dry_contact_settings",
-    "/ivp/ss/pel_settings",
-    "/ivp/sc/pvlimit",
-    "/admin/lib/tariff",
-    "/ivp/ss/gen_config",
-    "/ivp/ss/gen_mode",
-    "/ivp/ss/gen_schedule",
-)
+from .real_data import ENDPOINTS, NO_REAL_DATA, REAL
 
 
 def file_name(path: str) -> str:

@@ -29,9 +29,9 @@ from simulators.enphase.gateway import installer_password
 from simulators.framework import SimClock
 from tests.conftest import serve_simulator
 
-REAL = Path(__file__).parents[2].parent / "shared" / "real-data" / "enphase"
+from .real_data import ENDPOINTS, NO_REAL_DATA, REAL
+
 MIDDAY = datetime(2026, 6, 21, 12, 0, 7, tzinfo=UTC)
-NO_REAL_DATA = f"real gateway captures not found at {REAL} (they live beside the clone, in CI)"
 
 # The real captures of each profile's family. 5.x has one capture, of a gateway that cannot
 # meter: its metering sections are compared with 4.x, the same generation of the web API.
@@ -43,32 +43,6 @@ FAMILIES: dict[str, tuple[int, ...]] = {
     "8x-large": (8,),
     "8x-acb": (8,),
 }
-ENDPOINTS = (
-    "/info",
-    "/home",
-    "/production",
-    "/production.json",
-    "/production.json?details=1",
-    "/api/v1/production",
-    "/api/v1/production/inverters",
-    "/ivp/pdm/device_data",
-    "/ivp/meters",
-    "/ivp/meters/readings",
-    "/ivp/ensemble/inventory",
-    "/ivp/ensemble/status",
-    "/ivp/ensemble/secctrl",
-    "/ivp/ensemble/power",
-    "/ivp/ensemble/relay",
-    "/ivp/ensemble/generator",
-    "/ivp/ensemble/dry_contacts",
-    "/ivp/ss/dry_contact_settings",
-    "/ivp/ss/pel_settings",
-    "/ivp/sc/pvlimit",
-    "/admin/lib/tariff",
-    "/ivp/ss/gen_config",
-    "/ivp/ss/gen_mode",
-    "/ivp/ss/gen_schedule",
-)
 # Replies no real capture can vouch for, each with the reason (kept as short as possible).
 UNVERIFIED: dict[tuple[str, str], str] = {
     ("8x", "/ivp/ss/gen_config"): "no captured gateway has a generator configured",
