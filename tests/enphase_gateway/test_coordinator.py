@@ -161,6 +161,34 @@ async def test_rejected_token_starts_reauth(
     assert any(flow["context"]["source"] == "reauth" for flow in flows)
 
 
+async def test_endpoint_refused_after_answering_starts_reauth_after_a_fresh_token(
+    hass: HomeAssistant,
+    gateway_factory: SimFactory,
+    cloud: EnlightenSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The gateway answered polls, then refuses even a fresh token: the access is gone."""
+    sim, server = await gateway_factory("8x")
+    entry = await setup_entry(hass, "8x", server.port)
+    await _tick(hass, freezer, 61)
+    assert entry.state is ConfigEntryState.LOADED
+    issued = cloud.tokens_issued
+    # Everything but the token check (which passes) is refused.
+    sim.faults.inject("status", route="^/(production|api|ivp|admin|info|home)", status=401)
+    await _tick(hass, freezer, 61)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert ir.async_get(hass).async_get_issue(
+        "homeassistant", f"config_entry_reauth_{DOMAIN}_{entry.entry_id}"
+    )
+    # One fresh token was tried before asking the user, not one per request.
+    assert cloud.tokens_issued == issued + 1
+    # Then the polls stop: nothing more is asked of a gateway that refuses us.
+    requests = len(sim.log.records)
+    await _tick(hass, freezer, 61)
+    assert len(sim.log.records) == requests
+
+
 async def test_expired_session_cookie_is_renewed(
     hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
 ) -> None:
