@@ -34,8 +34,8 @@ from .const import (
 )
 from .errors import (
     InvalidApiKeyError,
-    LocalAccessDeniedError,
     InvalidStateError,
+    LocalAccessDeniedError,
     OverrideNotCancelledError,
     UnknownUnitError,
     WriteRejectedError,
