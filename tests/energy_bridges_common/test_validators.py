@@ -1,4 +1,4 @@
-"""Tests for the shared finite-number validator."""
+"""Tests for the shared finite-number and strict boolean validators."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from custom_components.energy_bridges_common.hass.validators import (
     FiniteNumberSelector,
     finite_number,
+    strict_boolean,
 )
 
 
@@ -52,3 +53,62 @@ def test_finite_number_selector_is_drawn_as_a_number_selector() -> None:
             schema({"interval": value})
     # A selector without bounds is only finite.
     assert FiniteNumberSelector()(-3.5) == -3.5
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        True,
+        False,
+        0,
+        1,
+        "on",
+        "off",
+        "ON",
+        " Off ",
+        "true",
+        "False",
+        "yes",
+        "no",
+        "enable",
+        "disable",
+        "1",
+        "0",
+    ],
+)
+def test_strict_boolean_takes_what_cv_boolean_takes_as_a_boolean(value: Any) -> None:
+    assert strict_boolean(value) is cv.boolean(value)
+    assert vol.Schema({vol.Required("b"): strict_boolean})({"b": value}) == {
+        "b": cv.boolean(value)
+    }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        0.5,
+        1.0,
+        0.0,
+        2,
+        -1,
+        10**30,
+        None,
+        [],
+        [True],
+        {},
+        "",
+        "nan",
+        "inf",
+        "maybe",
+        "\x00",
+        b"on",
+    ],
+)
+def test_strict_boolean_refuses_junk(value: Any) -> None:
+    with pytest.raises(vol.Invalid):
+        strict_boolean(value)
+    with pytest.raises(vol.Invalid):
+        vol.Schema({vol.Required("b"): strict_boolean})({"b": value})

@@ -62,6 +62,11 @@ JUNK = st.one_of(
 )
 
 
+BOOLEAN_WORDS = frozenset(
+    {"1", "true", "yes", "on", "enable", "0", "false", "no", "off", "disable"}
+)
+
+
 def services(domain: str) -> dict[str, dict[str, Any]]:
     """Return the integration's actions and their fields."""
     data = yaml.safe_load((ROOT / domain / "services.yaml").read_text(encoding="utf-8"))
@@ -122,16 +127,11 @@ def accepted(field: dict[str, Any], value: Any) -> bool:
             value = math.floor(value + 0.5)
         return (low is None or value >= low) and (high is None or value <= high)
     if kind == "boolean":
-        # What Home Assistant's cv.boolean takes (1, "on", "yes", ...) but nothing non-finite.
-        from homeassistant.helpers import config_validation as cv
-
-        if isinstance(value, float) and not math.isfinite(value):
-            return False
-        try:
-            cv.boolean(value)
-        except vol.Invalid:
-            return False
-        return True
+        # A plain on/off: a bool, 0 or 1, or one of Home Assistant's boolean words. Any other
+        # number is junk (cv.boolean would take 0.5, -7 or nan as "on").
+        if isinstance(value, bool) or (type(value) is int and value in (0, 1)):
+            return True
+        return isinstance(value, str) and value.strip().lower() in BOOLEAN_WORDS
     if kind == "select":
         return value in _options(config)
     if kind in ("text", "object", "device", "config_entry", "entity"):

@@ -1,7 +1,8 @@
 """Schema validators for flows and actions (``probatio``, imported as ``vol``).
 
 ``finite_number(min, max, integer=...)`` for action schemas; ``FiniteNumberSelector`` (the
-same check, drawn as a number selector) for config and options flow forms.
+same check, drawn as a number selector) for config and options flow forms; ``strict_boolean``
+for an action's on/off fields.
 """
 
 from __future__ import annotations
@@ -48,6 +49,31 @@ def finite_number(
         return number
 
     return validate
+
+
+_TRUE = frozenset({"1", "true", "yes", "on", "enable"})
+_FALSE = frozenset({"0", "false", "no", "off", "disable"})
+
+
+def strict_boolean(value: Any) -> bool:
+    """Return an on/off value as a bool; refuse anything that is not plainly one.
+
+    ``cv.boolean`` takes every number as ``bool(number)``, so ``nan``, ``inf``, ``0.5`` or
+    ``-7`` turn a setting on. This takes ``True``/``False``, the integers 0 and 1, and the
+    words ``cv.boolean`` takes ("on", "off", "true", "false", "yes", "no", "enable",
+    "disable", "1", "0", any case, spaces around), and raises ``vol.Invalid`` for the rest.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise vol.Invalid("expected a boolean (true or false)")
 
 
 class FiniteNumberSelector(NumberSelector):
