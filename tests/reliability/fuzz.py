@@ -11,7 +11,7 @@ not junk and is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import math
 from pathlib import Path
@@ -256,3 +256,76 @@ def _returns(hass: HomeAssistant, domain: str, service: str) -> bool:
 
     supports = hass.services.supports_response(domain, service)
     return supports is SupportsResponse.ONLY
+
+
+def text_accepted(value: Any) -> bool:
+    """Return whether a text field may take the value as a real one (no junk)."""
+    return isinstance(value, str) and "\x00" not in value and len(value) <= 255
+
+
+def requests(apps: list[SimulatorApp]) -> int:
+    """Return how many requests the simulators have served, of any kind."""
+    return sum(len(app.log.records) for app in apps)
+
+
+async def fuzz_form(
+    manager: Any,
+    open_form: Callable[[], Awaitable[dict[str, Any]]],
+    plausible: dict[str, Any],
+    apps: list[SimulatorApp],
+    known_errors: set[str],
+    snapshot: Callable[[], Any],
+    *,
+    fields: tuple[str, ...] | None = None,
+    examples: int = 30,
+    undo: Callable[[], Awaitable[None]] | None = None,
+) -> tuple[int, list[str]]:
+    """Submit junk to each field of one flow form, the others plausible.
+
+    Asserted for each submission: a schema error (``vol.Invalid``) or the form again with
+    errors that all have a translation (``unknown``, the catch-all, is not one); what
+    ``snapshot`` returns (entries, options) unchanged; and for a value no text field could
+    take (NUL, over 255 characters, not a string) no request reached a simulator. Where
+    ``undo`` is given, a value a user may type that creates an entry is no problem: ``undo``
+    removes what it created.
+    """
+    problems: list[str] = []
+    calls = 0
+    first = await open_form()
+    manager.async_abort(first["flow_id"])
+    step = first["step_id"]
+    names = fields or tuple(str(key) for key in first["data_schema"].schema)
+    before = snapshot()
+    for name in names:
+        for value in draw_junk(examples):
+            flow = await open_form()
+            sent = requests(apps)
+            calls += 1
+            label = f"{step}.{name}={value!r:.40}"
+            result: dict[str, Any] | None = None
+            try:
+                result = dict(
+                    await manager.async_configure(flow["flow_id"], {**plausible, name: value})
+                )
+            except vol.Invalid:
+                pass
+            except Exception as err:  # noqa: BLE001 - the kind is the check
+                problems.append(f"{label}: {type(err).__name__}: {err}"[:200])
+            finally:
+                if any(f["flow_id"] == flow["flow_id"] for f in manager.async_progress()):
+                    manager.async_abort(flow["flow_id"])
+            if result is not None:
+                errors = set((result.get("errors") or {}).values())
+                if result["type"] == "create_entry" and text_accepted(value) and undo is not None:
+                    # A value a user may type (a blank password that is then derived, say).
+                    await undo()
+                elif result["type"] != "form" or result.get("step_id") != step:
+                    problems.append(f"{label}: {result['type']} {result.get('reason', '')}")
+                elif not errors or not errors <= known_errors - {"unknown"}:
+                    problems.append(f"{label}: form errors {errors}")
+            if not text_accepted(value) and requests(apps) != sent:
+                problems.append(f"{label}: a request reached a simulator")
+            if snapshot() != before:
+                problems.append(f"{label}: something was created or changed")
+                break
+    return calls, problems
