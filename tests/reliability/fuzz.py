@@ -28,33 +28,34 @@ from simulators.framework import SimulatorApp
 
 ROOT = Path(__file__).parents[2] / "custom_components"
 
+SAMPLES: list[Any] = [
+    math.nan,
+    math.inf,
+    -math.inf,
+    1e308,
+    -1e308,
+    10**30,
+    -(10**30),
+    -1,
+    -0.5,
+    "",
+    "\x00",
+    "a\x00b",
+    "x" * 5000,
+    "ünïcødé 💥",
+    "nan",
+    "inf",
+    None,
+    [],
+    {},
+    [1, 2],
+    {"a": 1},
+    "2026-13-45T99:99:99",
+]
+"""Junk every form field gets (hypothesis's draws below add more)."""
+
 JUNK = st.one_of(
-    st.sampled_from(
-        [
-            math.nan,
-            math.inf,
-            -math.inf,
-            1e308,
-            -1e308,
-            10**30,
-            -(10**30),
-            -1,
-            -0.5,
-            "",
-            "\x00",
-            "a\x00b",
-            "x" * 5000,
-            "ünïcødé 💥",
-            "nan",
-            "inf",
-            None,
-            [],
-            {},
-            [1, 2],
-            {"a": 1},
-            "2026-13-45T99:99:99",
-        ]
-    ),
+    st.sampled_from(SAMPLES),
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(10**40), max_value=10**40),
     st.text(max_size=40),
@@ -297,7 +298,7 @@ async def fuzz_form(
     names = fields or tuple(str(key) for key in first["data_schema"].schema)
     before = snapshot()
     for name in names:
-        for value in draw_junk(examples):
+        for value in [*SAMPLES, *draw_junk(examples)]:
             flow = await open_form()
             sent = requests(apps)
             calls += 1
