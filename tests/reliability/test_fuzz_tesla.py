@@ -6,12 +6,15 @@ import json
 import socket
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_DHCP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_bridges_common.client import lan as lan_module
+from custom_components.tesla_energy.const import DOMAIN
 from simulators.tesla import TeslaFleetSimulator
 from simulators.tesla_local import PowerwallGatewaySimulator
 from tests.tesla_energy.conftest import (  # noqa: F401 - fixtures
@@ -93,6 +96,41 @@ async def test_tesla_local_access_form(
         set(strings["options"]["error"]),
         lambda: (dict(entry.options), dict(entry.data)),
         undo=undo,
+    )
+    assert calls > 0
+    assert problems == [], "\n".join(problems)
+
+
+async def test_tesla_discovered_gateway_form(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,  # noqa: F811
+    sim: TeslaFleetSimulator,  # noqa: F811
+    gateway: tuple[PowerwallGatewaySimulator, str],  # noqa: F811
+) -> None:
+    """The first form of a discovered gateway (its password), fuzzed like the others."""
+    local_sim, url = gateway
+    entry = setup_integration
+    manager = hass.config_entries.flow
+
+    async def open_form() -> dict[str, Any]:
+        return dict(
+            await manager.async_init(
+                DOMAIN,
+                context={"source": SOURCE_DHCP},
+                data=DhcpServiceInfo(ip=url, hostname="TeslaPW_1A2B3C", macaddress="0c29ef000001"),
+            )
+        )
+
+    strings = json.loads(
+        (ROOT / "tesla_energy" / "translations" / "en.json").read_text(encoding="utf-8")
+    )
+    calls, problems = await fuzz_form(
+        manager,
+        open_form,
+        {},
+        [local_sim, sim],
+        set(strings["config"]["error"]),
+        lambda: (dict(entry.options), dict(entry.data)),
     )
     assert calls > 0
     assert problems == [], "\n".join(problems)
