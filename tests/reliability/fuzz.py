@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -257,6 +258,12 @@ def _returns(hass: HomeAssistant, domain: str, service: str) -> bool:
 
     supports = hass.services.supports_response(domain, service)
     return supports is SupportsResponse.ONLY
+
+
+def flow_errors(domain: str, flow: str = "config") -> set[str]:
+    """Return the error keys a flow (``config`` or ``options``) has translations for."""
+    strings = json.loads((ROOT / domain / "translations" / "en.json").read_text(encoding="utf-8"))
+    return set(strings.get(flow, {}).get("error", {}))
 
 
 def text_accepted(value: Any) -> bool:

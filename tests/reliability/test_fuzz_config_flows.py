@@ -8,8 +8,6 @@ created, and no request with a value no text field could take reached a simulato
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 import socket
 from typing import Any
 
@@ -33,9 +31,8 @@ from tests.powervault.conftest import (  # noqa: F401 - fixtures
 )
 from tests.v2c_cloud.conftest import V2CSim, charger_count, cloud_only, firmware, v2c_sim  # noqa: F401
 
-from .fuzz import fuzz_form
+from .fuzz import flow_errors, fuzz_form
 
-ROOT = Path(__file__).parents[2] / "custom_components"
 EXAMPLES = 30
 
 
@@ -47,12 +44,6 @@ def no_names(monkeypatch: pytest.MonkeyPatch) -> None:
         raise socket.gaierror(socket.EAI_NONAME, f"{host!r}: name unknown")
 
     monkeypatch.setattr(lan_module, "_resolve", resolve)
-
-
-def config_errors(domain: str) -> set[str]:
-    """Return the config flow's translated error keys."""
-    strings = json.loads((ROOT / domain / "translations" / "en.json").read_text(encoding="utf-8"))
-    return set(strings["config"]["error"])
 
 
 def _entries(hass: HomeAssistant, domain: str) -> Any:
@@ -80,7 +71,7 @@ async def test_powervault_config_forms(
     local_server: Any,  # noqa: F811
 ) -> None:
     domain = "powervault"
-    known = config_errors(domain)
+    known = flow_errors(domain)
     calls = 0
     problems: list[str] = []
     for menu in ("cloud", "local"):
@@ -105,7 +96,7 @@ async def test_enphase_config_forms(
     cloud: EnlightenSimulator,  # noqa: F811
 ) -> None:
     domain = "enphase_gateway"
-    known = config_errors(domain)
+    known = flow_errors(domain)
     token_sim, token_server = await gateway_factory("8x")
     digest_sim, digest_server = await gateway_factory("3x")
     apps = [token_sim, digest_sim, cloud]
@@ -159,7 +150,7 @@ async def test_v2c_config_forms(hass: HomeAssistant, v2c_sim: V2CSim) -> None:  
         lambda: _user_flow(hass, domain),
         {},
         [v2c_sim.cloud, *v2c_sim.apps.values()],
-        config_errors(domain),
+        flow_errors(domain),
         lambda: _entries(hass, domain),
         examples=EXAMPLES,
     )

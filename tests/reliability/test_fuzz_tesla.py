@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 from typing import Any
 
@@ -31,7 +30,7 @@ from tests.tesla_energy.conftest import (  # noqa: F401 - fixtures
 )
 from tests.tesla_energy.test_local_options import gateway  # noqa: F401 - a fixture
 
-from .fuzz import ROOT, fuzz_actions, fuzz_form
+from .fuzz import flow_errors, fuzz_actions, fuzz_form
 from .test_fuzz_flows import fuzz_options
 
 
@@ -85,15 +84,12 @@ async def test_tesla_local_access_form(
         hass.config_entries.async_update_entry(entry, options=kept[0], data=kept[1])
         await hass.async_block_till_done(wait_background_tasks=True)
 
-    strings = json.loads(
-        (ROOT / "tesla_energy" / "translations" / "en.json").read_text(encoding="utf-8")
-    )
     calls, problems = await fuzz_form(
         manager,
         open_form,
         {"site": str(HOME_SITE), "host": url, "password": local_sim.password},
         [local_sim, sim],
-        set(strings["options"]["error"]),
+        flow_errors("tesla_energy", "options"),
         lambda: (dict(entry.options), dict(entry.data)),
         undo=undo,
     )
@@ -121,15 +117,12 @@ async def test_tesla_discovered_gateway_form(
             )
         )
 
-    strings = json.loads(
-        (ROOT / "tesla_energy" / "translations" / "en.json").read_text(encoding="utf-8")
-    )
     calls, problems = await fuzz_form(
         manager,
         open_form,
         {},
         [local_sim, sim],
-        set(strings["config"]["error"]),
+        flow_errors("tesla_energy"),
         lambda: (dict(entry.options), dict(entry.data)),
     )
     assert calls > 0
