@@ -258,6 +258,29 @@ async def test_firmware_change_reprobes(
     assert entry.runtime_data.poller.capabilities.power_export_limit
 
 
+async def test_refusal_by_new_firmware_reprobes_instead_of_reauth(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    """An endpoint the old firmware served is refused after an update: a probe, no reauth."""
+    sim, server = await gateway_factory("8x")
+    entry = await setup_entry(hass, "8x", server.port)
+    await _tick(hass, freezer, 61)
+    sim.profile = replace(sim.profile, firmware="D8.2.4400")
+    # The new firmware refuses the battery endpoints although the access is fine.
+    fault = sim.faults.inject("status", route="^/ivp/ensemble", status=401)
+    for _ in range(3):
+        await _tick(hass, freezer, 61)
+    assert fault.hits > 0
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, sim.profile.serial), entry.entry_id
+    )
+    assert device is not None
+    # Seen at once (the firmware is otherwise read every four hours), and reloaded.
+    assert device.sw_version == "D8.2.4400"
+    assert entry.state is ConfigEntryState.LOADED
+
+
 async def test_setup_failures(hass: HomeAssistant, gateway_factory: SimFactory) -> None:
     sim, server = await gateway_factory("5x")
     sim.faults.inject("reset")

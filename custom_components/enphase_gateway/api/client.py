@@ -254,6 +254,8 @@ class EnphaseGateway:
         # Endpoints that answered since the last probe (paths without their query).
         self._answered: set[str] = set()
         self._token_refused: str | None = None
+        self.new_firmware_seen = False
+        """An endpoint was refused by a firmware the probe did not see (the poller re-reads)."""
         self._renew_lock = asyncio.Lock()
 
     # -- connection -------------------------------------------------------------------------
@@ -477,6 +479,13 @@ class EnphaseGateway:
             response = await self._send(method, path, json_body, timeout)
         if response.status in (401, 403):
             if answered:
+                if await self._firmware_changed():
+                    # A new firmware may lack what the old one had: its probe decides.
+                    self.new_firmware_seen = True
+                    raise EndpointUnavailableError(
+                        f"{method} {path}: refused (HTTP {response.status}) by new firmware",
+                        response.status,
+                    )
                 # It answered these credentials before, and a fresh token does not help:
                 # the access is gone, not the endpoint (the user must re-authenticate).
                 self._token_refused = self.token
@@ -505,6 +514,19 @@ class EnphaseGateway:
         A probe decides anew what is there (after a firmware change, say), so it never asks.
         """
         return method == "GET" and not _PROBING.get() and path.split("?", 1)[0] in self._answered
+
+    async def _firmware_changed(self) -> bool:
+        """Return whether ``/info`` (public) now names another firmware than the probe saw."""
+        if self.capabilities is None:
+            return False
+        try:
+            response = await self._send(
+                "GET", const.INFO, None, const.TIMEOUTS.get(const.INFO, const.DEFAULT_TIMEOUT)
+            )
+            firmware = GatewayInfo.from_xml(response.text).firmware
+        except BridgeApiError:
+            return False
+        return firmware != self.capabilities.firmware
 
     async def _renew_token_now(self, used: str | None) -> bool:
         """Fetch and check a fresh token instead of ``used``; return whether to try again.
@@ -705,6 +727,7 @@ class EnphaseGateway:
         version = info.version
         self._refused.clear()
         self._answered.clear()
+        self.new_firmware_seen = False
         report = await self._has(self.get_production_report)
         legacy = None if report is not None else await self._has(self.get_production_legacy)
         v1 = await self._has(self.get_simple_production)
