@@ -129,6 +129,29 @@ async def test_lifetime_wrap_keeps_rising(
     assert float(_value(hass, lifetime)) == pytest.approx((WRAP_WH + 500) / 1000, abs=0.01)
 
 
+async def test_wrapped_lifetime_survives_a_restart(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    # Without a production CT, firmware 7 gives production from the inverters' register,
+    # which wraps at 2^32 J: the simulator's counter stands for that register here.
+    sim, server = await gateway_factory("7x", cts=("net-consumption",))
+    sim.house.production_wh = WRAP_WH - 300
+    entry = await setup_entry(hass, "7x", server.port)
+    lifetime = _entity(hass, f"{sim.profile.serial}_production_lifetime")
+    for register in (500, WRAP_WH / 2):
+        sim.house.production_wh = register
+        await _tick(hass, freezer, 61)
+    # A restart, long after the wrap: the register holds only what came since, and the
+    # stored total must bring the wrap back with it, or the total would stand still.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    sim.house.production_wh = WRAP_WH / 2 + 1000
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    produced = WRAP_WH + sim.house.production_wh
+    assert float(_value(hass, lifetime)) == pytest.approx(produced / 1000, abs=0.01)
+
+
 async def test_ct_glitch_keeps_energy(
     hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
 ) -> None:
