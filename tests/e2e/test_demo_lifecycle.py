@@ -30,6 +30,7 @@ START_TIMEOUT = 180  # a busy 2-core machine
 STOP_TIMEOUT = 60
 # Home Assistant and one port of each simulator.
 PORTS = (8123, 8100, 8200, 8300, 8400)
+HA_VERSION = "E2E_HA_VERSION"
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -60,6 +61,8 @@ class DemoRun:
                     "--ready-file",
                     str(self.ready_file),
                     *args,
+                    # The release the browser tests run on (scripts/e2e's E2E_HA_VERSION).
+                    *(["--ha-version", version] if (version := os.environ.get(HA_VERSION)) else []),
                 ],
                 cwd=REPO,
                 stdin=subprocess.DEVNULL,

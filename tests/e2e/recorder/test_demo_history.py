@@ -12,8 +12,10 @@ component's plugin, which the browser tests' run leaves out).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 import itertools
+import logging
 from pathlib import Path
 import sys
 from typing import Any
@@ -79,6 +81,16 @@ class InProcessClient:
         # The recorder's queue works the command off before the demo's next one is read.
         await async_wait_recording_done(self.hass)
         return reply["result"]
+
+
+@pytest.fixture(autouse=True)
+def quiet_sqlalchemy() -> Iterator[None]:
+    """The plugin logs every SQL statement; the recorder's thread prints them past the test."""
+    engine = logging.getLogger("sqlalchemy.engine")
+    level = engine.level
+    engine.setLevel(logging.WARNING)
+    yield
+    engine.setLevel(level)
 
 
 @pytest.fixture
