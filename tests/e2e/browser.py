@@ -30,6 +30,23 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+def still_screenshot(page: Any, name: str, timeout: float = 10) -> Path:
+    """Save a screenshot once the page stands still (charts animate their bars and axes in).
+
+    Still means two screenshots in a row are the same; after ``timeout`` s the last one is
+    kept (a live value may keep changing).
+    """
+    deadline = time.monotonic() + timeout
+    previous = None
+    while (shot := page.screenshot()) != previous and time.monotonic() < deadline:
+        previous = shot
+        time.sleep(0.3)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    path.write_bytes(shot)
+    return path
+
+
 def login(page: Any) -> None:
     """Log in as the demo user through the login page, if the page asks for it."""
     page.goto("/")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 import pytest
 
-from .browser import REPO, login, screenshot, wait_until
+from .browser import REPO, login, screenshot, still_screenshot, wait_until
 from .house import balance_problems, past_hours
 
 from bootstrap import (  # isort: skip
@@ -323,7 +323,7 @@ def test_energy_dashboard(
     login(page)
     page.goto("/energy")
     page.locator("hui-energy-distribution-card ha-card:visible").first.wait_for()
-    screenshot(page, "10-energy-dashboard")
+    still_screenshot(page, "10-energy-dashboard")
     if imported:
         # Yesterday, a whole day of the house from the imported history: its solar shows.
         yesterday = datetime.now(LONDON).date() - timedelta(days=1)
@@ -338,10 +338,10 @@ def test_energy_dashboard(
             ),
             what="yesterday's solar production on the Energy dashboard",
         )
-        screenshot(page, "12-energy-yesterday")
+        still_screenshot(page, "12-energy-yesterday")
     page.goto("/energy-bridges/home")
     page.locator("hui-entities-card ha-card:visible").first.wait_for()
-    screenshot(page, "11-demo-dashboard")
+    still_screenshot(page, "11-demo-dashboard")
 
 
 # Lines Home Assistant itself writes about any custom integration: not a fault of ours.
