@@ -183,3 +183,12 @@ def installed_versions(python: Path) -> dict[str, str]:
     out = subprocess.run([str(python), "-c", script], check=True, capture_output=True, text=True)  # noqa: S603
     result: dict[str, str] = json.loads(out.stdout)
     return result
+
+
+if __name__ == "__main__":
+    # scripts/e2e prepares the venv before the demos it times start: `ha_version.py X`.
+    logging.basicConfig(level=logging.INFO, format="[demo] %(message)s")
+    try:
+        print(json.dumps(installed_versions(ensure_venv(sys.argv[1]))))
+    except (IndexError, ValueError, subprocess.CalledProcessError) as err:
+        sys.exit(f"usage: ha_version.py X (a Home Assistant release, e.g. 2026.11.0): {err!r}")

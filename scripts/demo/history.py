@@ -13,35 +13,53 @@ as the chargers' statistics, so the house's balance holds for its past too.
 
 The sums must join the recorder's. For a ``total_increasing`` sensor the recorder's first
 5-minute statistics start their sum at 0 at the sensor's first recorded state (the *zero
-point*), each later one continues from the one before, and each compiled hour takes its sum
-from them. The imported hours count from yesterday's midnight (sum 0 there: the Energy
-dashboard takes an hour's energy as the difference from the hour before, and from 0 for the
-first), and once the recorder has compiled its first 5 minutes, its own sums are raised by
-the imported sum at the zero point (the documented ``recorder/adjust_sum_statistics``), so
-the hour the demo started in counts from its start, and every hour before it counts what the
-simulator says it did. ``state`` is the sensor's own reading at the end of the hour (the
-day's total, which starts again at midnight).
+point*), each later one continues from the latest 5-minute row before it, and each compiled
+hour takes its sum from them. Imported hours go to the hourly table only, which the recorder
+never reads back when it compiles: so the hours before the zero point's hour can be imported
+as soon as the zero point is recorded (a few seconds after the sensor appears), and the
+Energy dashboard, which reads the hourly table, shows them at once. They count from
+yesterday's midnight (sum 0 there: the dashboard takes an hour's energy as the difference
+from the hour before, and from 0 for the first). ``state`` is the sensor's own reading at the
+end of the hour (the day's total, which starts again at midnight).
+
+The recorder's own sums (0 at the zero point) are then raised by the imported sum at the
+zero point (the documented ``recorder/adjust_sum_statistics``) once it has compiled its first
+5 minutes, so the hour the demo started in counts from its start and every later hour
+follows on. That join is remembered in the config directory (``demo-history.json``: what to
+add, and whether it was added): a demo stopped before the recorder's first 5 minutes joins
+them on its next start (the recorder compiles the missed 5 minutes itself on that start),
+and a second join is refused by the data itself (a raised first sum already holds the
+imported day).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
+import contextlib
 from datetime import UTC, datetime, time, timedelta
+import json
 import logging
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from ha_client import HomeAssistantClient
+from ha_client import HomeAssistantClient, HomeAssistantError, wait_for
 from vendors import EV_EVENING, V2C_CHARGER_WATTS, Urls, Vendor, first
 
 _LOGGER = logging.getLogger("demo")
 
 BUCKET_SECONDS = 300
-# The recorder compiles 5-minute statistics 10 s after every fifth minute.
-SHORT_TERM_WAIT_SECONDS = 330.0
-SHORT_TERM_POLL_SECONDS = 5.0
+# The recorder commits what it recorded every few seconds (5 by default): the zero point is
+# in its database well within this.
+ZERO_POINT_WAIT_SECONDS = 60.0
+ZERO_POINT_POLL_SECONDS = 1.0
+# The recorder compiles 5-minute statistics 10 s after every fifth minute (on a busy machine
+# later): the join waits for two of them before it gives up until the next start.
+JOIN_WAIT_SECONDS = 660.0
+JOIN_POLL_SECONDS = 5.0
+STATE_FILE = "demo-history.json"
 HOUR = 3600
 UNIT_WH = {"Wh": 1.0, "kWh": 1000.0, "MWh": 1_000_000.0}
 
@@ -168,13 +186,29 @@ async def _zero_point(
     return None
 
 
-async def _has_statistics(
+async def _recorded_zero_point(
+    client: HomeAssistantClient, entity_id: str, since: float, timeout: float
+) -> tuple[float, float] | None:
+    """Wait until the recorder has committed the sensor's first numeric state."""
+    with contextlib.suppress(HomeAssistantError):
+        zero: tuple[float, float] = await wait_for(
+            lambda: _zero_point(client, entity_id, since),
+            timeout=timeout,
+            interval=ZERO_POINT_POLL_SECONDS,
+            what=f"the first recorded state of {entity_id}",
+        )
+        return zero
+    return None
+
+
+async def _sums(
     client: HomeAssistantClient,
     statistic_id: str,
     start: float,
     end: float | None = None,
     period: str = "hour",
-) -> bool:
+) -> list[float]:
+    """Return the statistic's sums of the period's rows from ``start`` (to ``end``)."""
     fields: dict[str, Any] = {}
     if end is not None:
         fields["end_time"] = datetime.fromtimestamp(end, UTC).isoformat()
@@ -186,27 +220,58 @@ async def _has_statistics(
         types=["sum"],
         **fields,
     )
-    return bool(result.get(statistic_id))
+    return [row["sum"] for row in result.get(statistic_id, []) if row.get("sum") is not None]
 
 
-async def _recorder_started(
-    client: HomeAssistantClient, statistic_id: str, since: float, timeout: float
-) -> bool:
-    """Wait until the recorder has compiled the sensor's first 5 minutes (at most 5 min)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await _has_statistics(client, statistic_id, since, period="5minute"):
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(SHORT_TERM_POLL_SECONDS)
-    return True
+class JoinState:
+    """The imported sensors' joins, kept in the config directory across demo runs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        """Return entity id -> its join (unit, zero hour, adjustment, joined)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError, ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def update(self, entity_id: str, **values: Any) -> None:
+        """Record (part of) a sensor's join."""
+        data = self.load()
+        data[entity_id] = {**data.get(entity_id, {}), **values}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(self.path)
 
 
-async def _import(
-    client: HomeAssistantClient, entity_id: str, unit: str, rows: list[dict[str, Any]]
-) -> None:
+async def import_entity_history(
+    client: HomeAssistantClient,
+    joins: JoinState,
+    entity_id: str,
+    *,
+    unit: str,
+    rows: list[dict[str, Any]],
+    adjustment: float,
+    zero_time: float,
+) -> int:
+    """Import a sensor's hours before its zero point's hour; return how many.
+
+    Nothing is imported when the sensor has statistics before that hour (imported before,
+    or statistics of another kind: left alone). The join it then needs is recorded.
+    """
+    if not rows:
+        return 0
+    zero_hour = zero_time - zero_time % HOUR
+    first_hour = datetime.fromisoformat(rows[0]["start"]).timestamp()
+    if await _sums(client, entity_id, first_hour, zero_hour):
+        return 0
     await client.ws(
         "recorder/import_statistics",
         metadata={
+            # What the recorder's sensor statistics have: a unit of its own (another than
+            # the sensor's) would stop it compiling the sensor.
             "has_sum": True,
             "mean_type": 0,
             "name": None,
@@ -217,6 +282,53 @@ async def _import(
         },
         stats=rows,
     )
+    joins.update(entity_id, unit=unit, zero_hour=zero_hour, adjustment=adjustment, joined=False)
+    return len(rows)
+
+
+async def join_recorder(
+    client: HomeAssistantClient,
+    joins: JoinState,
+    *,
+    timeout: float = JOIN_WAIT_SECONDS,
+    poll: float = JOIN_POLL_SECONDS,
+) -> list[str]:
+    """Raise the recorder's sums of the imported sensors to continue the imported ones.
+
+    Waits (up to ``timeout`` s) for the recorder's first 5 minutes of each sensor that is
+    not joined yet; returns the sensors joined now.
+    """
+    joined: list[str] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        for entity_id, join in joins.load().items():
+            if join.get("joined"):
+                continue
+            sums = await _sums(client, entity_id, join["zero_hour"], period="5minute")
+            if not sums:
+                continue  # not compiled yet
+            # Unraised, the first sum is the energy of the sensor's first 5 minutes at most;
+            # raised, it holds the whole imported history on top. Half of it tells them
+            # apart and keeps a join asked for twice (a demo stopped in between) single.
+            if sums[0] < join["adjustment"] / 2:
+                await client.ws(
+                    "recorder/adjust_sum_statistics",
+                    statistic_id=entity_id,
+                    start_time=datetime.fromtimestamp(join["zero_hour"], UTC).isoformat(),
+                    adjustment=join["adjustment"],
+                    adjustment_unit_of_measurement=join["unit"],
+                )
+            joins.update(entity_id, joined=True)
+            joined.append(entity_id)
+        if all(join.get("joined") for join in joins.load().values()):
+            return joined
+        if asyncio.get_running_loop().time() >= deadline:
+            _LOGGER.warning(
+                "The recorder compiled nothing yet for %s: joined on the next start",
+                ", ".join(e for e, j in joins.load().items() if not j.get("joined")),
+            )
+            return joined
+        await asyncio.sleep(poll)
 
 
 async def import_house_history(
@@ -226,17 +338,16 @@ async def import_house_history(
     entities: Iterable[Mapping[str, Any]],
     started_at: float,
     *,
-    wait: float = SHORT_TERM_WAIT_SECONDS,
+    joins: JoinState,
+    wait: float = ZERO_POINT_WAIT_SECONDS,
 ) -> dict[str, int]:
     """Import the house's hours before the start; return entity id -> rows imported.
 
-    It waits (up to ``wait`` seconds) for the recorder's first 5-minute statistics of each
-    sensor, whose sums it then raises to continue the imported ones.
+    It waits (up to ``wait`` seconds) for each sensor's first recorded state, its zero
+    point; the join with the recorder's sums is left to ``join_recorder``.
 
     The Powervault's energy sensors get its cloud's history; the V2C chargers' session
     counters get the evening sessions the Powervault's history counted (``EV_EVENING``).
-    Done once: a sensor that has statistics before its zero point's hour is left alone (a
-    second start of the demo, or statistics changed by hand).
     """
     if vendor.domain not in ("powervault", "v2c_cloud"):
         return {}
@@ -259,12 +370,7 @@ async def import_house_history(
         unit = states.get(entity_id, {}).get("attributes", {}).get("unit_of_measurement")
         if unit not in UNIT_WH:
             continue
-        # The recorder's first 5 minutes: its zero point is recorded (committed) by then.
-        since = started_at - 60
-        if not await _recorder_started(client, entity_id, since - since % HOUR, wait):
-            _LOGGER.warning("%s: the recorder compiled nothing yet: no history", entity_id)
-            continue
-        zero = await _zero_point(client, entity_id, since)
+        zero = await _recorded_zero_point(client, entity_id, started_at - 60, wait)
         if zero is None:
             _LOGGER.warning("%s: no recorded state: no history", entity_id)
             continue
@@ -278,21 +384,16 @@ async def import_house_history(
             rows, adjustment = hourly_rows(
                 minutes, zero_time, None, time_zone, UNIT_WH[unit], bucket_seconds=60
             )
-        if not rows:
-            continue
-        zero_hour = zero_time - zero_time % HOUR
-        first_hour = datetime.fromisoformat(rows[0]["start"]).timestamp()
-        if await _has_statistics(client, entity_id, first_hour, zero_hour):
-            continue  # imported before, or statistics of another kind: leave them
-        await _import(client, entity_id, unit, rows)
-        await client.ws(
-            "recorder/adjust_sum_statistics",
-            statistic_id=entity_id,
-            start_time=datetime.fromtimestamp(zero_hour, UTC).isoformat(),
+        if count := await import_entity_history(
+            client,
+            joins,
+            entity_id,
+            unit=unit,
+            rows=rows,
             adjustment=adjustment,
-            adjustment_unit_of_measurement=unit,
-        )
-        imported[entity_id] = len(rows)
+            zero_time=zero_time,
+        ):
+            imported[entity_id] = count
     if imported:
         _LOGGER.info(
             "%s: imported the last %s hours into the Energy dashboard's statistics",

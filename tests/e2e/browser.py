@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 import os
 from pathlib import Path
 import re
@@ -14,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO / "scripts" / "demo") not in sys.path:
     sys.path.insert(0, str(REPO / "scripts" / "demo"))
 
-from ha_client import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
+from ha_client import DEMO_PASSWORD, DEMO_USERNAME, HomeAssistantClient  # noqa: E402
 
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", REPO / "docs" / "screenshots"))
 TIMEOUT_MS = 30_000
@@ -25,6 +27,23 @@ def screenshot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
+    return path
+
+
+def still_screenshot(page: Any, name: str, timeout: float = 10) -> Path:
+    """Save a screenshot once the page stands still (charts animate their bars and axes in).
+
+    Still means two screenshots in a row are the same; after ``timeout`` s the last one is
+    kept (a live value may keep changing).
+    """
+    deadline = time.monotonic() + timeout
+    previous = None
+    while (shot := page.screenshot()) != previous and time.monotonic() < deadline:
+        previous = shot
+        time.sleep(0.3)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    path.write_bytes(shot)
     return path
 
 
@@ -48,3 +67,16 @@ def wait_until(check: Callable[[], bool], *, what: str, timeout: float = 60) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.5)
+
+
+def call_api[T](base_url: str, fn: Callable[[HomeAssistantClient], Awaitable[T]]) -> T:
+    """Run ``fn`` with a logged-in API client (for checks the browser cannot see)."""
+
+    async def run() -> T:
+        async with HomeAssistantClient(base_url) as client:
+            await client.login()
+            return await fn(client)
+
+    # Playwright's sync API keeps an event loop running in this thread: use another one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()

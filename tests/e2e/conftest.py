@@ -8,9 +8,7 @@ element, a state, a URL); none is a fixed sleep.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 from pathlib import Path
@@ -25,7 +23,7 @@ sys.path.insert(0, str(REPO / "scripts" / "demo"))
 from ha_client import HomeAssistantClient  # noqa: E402
 from vendors import Vendor, available_vendors  # noqa: E402
 
-from .browser import TIMEOUT_MS  # noqa: E402
+from .browser import TIMEOUT_MS, call_api  # noqa: E402
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 860}
@@ -75,19 +73,6 @@ def base_url(ready: dict[str, Any]) -> str:
 def vendors(ready: dict[str, Any]) -> list[Vendor]:
     """The vendors whose simulator runs in the demo."""
     return [vendor for vendor in available_vendors() if vendor.domain in ready["vendors"]]
-
-
-def call_api[T](base_url: str, fn: Callable[[HomeAssistantClient], Awaitable[T]]) -> T:
-    """Run ``fn`` with a logged-in API client (for checks the browser cannot see)."""
-
-    async def run() -> T:
-        async with HomeAssistantClient(base_url) as client:
-            await client.login()
-            return await fn(client)
-
-    # Playwright's sync API keeps an event loop running in this thread: use another one.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture(scope="session")
