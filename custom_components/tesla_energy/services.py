@@ -25,10 +25,10 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from .api.tariff import validate_tariff
+from .api import TariffError, validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .helpers import async_run_command, async_run_read, async_translate_error, require_command_scope
+from .helpers import async_run_command, async_run_read, require_command_scope, tariff_error
 
 ATTR_TARIFF = "tariff"
 ATTR_START = "start"
@@ -149,8 +149,8 @@ async def _set_time_of_use(hass: HomeAssistant, call: ServiceCall) -> None:
     try:
         # Checked before any call: a broken tariff costs nothing and changes nothing.
         validate_tariff(tariff)
-    except ValueError as err:
-        raise await async_translate_error(hass, entry, err) from err
+    except TariffError as err:
+        raise tariff_error(err) from err
     client = entry.runtime_data.client
     await async_run_command(
         hass,
