@@ -55,37 +55,77 @@ class WallConnectorSensorDescription(SensorEntityDescription):
     """A sensor of a Wall Connector."""
 
     value_fn: Callable[[WallConnectorStatus], SensorValue]
-
-
-def _power(
-    key: str, value_fn: Callable[[LiveStatus], SensorValue], **kwargs: Any
-) -> LiveSensorDescription:
-    return LiveSensorDescription(
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        value_fn=value_fn,
-        **kwargs,
-    )
+    attributes_fn: Callable[[WallConnectorStatus], dict[str, Any] | None] = lambda _: None
 
 
 _has_battery = info_has(lambda info: info.has_battery)
 _has_grid = info_has(lambda info: info.has_grid or info.has_battery)
 
 LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
-    _power("solar_power", lambda d: d.solar_power, exists_fn=lambda s: s.site.has_solar),
-    _power("battery_power", lambda d: d.battery_power, exists_fn=_has_battery),
-    _power("grid_power", lambda d: d.grid_power, exists_fn=_has_grid),
-    _power("load_power", lambda d: d.load_power),
-    _power("generator_power", lambda d: d.generator_power, entity_registry_enabled_default=False),
-    _power(
-        "grid_services_power",
-        lambda d: d.grid_services_power,
+    LiveSensorDescription(
+        key="solar_power",
+        translation_key="solar_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.solar_power,
+        exists_fn=lambda s: s.site.has_solar,
+    ),
+    LiveSensorDescription(
+        key="battery_power",
+        translation_key="battery_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.battery_power,
+        exists_fn=_has_battery,
+    ),
+    LiveSensorDescription(
+        key="grid_power",
+        translation_key="grid_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.grid_power,
+        exists_fn=_has_grid,
+    ),
+    LiveSensorDescription(
+        key="load_power",
+        translation_key="load_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.load_power,
+    ),
+    LiveSensorDescription(
+        key="generator_power",
+        translation_key="generator_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
         entity_registry_enabled_default=False,
+        value_fn=lambda d: d.generator_power,
+    ),
+    LiveSensorDescription(
+        key="grid_services_power",
+        translation_key="grid_services_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.grid_services_power,
         exists_fn=_has_battery,
     ),
     LiveSensorDescription(
@@ -190,6 +230,10 @@ WALL_CONNECTOR_SENSORS: tuple[WallConnectorSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in WallConnectorState],
         value_fn=lambda d: d.state_name.value if d.state_name else None,
+        # The raw code beside a state the code table does not know.
+        attributes_fn=lambda d: (
+            {"code": d.state} if d.state_name is WallConnectorState.UNRECOGNIZED else None
+        ),
     ),
     WallConnectorSensorDescription(
         key="wall_connector_vehicle",
@@ -282,21 +326,20 @@ class InfoSensor(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SensorEntity
         return self.entity_description.value_fn(self.coordinator.data)
 
 
+LIVE_LAST_READ = SensorEntityDescription(
+    key="live_last_read",
+    translation_key="live_last_read",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
 class LiveLastReadSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], SensorEntity):
     """When the site's live data was last read: the budget may space the reads widely."""
 
     def __init__(self, site: TeslaEnergySiteData) -> None:
         """Follow the site's live coordinator."""
-        super().__init__(
-            site,
-            site.live,
-            SensorEntityDescription(
-                key="live_last_read",
-                translation_key="live_last_read",
-                device_class=SensorDeviceClass.TIMESTAMP,
-                entity_category=EntityCategory.DIAGNOSTIC,
-            ),
-        )
+        super().__init__(site, site.live, LIVE_LAST_READ)
 
     @property
     def available(self) -> bool:
@@ -421,13 +464,12 @@ class WallConnectorSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], Sen
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the raw code beside a state the code table does not know."""
-        if self.entity_description.key != "wall_connector_status" or not self.available:
+        """Return what the description adds beside the value."""
+        if not self.available:
             return None
-        status = self.coordinator.data.wall_connectors[self.din]
-        if status.state_name is WallConnectorState.UNRECOGNIZED:
-            return {"code": status.state}
-        return None
+        return self.entity_description.attributes_fn(
+            self.coordinator.data.wall_connectors[self.din]
+        )
 
 
 class CallsTodaySensor(RestoreSensor):
