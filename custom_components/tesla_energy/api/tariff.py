@@ -138,8 +138,8 @@ class TariffProblem:
 
     def __str__(self) -> str:
         """Return the problem as data (for logs)."""
-        where = "sell tariff " if self.sell_tariff else ""
-        return f"{where}{self.code.value} {self.values}"
+        part = "sell_tariff." if self.sell_tariff else ""
+        return f"{part}{self.code.value} {self.values}"
 
 
 class TariffError(ValueError):
@@ -149,11 +149,6 @@ class TariffError(ValueError):
         """Keep the problems; the message lists them all, as data."""
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
-
-    @property
-    def rules(self) -> set[TariffRule]:
-        """Return the rules that are broken."""
-        return {p.rule for p in self.problems}
 
 
 def validate_tariff(tariff: Any) -> None:
