@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import command_calls
 from .api import (
@@ -71,6 +73,21 @@ SELL_TARIFF_PROBLEM_KEYS: dict[TariffCode, str] = {
     TariffCode.NEGATIVE_PRICE: "tariff_sell_negative_price",
     TariffCode.NEGATIVE_PRICE_DEMAND: "tariff_sell_negative_price_demand",
 }
+
+
+async def async_site_time_zone(info: SiteInfo | None) -> tzinfo:
+    """Return the site's time zone (Home Assistant's when the site names none we know).
+
+    Loaded off the event loop the first time (a zone is a file on disk), cached after.
+    """
+    if info is not None and info.time_zone:
+        try:
+            if (zone := await dt_util.async_get_time_zone(info.time_zone)) is not None:
+                return zone
+        except ValueError:
+            pass
+        LOGGER.debug("Unknown time zone %s for site %s", info.time_zone, info.site_id)
+    return dt_util.get_default_time_zone()
 
 
 def tariff_error(err: TariffError) -> ServiceValidationError:

@@ -28,7 +28,13 @@ import probatio as vol
 from .api import TariffError, validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .helpers import async_run_command, async_run_read, require_command_scope, tariff_error
+from .helpers import (
+    async_run_command,
+    async_run_read,
+    async_site_time_zone,
+    require_command_scope,
+    tariff_error,
+)
 
 ATTR_TARIFF = "tariff"
 ATTR_START = "start"
@@ -163,7 +169,7 @@ async def _set_time_of_use(hass: HomeAssistant, call: ServiceCall) -> None:
 
 async def _get_energy_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, site = _resolve(hass, call)
-    zone = site.info.time_zone
+    zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
     intervals = await async_run_read(
@@ -194,7 +200,7 @@ async def _get_energy_history(hass: HomeAssistant, call: ServiceCall) -> Service
 
 async def _get_backup_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, site = _resolve(hass, call)
-    zone = site.info.time_zone
+    zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
     events = await async_run_read(
@@ -217,7 +223,7 @@ async def _get_backup_history(hass: HomeAssistant, call: ServiceCall) -> Service
 
 async def _get_charge_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, site = _resolve(hass, call)
-    zone = site.info.time_zone
+    zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
     sessions = await async_run_read(

@@ -21,6 +21,8 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.tesla_energy.api import SiteInfo
+from custom_components.tesla_energy.helpers import async_site_time_zone
 from simulators.tesla import TeslaFleetSimulator
 
 from .conftest import ACCOUNT, HOME_SITE, no_retry_wait
@@ -285,3 +287,20 @@ async def test_reserve_nan_is_refused(
         )
     assert caught.value.translation_key == "not_a_number"
     assert sim.billing[ACCOUNT].commands == before
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Europe/Amsterdam", "Europe/Amsterdam"),
+        # Real site_info replies may send an empty name: Home Assistant's zone is used.
+        ("", None),
+        ("Mars/Olympus_Mons", None),
+        ("../../etc/passwd", None),
+    ],
+)
+async def test_site_time_zone(hass: HomeAssistant, name: str, expected: str | None) -> None:
+    """The site's zone is loaded off the event loop; one we cannot load is Home Assistant's."""
+    info = SiteInfo.from_api({"response": {"installation_time_zone": name}})
+    zone = await async_site_time_zone(info)
+    assert zone == (ZoneInfo(expected) if expected else dt_util.get_default_time_zone())
