@@ -173,6 +173,26 @@ async def test_unknown_wall_connector_code_is_a_clear_fallback(
     assert state(hass, "sensor.home_wall_connector_0002_status") == STATE_UNAVAILABLE
 
 
+async def test_fault_codes_show_as_sent(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
+) -> None:
+    """No source names the fault codes: the sensor shows the number as sent, nothing more."""
+    connectors = [
+        {"din": WC1, "wall_connector_state": 2, "wall_connector_fault_state": 137},
+        {"din": WC2, "wall_connector_state": 2},
+    ]
+    sim.faults.inject(
+        "malformed", route=f"/{HOME_SITE}/live_status$", times=1, body=live_reply(connectors)
+    )
+    await refresh_live(setup_integration, hass)
+    fault = hass.states.get("sensor.home_wall_connector_0001_fault_state_code")
+    assert fault is not None
+    assert fault.state == str(connectors[0]["wall_connector_fault_state"])
+    assert "code" not in fault.attributes
+    # A reply without the field: unknown, not a guess.
+    assert state(hass, "sensor.home_wall_connector_0002_fault_state_code") == "unknown"
+
+
 @pytest.mark.freeze_time("2026-07-16 00:30:00+00:00")
 async def test_current_prices_from_the_site_tariff(
     hass: HomeAssistant,
