@@ -59,6 +59,13 @@ class WallConnectorSensorDescription(SensorEntityDescription):
     attributes_fn: Callable[[WallConnectorStatus], dict[str, Any] | None] = lambda _: None
 
 
+@dataclass(frozen=True, kw_only=True)
+class PriceSensorDescription(SensorEntityDescription):
+    """A price of the site's tariff."""
+
+    value_fn: Callable[[TariffPrices], float | None]
+
+
 _has_battery = info_has(lambda info: info.has_battery)
 _has_grid = info_has(lambda info: info.has_grid or info.has_battery)
 
@@ -258,6 +265,29 @@ WALL_CONNECTOR_SENSORS: tuple[WallConnectorSensorDescription, ...] = (
 )
 
 
+PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
+    PriceSensorDescription(
+        key="buy_price",
+        translation_key="buy_price",
+        suggested_display_precision=4,
+        value_fn=lambda p: p.buy,
+    ),
+    PriceSensorDescription(
+        key="sell_price",
+        translation_key="sell_price",
+        suggested_display_precision=4,
+        value_fn=lambda p: p.sell,
+    ),
+)
+
+LIVE_LAST_READ = SensorEntityDescription(
+    key="live_last_read",
+    translation_key="live_last_read",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TeslaEnergyConfigEntry,
@@ -327,14 +357,6 @@ class InfoSensor(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], SensorEntity
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-LIVE_LAST_READ = SensorEntityDescription(
-    key="live_last_read",
-    translation_key="live_last_read",
-    device_class=SensorDeviceClass.TIMESTAMP,
-    entity_category=EntityCategory.DIAGNOSTIC,
-)
-
-
 class LiveLastReadSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], SensorEntity):
     """When the site's live data was last read: the budget may space the reads widely."""
 
@@ -353,27 +375,6 @@ class LiveLastReadSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], Sens
         return self.coordinator.last_success
 
 
-@dataclass(frozen=True, kw_only=True)
-class PriceSensorDescription(SensorEntityDescription):
-    """A price of the site's tariff."""
-
-    value_fn: Callable[[TariffPrices], float | None]
-
-
-PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
-    PriceSensorDescription(
-        key="buy_price",
-        translation_key="buy_price",
-        suggested_display_precision=4,
-        value_fn=lambda p: p.buy,
-    ),
-    PriceSensorDescription(
-        key="sell_price",
-        translation_key="sell_price",
-        suggested_display_precision=4,
-        value_fn=lambda p: p.sell,
-    ),
-)
 # Prices change at the tariff's period boundaries (any minute of the hour): look every minute.
 PRICE_CHECK_INTERVAL = timedelta(minutes=1)
 
