@@ -25,16 +25,9 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from .api import TariffError, validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .helpers import (
-    async_run_command,
-    async_run_read,
-    async_site_time_zone,
-    require_command_scope,
-    tariff_error,
-)
+from .helpers import async_run_command, async_run_read, async_site_time_zone
 
 ATTR_TARIFF = "tariff"
 ATTR_START = "start"
@@ -150,14 +143,9 @@ def _zone_name(zone: tzinfo) -> str:
 
 async def _set_time_of_use(hass: HomeAssistant, call: ServiceCall) -> None:
     entry, site = _resolve(hass, call)
-    require_command_scope(entry)
     tariff = call.data[ATTR_TARIFF]
-    try:
-        # Checked before any call: a broken tariff costs nothing and changes nothing.
-        validate_tariff(tariff)
-    except TariffError as err:
-        raise tariff_error(err) from err
     client = entry.runtime_data.client
+    # The client checks the tariff before the call: a broken one costs nothing, changes nothing.
     await async_run_command(
         hass,
         entry,
