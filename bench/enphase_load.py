@@ -17,6 +17,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 import json
+import os
 from pathlib import Path
 import sys
 
@@ -25,6 +26,7 @@ from aiohttp.test_utils import TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from custom_components.energy_bridges_common.client.stand_in import ALLOW_LOOPBACK_ENV
 from custom_components.enphase_gateway.api import EnphaseGateway, GatewayPoller
 from custom_components.enphase_gateway.const import METER_INTERVAL, SCAN_INTERVAL
 from simulators.enphase import PROFILES, EnlightenSimulator, GatewaySimulator
@@ -114,6 +116,8 @@ async def main() -> None:
     parser.add_argument("--hours", type=float, default=1.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    # The gateway's client refuses a loopback address (the simulators') without the switch.
+    os.environ[ALLOW_LOOPBACK_ENV] = "1"
     results = [await measure(name, args.hours) for name in PROFILES]
     if args.json:
         print(json.dumps(results, indent=2))

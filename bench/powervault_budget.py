@@ -16,12 +16,14 @@ import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 import json
+import os
 import statistics
 import time
 
 import aiohttp
 
 from custom_components.energy_bridges_common.client.budget import BudgetConsumer, CallBudget
+from custom_components.energy_bridges_common.client.stand_in import ALLOW_LOOPBACK_ENV
 from custom_components.powervault.api import (
     LocalTelemetry,
     PowervaultCloudClient,
@@ -165,6 +167,8 @@ async def main() -> None:
     parser.add_argument("--units", type=int, default=1)
     parser.add_argument("--quota", type=int, default=DEFAULT_DAILY_BUDGET)
     args = parser.parse_args()
+    # The unit's local client refuses a loopback address (the simulator's) without the switch.
+    os.environ[ALLOW_LOOPBACK_ENV] = "1"
     result = {
         "cloud_day": await replay_day(args.units, args.quota),
         "local_api": await time_local(),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 import math
+import os
 import statistics
 import time
 
@@ -22,6 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from custom_components.energy_bridges_common.client.budget import BudgetConsumer, CallBudget
+from custom_components.energy_bridges_common.client.stand_in import ALLOW_LOOPBACK_ENV
 from custom_components.v2c_cloud.api import ChargerSetting, V2CLocalClient
 from custom_components.v2c_cloud.const import (
     CLOUD_MIN_INTERVAL,
@@ -112,6 +114,8 @@ def main() -> None:
         calls, every = simulate_day(chargers)
         seed_calls, seed_every = seed_day(chargers)
         print(f"{chargers:>8} {calls:>10} {every:>10.0f}s {seed_calls:>10} {seed_every:>10.0f}s")
+    # The charger's LAN client refuses a loopback address (the simulator's) without the switch.
+    os.environ[ALLOW_LOOPBACK_ENV] = "1"
     result = asyncio.run(lan_freshness())
     print()
     print(f"LAN poll interval: {LAN_INTERVAL.total_seconds():g} s (seed: 30 s)")

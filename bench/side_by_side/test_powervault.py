@@ -20,7 +20,6 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -33,20 +32,8 @@ from custom_components.powervault.const import (
 )
 from simulators.powervault import PowervaultCloud
 
-from .harness import (
-    CORE,
-    OURS,
-    AgeSampler,
-    CpuMeter,
-    Traffic,
-    hours,
-    tagged,
-    traced,
-    travel,
-    wall,
-    write_result,
-)
-from .pairs import entity_counts, finish, prepare, setup_timed
+from .harness import CORE, OURS, AgeSampler, CpuMeter, hours
+from .pairs import pair_run, prepare, run_period, setup_pair, summarize
 
 API_KEY = "sim-powervault-key"
 STEP = 5.0
@@ -64,19 +51,17 @@ async def test_powervault(  # noqa: PLR0917
     cpu: CpuMeter,
 ) -> None:
     """Ours and the documented reference on the same simulated cloud unit."""
-    period = max(hours(), 2.0) * 3600
     result: dict[str, Any] = {
         "pair": "powervault",
         "profile": "1 cloud unit (P4); core: the previous community integration as documented "
         "(4-5 calls every 30 s, no entities)",
         "devices": 1,
         "device_unit": "unit",
-        "hours": period / 3600,
+        "hours": max(hours(), 2.0),
         "reference_only": True,
     }
     name = "powervault-1"
-    traffic = Traffic()
-    try:
+    async with pair_run(hass, name, result, ("powervault",)) as traffic:
         cloud = PowervaultCloud(api_key=API_KEY, units=1)
         unit_id = next(iter(cloud.units))
         ours_server = await traffic.serve(cloud, OURS, "cloud")
@@ -94,63 +79,40 @@ async def test_powervault(  # noqa: PLR0917
                 CONF_MODEL: "P4",
             },
         )
+
+        references: list[_Reference] = []  # held through the run, as an integration would
+
+        async def start_reference() -> None:
+            # Made inside core's setup, so its timers run as core's.
+            references.append(
+                _Reference(hass, f"http://127.0.0.1:{core_server.port}/v4", unit_id, API_KEY)
+            )
+            await references[0].async_refresh()
+
         await prepare(hass, PLATFORMS, ("custom_components.powervault",))
-        with traced() as held:
-            start_bytes = held()
-            setup_ours = await setup_timed(hass, [ours_entry], OURS)
-            after_ours = held()
-            started = wall()
-            with tagged(CORE):
-                reference = _Reference(
-                    hass, f"http://127.0.0.1:{core_server.port}/v4", unit_id, API_KEY
-                )
-                await reference.async_refresh()
-                await hass.async_block_till_done()
-            setup_core = wall() - started
-            after_core = held()
-        result["memory_bytes"] = {OURS: after_ours - start_bytes, CORE: after_core - after_ours}
-        result["setup_seconds"] = {OURS: setup_ours, CORE: setup_core}
+        await setup_pair(hass, result, [ours_entry], start_reference)
 
         sampler = AgeSampler(traffic, {OURS: DATA, CORE: DATA}, ["cloud"], quantum=BUCKET)
-        start = dt_util.utcnow().timestamp()
-        cpu_start = cpu.snapshot()
-        wall_start = wall()
-        await travel(hass, freezer, period, STEP, sampler.sample)
-        result["wall_seconds"] = wall() - wall_start
-        period_hits = len(traffic.hits)
-        result["cpu_seconds"] = {
-            c: cpu.snapshot().get(c, 0.0) - cpu_start.get(c, 0.0) for c in (OURS, CORE)
-        }
-        result["cpu_other_seconds"] = cpu.snapshot().get("other", 0.0) - cpu_start.get("other", 0.0)
-        result["freshness"] = {c: sampler.summary(c) for c in (OURS, CORE)}
+        period = await run_period(
+            hass,
+            freezer=freezer,
+            cpu=cpu,
+            result=result,
+            sampler=sampler,
+            period=max(hours(), 2.0) * 3600,
+            step=STEP,
+        )
         result["freshness_value"] = "battery power and state of charge (the 5-minute bucket)"
         result["action"] = None
         result["action_name"] = "none: the reference has no controls"
-        counts_by_client, result["unavailable"] = entity_counts(
-            hass, {OURS: [ours_entry], CORE: []}
-        )
-        for client, counts in counts_by_client.items():
-            result.setdefault("extra", {}).setdefault(client, {}).update(counts)
-        finish(
+        summarize(
+            hass,
             result,
             traffic,
-            start,
             period,
-            period_hits,
-            cloud_devices={"cloud"},
-            refresh_route={OURS: DATA, CORE: DATA},
+            entries={OURS: [ours_entry], CORE: []},
+            refresh_route=DATA,
         )
-        write_result(name, result)
-    except BaseException as err:
-        result["error"] = f"{type(err).__name__}: {err}"
-        write_result(name, result)
-        raise
-    finally:
-        for entry in hass.config_entries.async_entries("powervault"):
-            with tagged(OURS):
-                await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
-        await traffic.close()
 
 
 class _Reference(DataUpdateCoordinator[dict[str, Any]]):

@@ -19,8 +19,6 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -40,19 +38,16 @@ from simulators.tesla import TeslaFleetSimulator
 from simulators.tesla.app import Account
 from simulators.tesla.physics import SiteModel
 
-from .harness import (
-    CORE,
-    OURS,
-    AgeSampler,
-    CpuMeter,
-    Traffic,
-    tagged,
-    traced,
-    travel,
-    wall,
-    write_result,
+from .harness import CORE, OURS, AgeSampler, CpuMeter
+from .pairs import (
+    number_action,
+    number_entity,
+    pair_run,
+    prepare,
+    run_period,
+    setup_pair,
+    summarize,
 )
-from .pairs import action_timing, entity_counts, finish, prepare, setup_timed
 
 CLIENT_ID = "bench-client-id"
 CLIENT_SECRET = "bench-client-secret"  # noqa: S105 - the simulator's, not a secret
@@ -140,8 +135,7 @@ async def test_tesla(  # noqa: PLR0917
         "budget": budget,
     }
     name = f"tesla-{sites}-{budget}"
-    traffic = Traffic()
-    try:
+    async with pair_run(hass, name, result, ("tesla_energy", "tesla_fleet")) as traffic:
         sim = TeslaFleetSimulator(
             clock=HomeAssistantClock(),
             accounts=[Account(ACCOUNT, "na", _sites(sites))],
@@ -179,42 +173,22 @@ async def test_tesla(  # noqa: PLR0917
             PLATFORMS,
             ("homeassistant.components.tesla_fleet", "custom_components.tesla_energy"),
         )
-        with traced() as held:
-            start_bytes = held()
-            setup_ours = await setup_timed(hass, [ours_entry], OURS)
-            after_ours = held()
-            setup_core = await setup_timed(hass, [core_entry], CORE)
-            after_core = held()
-        result["memory_bytes"] = {OURS: after_ours - start_bytes, CORE: after_core - after_ours}
-        result["setup_seconds"] = {OURS: setup_ours, CORE: setup_core}
+        await setup_pair(hass, result, [ours_entry], [core_entry])
         result["setup_calls"] = {c: len(traffic.of(c)) for c in (OURS, CORE)}
 
-        devices = ["cloud"]
-        sampler = _SiteAgeSampler(traffic, {OURS: LIVE, CORE: LIVE}, devices)
-        start = dt_util.utcnow().timestamp()
-        cpu_start = cpu.snapshot()
-        wall_start = wall()
-        await travel(hass, freezer, PERIOD, STEP, sampler.sample)
-        result["wall_seconds"] = wall() - wall_start
-        period_hits = len(traffic.hits)
-        result["cpu_seconds"] = {
-            c: cpu.snapshot().get(c, 0.0) - cpu_start.get(c, 0.0) for c in (OURS, CORE)
-        }
-        result["cpu_other_seconds"] = cpu.snapshot().get("other", 0.0) - cpu_start.get("other", 0.0)
-        result["freshness"] = {c: sampler.summary(c) for c in (OURS, CORE)}
+        sampler = _SiteAgeSampler(traffic, {OURS: LIVE, CORE: LIVE}, ["cloud"])
+        period = await run_period(
+            hass,
+            freezer=freezer,
+            cpu=cpu,
+            result=result,
+            sampler=sampler,
+            period=PERIOD,
+            step=STEP,
+        )
         result["freshness_value"] = "site power (live_status)"
 
         registry = er.async_get(hass)
-
-        def entity(entry: MockConfigEntry, suffix: str) -> str:
-            ids = sorted(
-                e.entity_id
-                for e in er.async_entries_for_config_entry(registry, entry.entry_id)
-                if e.domain == "number" and e.unique_id.endswith(suffix)
-            )
-            assert ids, f"no number entity {suffix} in {entry.domain}"
-            return ids[0]
-
         projected = [
             hass.states.get(e.entity_id)
             for e in er.async_entries_for_config_entry(registry, ours_entry.entry_id)
@@ -226,43 +200,27 @@ async def test_tesla(  # noqa: PLR0917
                 **projected[0].attributes,
             }
         site = sim.accounts[ACCOUNT].sites[0]
-        action: dict[str, Any] = {}
-        for client, entity_id, value in (
-            (OURS, entity(ours_entry, "backup_reserve"), 35),
-            (CORE, entity(core_entry, "backup_reserve_percent"), 45),
-        ):
-
-            async def call(entity_id: str = entity_id, value: int = value) -> None:
-                await hass.services.async_call(
-                    "number",
-                    SERVICE_SET_VALUE,
-                    {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-                    blocking=True,
-                )
-
-            def confirmed(value: int = value) -> bool:
-                return round(site.backup_reserve) == value
-
-            action[client] = await action_timing(
-                hass,
-                freezer=freezer,
-                call=call,
-                entity_id=entity_id,
-                expected=str(value),
-                confirmed=confirmed,
-                client=client,
-                traffic=traffic,
-                read_route="/site_info",
-                write_routes=("/backup",),
-                limit=900.0,
-                step=STEP,
-            )
-        result["action"] = action
+        result["action"] = await number_action(
+            hass,
+            freezer=freezer,
+            traffic=traffic,
+            targets=(
+                (OURS, number_entity(hass, ours_entry, "backup_reserve"), 35),
+                (CORE, number_entity(hass, core_entry, "backup_reserve_percent"), 45),
+            ),
+            confirmed=lambda value: round(site.backup_reserve) == value,
+            read_route="/site_info",
+            write_routes=("/backup",),
+            limit=900.0,
+            step=STEP,
+        )
         result["action_name"] = "set the backup reserve (number.set_value)"
 
         extra: dict[str, dict[str, Any]] = {}
         for client in (OURS, CORE):
-            hits = [h for h in traffic.hits[:period_hits] if h.client == client and h.at > start]
+            hits = [
+                h for h in traffic.hits[: period.hits] if h.client == client and h.at > period.start
+            ]
             billed = [h for h in hits if "/api/1/" in h.route and h.status < 500]
             data = sum(1 for h in billed if h.method == "GET")
             commands = len(billed) - data
@@ -278,32 +236,14 @@ async def test_tesla(  # noqa: PLR0917
                 "history_calls_failed": sum(1 for h in history if h.status >= 400),
             }
         result["extra"] = extra
-        counts_by_client, result["unavailable"] = entity_counts(
-            hass, {OURS: [ours_entry], CORE: [core_entry]}
-        )
-        for client, counts in counts_by_client.items():
-            result.setdefault("extra", {}).setdefault(client, {}).update(counts)
-        finish(
+        summarize(
+            hass,
             result,
             traffic,
-            start,
-            PERIOD,
-            period_hits,
-            cloud_devices={"cloud"},
-            refresh_route={OURS: LIVE, CORE: LIVE},
+            period,
+            entries={OURS: [ours_entry], CORE: [core_entry]},
+            refresh_route=LIVE,
         )
-        write_result(name, result)
-    except BaseException as err:
-        result["error"] = f"{type(err).__name__}: {err}"
-        write_result(name, result)
-        raise
-    finally:
-        for entry in hass.config_entries.async_entries():
-            if entry.domain in {"tesla_energy", "tesla_fleet"}:
-                with tagged(entry.domain):
-                    await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
-        await traffic.close()
 
 
 class _SiteAgeSampler(AgeSampler):

@@ -9,11 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.const import ATTR_ENTITY_ID, CONF_API_KEY, CONF_HOST
+from homeassistant.const import CONF_API_KEY, CONF_HOST
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -22,25 +19,22 @@ from custom_components.v2c_cloud.const import CLOUD_URL_ENV, CONF_ACCOUNT_ID
 from simulators.framework import SimClock
 from simulators.v2c import ChargerApp, CloudApp, make_chargers
 
-from .harness import (
-    CORE,
-    OURS,
-    AgeSampler,
-    CpuMeter,
-    Traffic,
-    hours,
-    tagged,
-    traced,
-    travel,
-    wall,
-    write_result,
+from .harness import CORE, OURS, AgeSampler, CpuMeter, hours
+from .pairs import (
+    number_action,
+    number_entity,
+    pair_run,
+    prepare,
+    run_period,
+    setup_pair,
+    summarize,
 )
-from .pairs import action_timing, entity_counts, finish, prepare, setup_timed
 
 API_KEY = "bench-api-key-0123456789"
 FIRMWARE = "2.4.6"
 STEP = 1.0
 PLATFORMS = ("binary_sensor", "button", "light", "number", "select", "sensor", "switch", "update")
+REALTIME = "/RealTimeData"
 
 
 @pytest.mark.parametrize("chargers", [1, 3, 10])
@@ -62,8 +56,7 @@ async def test_v2c(  # noqa: PLR0917
         "hours": hours() * (1 if chargers == 1 else 0.25),
     }
     name = f"v2c-{chargers}"
-    traffic = Traffic()
-    try:
+    async with pair_run(hass, name, result, ("v2c", "v2c_cloud")) as traffic:
         clock = SimClock()
         sim_chargers = make_chargers(chargers, firmware=[FIRMWARE])
         cloud = CloudApp(sim_chargers, api_key=API_KEY, clock=clock)
@@ -92,96 +85,44 @@ async def test_v2c(  # noqa: PLR0917
         await prepare(
             hass, PLATFORMS, ("homeassistant.components.v2c", "custom_components.v2c_cloud")
         )
-        with traced() as held:
-            base = held()
-            setup_ours = await setup_timed(hass, [ours_entry], OURS)
-            after_ours = held()
-            setup_core = await setup_timed(hass, core_entries, CORE)
-            after_core = held()
-        result["memory_bytes"] = {OURS: after_ours - base, CORE: after_core - after_ours}
-        result["setup_seconds"] = {OURS: setup_ours, CORE: setup_core}
+        await setup_pair(hass, result, [ours_entry], core_entries)
 
         devices = [c.charger_id for c in sim_chargers]
-        sampler = AgeSampler(traffic, {OURS: "/RealTimeData", CORE: "/RealTimeData"}, devices)
-        start = dt_util.utcnow().timestamp()
-        cpu_start = cpu.snapshot()
-        wall_start = wall()
+        sampler = AgeSampler(traffic, {OURS: REALTIME, CORE: REALTIME}, devices)
         # More chargers only scale the same polling: a quarter of the period keeps the run short.
-        period = hours() * 3600 * (1 if chargers == 1 else 0.25)
-        await travel(hass, freezer, period, STEP, sampler.sample)
-        result["wall_seconds"] = wall() - wall_start
-        period_hits = len(traffic.hits)
-        result["cpu_seconds"] = {
-            c: cpu.snapshot().get(c, 0.0) - cpu_start.get(c, 0.0) for c in (OURS, CORE)
-        }
-        result["cpu_other_seconds"] = cpu.snapshot().get("other", 0.0) - cpu_start.get("other", 0.0)
-        result["freshness"] = {c: sampler.summary(c) for c in (OURS, CORE)}
+        period = await run_period(
+            hass,
+            freezer=freezer,
+            cpu=cpu,
+            result=result,
+            sampler=sampler,
+            period=hours() * 3600 * (1 if chargers == 1 else 0.25),
+            step=STEP,
+        )
         result["freshness_value"] = "charger power and state (RealTimeData)"
 
-        registry = er.async_get(hass)
+        def intensity(unique_id: str) -> bool:
+            # Not min_intensity or max_intensity: the key after the charger's id.
+            return unique_id.split("_", 1)[-1] == "intensity"
 
-        def entity(entry: MockConfigEntry, suffix: str) -> str:
-            ids = [
-                e.entity_id
-                for e in er.async_entries_for_config_entry(registry, entry.entry_id)
-                if e.domain == "number" and e.unique_id.split("_", 1)[-1] == suffix
-            ]
-            assert ids, f"no number entity {suffix} in {entry.domain}"
-            return ids[0]
-
-        ours_number = entity(ours_entry, "intensity")
-        core_number = entity(core_entries[0], "intensity")
-        action: dict[str, Any] = {}
-        for client, entity_id, value in ((OURS, ours_number, 17), (CORE, core_number, 19)):
-
-            async def call(entity_id: str = entity_id, value: int = value) -> None:
-                await hass.services.async_call(
-                    "number",
-                    SERVICE_SET_VALUE,
-                    {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-                    blocking=True,
-                )
-
-            def confirmed(value: int = value) -> bool:
-                return sim_chargers[0].intensity == value
-
-            action[client] = await action_timing(
-                hass,
-                freezer=freezer,
-                call=call,
-                entity_id=entity_id,
-                expected=str(value),
-                confirmed=confirmed,
-                client=client,
-                traffic=traffic,
-                read_route="/RealTimeData",
-                write_routes=("/write/",),
-            )
-        result["action"] = action
-        result["action_name"] = "set the charging current (number.set_value)"
-        counts_by_client, result["unavailable"] = entity_counts(
-            hass, {OURS: [ours_entry], CORE: core_entries}
+        result["action"] = await number_action(
+            hass,
+            freezer=freezer,
+            traffic=traffic,
+            targets=(
+                (OURS, number_entity(hass, ours_entry, intensity), 17),
+                (CORE, number_entity(hass, core_entries[0], intensity), 19),
+            ),
+            confirmed=lambda value: sim_chargers[0].intensity == value,
+            read_route=REALTIME,
+            write_routes=("/write/",),
         )
-        for client, counts in counts_by_client.items():
-            result.setdefault("extra", {}).setdefault(client, {}).update(counts)
-        finish(
+        result["action_name"] = "set the charging current (number.set_value)"
+        summarize(
+            hass,
             result,
             traffic,
-            start,
             period,
-            period_hits,
-            cloud_devices={"cloud"},
-            refresh_route={OURS: "/RealTimeData", CORE: "/RealTimeData"},
+            entries={OURS: [ours_entry], CORE: core_entries},
+            refresh_route=REALTIME,
         )
-        write_result(name, result)
-    except BaseException as err:
-        result["error"] = f"{type(err).__name__}: {err}"
-        write_result(name, result)
-        raise
-    finally:
-        for entry in hass.config_entries.async_entries():
-            if entry.domain in {"v2c", "v2c_cloud"}:
-                with tagged(entry.domain):
-                    await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
-        await traffic.close()

@@ -30,6 +30,7 @@ from ..energy_bridges_common.hass.lan import (
     format_host,
     loopback_allowed,
 )
+from ..energy_bridges_common.hass.validators import PlainTextSelector
 from .api import EnphaseGateway, MfaRequiredError, UnsupportedFirmwareError, decode_token
 from .api.auth import INSTALLER_USER
 from .api.models import GatewayInfo
@@ -43,8 +44,12 @@ from .const import (
 )
 from .coordinator import EnphaseConfigEntry
 
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username"))
+# Control characters and huge text are refused by the schema, before anything is sent. A
+# pasted token is longer than a password and is checked (as a JWT) before it is sent.
+_PASSWORD = PlainTextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_TOKEN = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_EMAIL = PlainTextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username"))
+_USERNAME = PlainTextSelector()
 
 
 def _host_error(err: LanAddressError) -> str:
@@ -191,7 +196,7 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema(
                     {
-                        vol.Optional(CONF_USERNAME, default=INSTALLER_USER): str,
+                        vol.Optional(CONF_USERNAME, default=INSTALLER_USER): _USERNAME,
                         vol.Optional(CONF_PASSWORD): _PASSWORD,
                     }
                 ),
@@ -254,7 +259,7 @@ class EnphaseGatewayConfigFlow(ConfigFlow, domain=DOMAIN):
                     )
         return self.async_show_form(
             step_id="manual_token",
-            data_schema=vol.Schema({vol.Required(CONF_TOKEN): _PASSWORD}),
+            data_schema=vol.Schema({vol.Required(CONF_TOKEN): _TOKEN}),
             errors=errors,
             description_placeholders={"token_url": MANUAL_TOKEN_URL},
         )

@@ -9,15 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from homeassistant.components.sensor import (
-    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
-    SensorExtraStoredData,
     SensorStateClass,
 )
 from homeassistant.const import (
@@ -35,8 +32,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from ..energy_bridges_common.client.energy import MonotonicTotal
-from ..energy_bridges_common.hass.entity import BridgeEntity, SensorValue
+from ..energy_bridges_common.hass.entity import BridgeEntity, EnergyTotalMixin, SensorValue
 from .api import CtKind, CtStatus, GatewayData, MeterData
 from .api.models import (
     AcBatteries,
@@ -1008,20 +1004,8 @@ class EnphaseSensor[DataT, PartT](BridgeEntity[DataUpdateCoordinator[DataT]], Se
         self.async_write_ha_state()
 
 
-@dataclass
-class _TotalExtraData(SensorExtraStoredData):
-    """A lifetime total's last value and wrap offset (the shared energy sensor's format)."""
-
-    offset: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "offset": self.offset}
-
-
-class EnphaseEnergySensor[DataT, PartT](EnphaseSensor[DataT, PartT], RestoreSensor):
-    """A lifetime counter, kept monotonic through glitches, wraps and restarts."""
-
-    entity_description: EnphaseSensorDescription[PartT]
+class EnphaseEnergySensor[DataT, PartT](EnergyTotalMixin, EnphaseSensor[DataT, PartT]):
+    """A lifetime counter of a part, kept monotonic through glitches, wraps and restarts."""
 
     def __init__(
         self,
@@ -1035,7 +1019,7 @@ class EnphaseEnergySensor[DataT, PartT](EnphaseSensor[DataT, PartT], RestoreSens
         naming: tuple[str | None, dict[str, str]] = (None, {}),
         wrap_at: float | None = None,
     ) -> None:
-        """Start the total (wrapping at ``wrap_at`` Wh, if the counter does)."""
+        """Read the part's counter (wrapping at ``wrap_at`` Wh, where the gateway's does)."""
         super().__init__(
             coordinator,
             description,
@@ -1045,45 +1029,10 @@ class EnphaseEnergySensor[DataT, PartT](EnphaseSensor[DataT, PartT], RestoreSens
             phase=phase,
             naming=naming,
         )
-        self._total = MonotonicTotal(wrap_at=wrap_at)
+        self._start_total(wrap_at=wrap_at)
 
-    def _take_reading(self) -> None:
-        raw = self._reading() if self.coordinator.data is not None else None
-        self._total.update(float(raw) if isinstance(raw, int | float | Decimal) else None)
-
-    @property
-    def native_value(self) -> float | None:
-        """Return the monotonic total."""
-        return self._total.value
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the last total, then take the current reading."""
-        if (last := await self.async_get_last_extra_data()) is not None:
-            data = last.as_dict()
-            value = data.get("native_value")
-            if isinstance(value, dict):  # a Decimal is stored as {"__type", "decimal_str"}
-                value = value.get("decimal_str")
-            try:
-                offset = float(data.get("offset") or 0.0)
-                self._total.restore(None if value is None else float(value), offset)
-            except TypeError, ValueError:
-                pass
-        self._take_reading()
-        await super().async_added_to_hass()
-
-    @property
-    def extra_restore_state_data(self) -> _TotalExtraData:
-        """Store the wrap offset beside the value."""
-        return _TotalExtraData(
-            native_value=self._total.value,
-            native_unit_of_measurement=self.native_unit_of_measurement,
-            offset=self._total.offset,
-        )
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._take_reading()
-        super()._handle_coordinator_update()
+    def _raw_value(self) -> SensorValue:
+        return self._reading()
 
 
 def _sensor[DataT, PartT](

@@ -16,6 +16,7 @@ import probatio as vol
 
 from ..energy_bridges_common.hass.command import async_run_command
 from ..energy_bridges_common.hass.diagnostics import redact
+from ..energy_bridges_common.hass.validators import strict_boolean
 from .api import DryContactMode, DryContactSettings, StorageMode
 from .api.const import READABLE_ENDPOINTS
 from .const import DOMAIN
@@ -50,7 +51,7 @@ SET_STORAGE_SETTINGS_SCHEMA = vol.Schema(
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_MODE): vol.In([mode.value for mode in StorageMode]),
         vol.Optional(ATTR_RESERVE): vol.All(vol.Coerce(float), vol.Range(min=0, max=100)),
-        vol.Optional(ATTR_CHARGE_FROM_GRID): cv.boolean,
+        vol.Optional(ATTR_CHARGE_FROM_GRID): strict_boolean,
     }
 )
 SET_DRY_CONTACT_SETTINGS_SCHEMA = vol.Schema(

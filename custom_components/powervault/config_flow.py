@@ -23,7 +23,6 @@ from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
-    TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
@@ -36,7 +35,7 @@ from ..energy_bridges_common.client.errors import (
 )
 from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.lan import async_validate_device_host
-from ..energy_bridges_common.hass.validators import FiniteNumberSelector
+from ..energy_bridges_common.hass.validators import FiniteNumberSelector, PlainTextSelector
 from .api import LOCAL_PORT, Account, PowervaultCloudClient, PowervaultLocalClient, Unit
 from .const import (
     CONF_ACCOUNT_ID,
@@ -59,13 +58,18 @@ from .const import (
     cloud_base_url,
 )
 
+# Control characters and huge text are refused by the schema: nothing is sent with them.
 API_KEY_SCHEMA = vol.Schema(
-    {vol.Required(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
+    {
+        vol.Required(CONF_API_KEY): PlainTextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        )
+    }
 )
 
 
 def _host_schema(default: str = "") -> vol.Schema:
-    return vol.Schema({vol.Required(CONF_HOST, default=default): TextSelector()})
+    return vol.Schema({vol.Required(CONF_HOST, default=default): PlainTextSelector()})
 
 
 class _UnitNotOnAccountError(Exception):

@@ -23,7 +23,6 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
@@ -31,7 +30,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from ..energy_bridges_common.client.budget import BudgetPeriod
-from ..energy_bridges_common.hass.validators import FiniteNumberSelector
+from ..energy_bridges_common.hass.validators import FiniteNumberSelector, PlainTextSelector
 from .api import (
     AppNotRegisteredError,
     BridgeApiError,
@@ -251,7 +250,7 @@ class OAuth2FlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, doma
             step_id="dhcp_confirm",
             data_schema=vol.Schema(
                 {
-                    vol.Required(CONF_LOCAL_PASSWORD): TextSelector(
+                    vol.Required(CONF_LOCAL_PASSWORD): PlainTextSelector(
                         TextSelectorConfig(type=TextSelectorType.PASSWORD)
                     )
                 }
@@ -418,8 +417,8 @@ class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
                 ),
                 vol.Optional(
                     CONF_LOCAL_HOST, default=current.get(CONF_LOCAL_HOST, "")
-                ): TextSelector(),
-                vol.Optional(CONF_LOCAL_PASSWORD): TextSelector(
+                ): PlainTextSelector(),
+                vol.Optional(CONF_LOCAL_PASSWORD): PlainTextSelector(
                     TextSelectorConfig(type=TextSelectorType.PASSWORD)
                 ),
             }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
@@ -11,14 +10,14 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..energy_bridges_common.hass.command import bridge_command
-from .api import ChargerSetting
-from .api.const import (
-    CHARGE_MODES,
-    DYNAMIC_POWER_MODES,
-    INSTALLATION_TYPES,
-    LANGUAGES,
-    PV_CHARGE_MODES,
-    SLAVE_TYPES,
+from .api import (
+    ChargeMode,
+    CodedChoice,
+    DynamicPowerMode,
+    InstallationType,
+    Language,
+    MeterType,
+    PvChargeMode,
 )
 from .control import V2CControlDescription, V2CControlEntity
 from .coordinator import V2CChargerCoordinator, V2CConfigEntry
@@ -29,34 +28,34 @@ PARALLEL_UPDATES = 1
 
 @dataclass(frozen=True, kw_only=True)
 class V2CSelectEntityDescription(SelectEntityDescription, V2CControlDescription):
-    """A charger select: its options are a table of device values."""
+    """A charger select: its options are the api's choices for the setting."""
 
-    table: Mapping[int, str]
+    choices: type[CodedChoice]
 
 
 SELECTS: tuple[V2CSelectEntityDescription, ...] = (
     V2CSelectEntityDescription(
         key="dynamic_power_mode",
         translation_key="dynamic_power_mode",
-        table=DYNAMIC_POWER_MODES,
+        choices=DynamicPowerMode,
         lan_only=True,
         value_fn=realtime_value(lambda r: r.dynamic_power_mode),
-        write_fn=lambda charger, mode: charger.write(ChargerSetting.DYNAMIC_POWER_MODE, mode),
+        write_fn=lambda charger, mode: charger.set_dynamic_power_mode(mode),
     ),
     V2CSelectEntityDescription(
         key="charge_mode",
         translation_key="charge_mode",
-        table=CHARGE_MODES,
+        choices=ChargeMode,
         lan_only=True,
         needs_value=True,
         entity_category=EntityCategory.CONFIG,
         value_fn=realtime_value(lambda r: r.charge_mode),
-        write_fn=lambda charger, mode: charger.write(ChargerSetting.CHARGE_MODE, mode),
+        write_fn=lambda charger, mode: charger.set_charge_mode(mode),
     ),
     V2CSelectEntityDescription(
         key="installation_type",
         translation_key="installation_type",
-        table=INSTALLATION_TYPES,
+        choices=InstallationType,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: None if s.cloud is None else s.cloud.installation_type,
         write_fn=lambda charger, kind: charger.set_installation_type(kind),
@@ -64,7 +63,7 @@ SELECTS: tuple[V2CSelectEntityDescription, ...] = (
     V2CSelectEntityDescription(
         key="meter_type",
         translation_key="meter_type",
-        table=SLAVE_TYPES,
+        choices=MeterType,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: None if s.cloud is None else s.cloud.slave_type,
         write_fn=lambda charger, kind: charger.set_meter_type(kind),
@@ -72,7 +71,7 @@ SELECTS: tuple[V2CSelectEntityDescription, ...] = (
     V2CSelectEntityDescription(
         key="language",
         translation_key="language",
-        table=LANGUAGES,
+        choices=Language,
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda s: None if s.cloud is None else s.cloud.language,
         write_fn=lambda charger, language: charger.set_language(language),
@@ -80,7 +79,7 @@ SELECTS: tuple[V2CSelectEntityDescription, ...] = (
     V2CSelectEntityDescription(
         key="pv_charge_mode",
         translation_key="pv_charge_mode",
-        table=PV_CHARGE_MODES,
+        choices=PvChargeMode,
         # The cloud takes it but never reports it: the last choice made here is shown.
         remember_as="pv_charge_mode",
         value_fn=lambda s: None if s.cloud is None else s.cloud.pv_charge_mode,
@@ -98,29 +97,28 @@ async def async_setup_entry(
     async_add_entities(charger_entities(hass, entry, "select", SELECTS, V2CSelect))
 
 
-class V2CSelect(V2CControlEntity[int], SelectEntity):
-    """A charger select; the option names are the table's, translated."""
+class V2CSelect(V2CControlEntity[CodedChoice], SelectEntity):
+    """A charger select; the option names are the choices', translated."""
 
     entity_description: V2CSelectEntityDescription
 
     def __init__(
         self, coordinator: V2CChargerCoordinator, description: V2CSelectEntityDescription
     ) -> None:
-        """Set the options from the table."""
+        """Set the options from the choices."""
         super().__init__(coordinator, description)
-        self._attr_options = list(description.table.values())
-        self._values = {name: value for value, name in description.table.items()}
+        self._attr_options = description.choices.options()
 
-    def _restored_value(self, state: State) -> int | None:
-        return self._values.get(state.state)
+    def _restored_value(self, state: State) -> CodedChoice | None:
+        return self.entity_description.choices.from_option(state.state)
 
     @property
     def current_option(self) -> str | None:
         """Return the option (a held request while the cloud has not confirmed it)."""
         value = self.shown_value
-        return None if value is None else self.entity_description.table.get(value)
+        return None if value is None else value.option
 
     @bridge_command
     async def async_select_option(self, option: str) -> None:
         """Change the setting."""
-        await self._async_apply(self._values[option])
+        await self._async_apply(self.entity_description.choices[option.upper()])

@@ -28,7 +28,7 @@ import probatio as vol
 
 from ..energy_bridges_common.client.lan import LanAddressError, check_lan_ip
 from ..energy_bridges_common.hass.command import async_run_command
-from ..energy_bridges_common.hass.validators import finite_number
+from ..energy_bridges_common.hass.validators import finite_number, strict_boolean
 from .api import ChargerSetting
 from .const import (
     DOMAIN,
@@ -218,12 +218,12 @@ ACTIONS: dict[str, _Action] = {
                 vol.Required("timer_id"): vol.Coerce(float),
                 vol.Required("start_time"): cv.time,
                 vol.Required("end_time"): cv.time,
-                vol.Optional("active", default=True): cv.boolean,
+                vol.Optional("active", default=True): strict_boolean,
             }
         ),
         _program_timer,
     ),
-    "set_ocpp_enabled": _Action(_schema({vol.Required("enabled"): cv.boolean}), _ocpp_enabled),
+    "set_ocpp_enabled": _Action(_schema({vol.Required("enabled"): strict_boolean}), _ocpp_enabled),
     "set_ocpp_id": _Action(
         _schema({vol.Required("ocpp_id"): vol.All(cv.string, vol.Length(min=1, max=64))}),
         lambda hass, c, call: c.charger.cloud.set_ocpp_id(c.charger_id, call.data["ocpp_id"]),

@@ -23,7 +23,10 @@ from custom_components.enphase_gateway.api import (
     installer_password,
 )
 from custom_components.enphase_gateway.api.auth import DigestAuth, envoy_password
-from custom_components.enphase_gateway.api.client import PROBE_REPLY_REUSE_SECONDS
+from custom_components.enphase_gateway.api.client import (
+    PROBE_REPLY_REUSE_SECONDS,
+    EndpointUnavailableError,
+)
 from custom_components.enphase_gateway.api.models import (
     BatteryPower,
     DeviceData,
@@ -283,3 +286,23 @@ def test_values_use_the_shared_parsers() -> None:
     )
     assert meters[1].phase_count == 3
     assert meters[2].phase_count == 3
+
+
+async def test_a_refusal_is_gone_access_only_where_the_endpoint_answered(
+    gateway_factory: SimFactory,
+) -> None:
+    """401 on an endpoint this firmware never served means "not here"; on one it did, reauth."""
+    sim, server = await gateway_factory("3x")
+    async with aiohttp.ClientSession() as session:
+        client = _client(session, server.port)
+        await client.setup()
+        await client.authenticate()
+        await client.probe()
+        # /ivp/meters was refused at the probe (this firmware): still "not here" later.
+        with pytest.raises(EndpointUnavailableError):
+            await client.get_meters()
+        assert len(await client.get_inverters()) == 10
+        assert len(await client.get_inverters()) == 10
+        sim.faults.inject("status", route="inverters", status=401)
+        with pytest.raises(AuthenticationError):
+            await client.get_inverters()

@@ -118,15 +118,40 @@ async def test_reboot_zeros_never_lower_energy(
 async def test_lifetime_wrap_keeps_rising(
     hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
 ) -> None:
-    sim, server = await gateway_factory("3x")
+    # Without a production CT, firmware 7 gives production from the inverters' register,
+    # which wraps at 2^32 J: the simulator's counter stands for that register here.
+    sim, server = await gateway_factory("7x", cts=("net-consumption",))
     sim.house.production_wh = WRAP_WH - 300
-    await setup_entry(hass, "3x", server.port)
+    await setup_entry(hass, "7x", server.port)
     lifetime = _entity(hass, f"{sim.profile.serial}_production_lifetime")
     assert float(_value(hass, lifetime)) == pytest.approx((WRAP_WH - 300) / 1000, abs=0.01)
     # The 1.19 MWh register wraps to almost nothing: the total goes on from the top.
-    sim.house.production_wh = WRAP_WH + 500
+    sim.house.production_wh = 500
     await _tick(hass, freezer, 61)
     assert float(_value(hass, lifetime)) == pytest.approx((WRAP_WH + 500) / 1000, abs=0.01)
+
+
+async def test_wrapped_lifetime_survives_a_restart(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    # Without a production CT, firmware 7 gives production from the inverters' register,
+    # which wraps at 2^32 J: the simulator's counter stands for that register here.
+    sim, server = await gateway_factory("7x", cts=("net-consumption",))
+    sim.house.production_wh = WRAP_WH - 300
+    entry = await setup_entry(hass, "7x", server.port)
+    lifetime = _entity(hass, f"{sim.profile.serial}_production_lifetime")
+    for register in (500, WRAP_WH / 2):
+        sim.house.production_wh = register
+        await _tick(hass, freezer, 61)
+    # A restart, long after the wrap: the register holds only what came since, and the
+    # stored total must bring the wrap back with it, or the total would stand still.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    sim.house.production_wh = WRAP_WH / 2 + 1000
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    produced = WRAP_WH + sim.house.production_wh
+    assert float(_value(hass, lifetime)) == pytest.approx(produced / 1000, abs=0.01)
 
 
 async def test_ct_glitch_keeps_energy(
@@ -159,6 +184,34 @@ async def test_rejected_token_starts_reauth(
     await _tick(hass, freezer, 61)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert any(flow["context"]["source"] == "reauth" for flow in flows)
+
+
+async def test_endpoint_refused_after_answering_starts_reauth_after_a_fresh_token(
+    hass: HomeAssistant,
+    gateway_factory: SimFactory,
+    cloud: EnlightenSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The gateway answered polls, then refuses even a fresh token: the access is gone."""
+    sim, server = await gateway_factory("8x")
+    entry = await setup_entry(hass, "8x", server.port)
+    await _tick(hass, freezer, 61)
+    assert entry.state is ConfigEntryState.LOADED
+    issued = cloud.tokens_issued
+    # Everything but the token check (which passes) is refused.
+    sim.faults.inject("status", route="^/(production|api|ivp|admin|info|home)", status=401)
+    await _tick(hass, freezer, 61)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert ir.async_get(hass).async_get_issue(
+        "homeassistant", f"config_entry_reauth_{DOMAIN}_{entry.entry_id}"
+    )
+    # One fresh token was tried before asking the user, not one per request.
+    assert cloud.tokens_issued == issued + 1
+    # Then the polls stop: nothing more is asked of a gateway that refuses us.
+    requests = len(sim.log.records)
+    await _tick(hass, freezer, 61)
+    assert len(sim.log.records) == requests
 
 
 async def test_expired_session_cookie_is_renewed(
@@ -228,6 +281,29 @@ async def test_firmware_change_reprobes(
     assert entry.state is ConfigEntryState.LOADED
     # The new firmware has the power export limit: probed and shown after the reload.
     assert entry.runtime_data.poller.capabilities.power_export_limit
+
+
+async def test_refusal_by_new_firmware_reprobes_instead_of_reauth(
+    hass: HomeAssistant, gateway_factory: SimFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    """An endpoint the old firmware served is refused after an update: a probe, no reauth."""
+    sim, server = await gateway_factory("8x")
+    entry = await setup_entry(hass, "8x", server.port)
+    await _tick(hass, freezer, 61)
+    sim.profile = replace(sim.profile, firmware="D8.2.4400")
+    # The new firmware refuses the battery endpoints although the access is fine.
+    fault = sim.faults.inject("status", route="^/ivp/ensemble", status=401)
+    for _ in range(3):
+        await _tick(hass, freezer, 61)
+    assert fault.hits > 0
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, sim.profile.serial), entry.entry_id
+    )
+    assert device is not None
+    # Seen at once (the firmware is otherwise read every four hours), and reloaded.
+    assert device.sw_version == "D8.2.4400"
+    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_setup_failures(hass: HomeAssistant, gateway_factory: SimFactory) -> None:

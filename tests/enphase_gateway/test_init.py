@@ -29,10 +29,10 @@ async def test_envoy_r_3x(hass: HomeAssistant, gateway_factory: SimFactory) -> N
     assert entry.state is ConfigEntryState.LOADED
     serial = sim.profile.serial
     lifetime = float(_state(hass, f"{serial}_production_lifetime") or 0)
-    # The counter wraps at 2^32 J on this firmware: the sim reports the wrapped value.
-    assert lifetime == pytest.approx(
-        sim.house.production_wh % (2**32 / 3600) / 1000, abs=0.01
-    )  # kWh
+    # The register wraps at 2^32 J on this firmware; here it is still below that (the wrap
+    # itself is test_coordinator's test_lifetime_wrap_keeps_rising).
+    assert sim.house.production_wh < 2**32 / 3600
+    assert lifetime == pytest.approx(sim.house.production_wh / 1000, abs=0.01)  # kWh
     assert _state(hass, f"{serial}_production_today") is not None
     ids = _unique_ids(hass, entry.entry_id)
     assert not any(uid.startswith(f"{serial}_ct_") for uid in ids)

@@ -120,6 +120,25 @@ async def test_select_errors_change_nothing(
     assert bool(reauth) is (key == "command_auth_failed")
 
 
+@pytest.mark.parametrize("status", [401, 403])
+async def test_local_refusal_is_a_failed_command_not_a_reauth(
+    hass: HomeAssistant,
+    local_entry: MockConfigEntry,
+    local_app: PowervaultLocal,
+    status: int,
+) -> None:
+    """The local API has no credentials: a refused write is the unit's fault."""
+    await setup_entry(hass, local_entry)
+    before = state_value(hass, "select", f"{LOCAL_UNIT}_battery_mode")
+    local_app.faults.inject(FaultKind.STATUS, route="state-override", method="POST", status=status)
+    with pytest.raises(HomeAssistantError) as err:
+        await _select(hass, LOCAL_UNIT, "force_discharge")
+    assert err.value.translation_key == "command_failed"
+    assert local_app.unit.overrides == []
+    assert state_value(hass, "select", f"{LOCAL_UNIT}_battery_mode") == before
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
 async def test_command_refused_when_budget_is_spent(
     hass: HomeAssistant, cloud_entry: MockConfigEntry, cloud_app: PowervaultCloud
 ) -> None:

@@ -22,6 +22,9 @@ from .conftest import CLOUD_UNIT, LOCAL_UNIT, entity_id, setup_entry, state_valu
 LOCAL_FAULTS = [
     pytest.param({"kind": FaultKind.RESET}, id="reset"),
     pytest.param({"kind": FaultKind.STATUS, "status": 500}, id="5xx"),
+    # The local API has no credentials: a refusal is the unit's fault, never a reauth.
+    pytest.param({"kind": FaultKind.STATUS, "status": 401}, id="401"),
+    pytest.param({"kind": FaultKind.STATUS, "status": 403}, id="403"),
     pytest.param({"kind": FaultKind.MALFORMED}, id="malformed"),
     pytest.param({"kind": FaultKind.TRUNCATED}, id="truncated"),
     pytest.param({"kind": FaultKind.MISSING_KEYS}, id="missing_keys"),
@@ -90,6 +93,7 @@ async def test_local_unit_faults(
         await tick(hass, freezer, timedelta(seconds=61))
     assert not _available(hass, LOCAL_UNIT)
     assert not _available(hass, LOCAL_UNIT, "inverter_voltage")
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
 
     local_app.faults.clear()
     for _ in range(4):

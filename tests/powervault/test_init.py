@@ -69,6 +69,18 @@ async def test_unit_unreachable_at_setup_retries(
     assert local_entry.state is ConfigEntryState.SETUP_RETRY
 
 
+@pytest.mark.parametrize("status", [401, 403])
+async def test_local_unit_refusing_at_setup_retries_without_reauth(
+    hass: HomeAssistant, local_entry: MockConfigEntry, local_app: PowervaultLocal, status: int
+) -> None:
+    """The local API has no credentials: nothing for the user to enter, the setup retries."""
+    local_app.faults.inject(FaultKind.STATUS, status=status)
+    await hass.config_entries.async_setup(local_entry.entry_id)
+    await hass.async_block_till_done()
+    assert local_entry.state is ConfigEntryState.SETUP_RETRY
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
 async def test_options_change_reloads_with_new_budget(
     hass: HomeAssistant, cloud_entry: MockConfigEntry
 ) -> None:

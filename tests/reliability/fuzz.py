@@ -11,8 +11,9 @@ not junk and is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -28,37 +29,43 @@ from simulators.framework import SimulatorApp
 
 ROOT = Path(__file__).parents[2] / "custom_components"
 
+SAMPLES: list[Any] = [
+    math.nan,
+    math.inf,
+    -math.inf,
+    1e308,
+    -1e308,
+    10**30,
+    -(10**30),
+    -1,
+    -0.5,
+    "",
+    "\x00",
+    "a\x00b",
+    "x" * 5000,
+    "ünïcødé 💥",
+    "nan",
+    "inf",
+    None,
+    [],
+    {},
+    [1, 2],
+    {"a": 1},
+    "2026-13-45T99:99:99",
+]
+"""Junk every form field gets (hypothesis's draws below add more)."""
+
 JUNK = st.one_of(
-    st.sampled_from(
-        [
-            math.nan,
-            math.inf,
-            -math.inf,
-            1e308,
-            -1e308,
-            10**30,
-            -(10**30),
-            -1,
-            -0.5,
-            "",
-            "\x00",
-            "a\x00b",
-            "x" * 5000,
-            "ünïcødé 💥",
-            "nan",
-            "inf",
-            None,
-            [],
-            {},
-            [1, 2],
-            {"a": 1},
-            "2026-13-45T99:99:99",
-        ]
-    ),
+    st.sampled_from(SAMPLES),
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(10**40), max_value=10**40),
     st.text(max_size=40),
     st.lists(st.integers(), max_size=3),
+)
+
+
+BOOLEAN_WORDS = frozenset(
+    {"1", "true", "yes", "on", "enable", "0", "false", "no", "off", "disable"}
 )
 
 
@@ -122,16 +129,11 @@ def accepted(field: dict[str, Any], value: Any) -> bool:
             value = math.floor(value + 0.5)
         return (low is None or value >= low) and (high is None or value <= high)
     if kind == "boolean":
-        # What Home Assistant's cv.boolean takes (1, "on", "yes", ...) but nothing non-finite.
-        from homeassistant.helpers import config_validation as cv
-
-        if isinstance(value, float) and not math.isfinite(value):
-            return False
-        try:
-            cv.boolean(value)
-        except vol.Invalid:
-            return False
-        return True
+        # A plain on/off: a bool, 0 or 1, or one of Home Assistant's boolean words. Any other
+        # number is junk (cv.boolean would take 0.5, -7 or nan as "on").
+        if isinstance(value, bool) or (type(value) is int and value in (0, 1)):
+            return True
+        return isinstance(value, str) and value.strip().lower() in BOOLEAN_WORDS
     if kind == "select":
         return value in _options(config)
     if kind in ("text", "object", "device", "config_entry", "entity"):
@@ -256,3 +258,82 @@ def _returns(hass: HomeAssistant, domain: str, service: str) -> bool:
 
     supports = hass.services.supports_response(domain, service)
     return supports is SupportsResponse.ONLY
+
+
+def flow_errors(domain: str, flow: str = "config") -> set[str]:
+    """Return the error keys a flow (``config`` or ``options``) has translations for."""
+    strings = json.loads((ROOT / domain / "translations" / "en.json").read_text(encoding="utf-8"))
+    return set(strings.get(flow, {}).get("error", {}))
+
+
+def text_accepted(value: Any) -> bool:
+    """Return whether a text field may take the value as a real one (no junk)."""
+    return isinstance(value, str) and "\x00" not in value and len(value) <= 255
+
+
+def requests(apps: list[SimulatorApp]) -> int:
+    """Return how many requests the simulators have served, of any kind."""
+    return sum(len(app.log.records) for app in apps)
+
+
+async def fuzz_form(
+    manager: Any,
+    open_form: Callable[[], Awaitable[dict[str, Any]]],
+    plausible: dict[str, Any],
+    apps: list[SimulatorApp],
+    known_errors: set[str],
+    snapshot: Callable[[], Any],
+    *,
+    fields: tuple[str, ...] | None = None,
+    examples: int = 30,
+    undo: Callable[[], Awaitable[None]] | None = None,
+) -> tuple[int, list[str]]:
+    """Submit junk to each field of one flow form, the others plausible.
+
+    Asserted for each submission: a schema error (``vol.Invalid``) or the form again with
+    errors that all have a translation (``unknown``, the catch-all, is not one); what
+    ``snapshot`` returns (entries, options) unchanged; and for a value no text field could
+    take (NUL, over 255 characters, not a string) no request reached a simulator. Where
+    ``undo`` is given, a value a user may type that creates an entry is no problem: ``undo``
+    removes what it created.
+    """
+    problems: list[str] = []
+    calls = 0
+    first = await open_form()
+    manager.async_abort(first["flow_id"])
+    step = first["step_id"]
+    names = fields or tuple(str(key) for key in first["data_schema"].schema)
+    before = snapshot()
+    for name in names:
+        for value in [*SAMPLES, *draw_junk(examples)]:
+            flow = await open_form()
+            sent = requests(apps)
+            calls += 1
+            label = f"{step}.{name}={value!r:.40}"
+            result: dict[str, Any] | None = None
+            try:
+                result = dict(
+                    await manager.async_configure(flow["flow_id"], {**plausible, name: value})
+                )
+            except vol.Invalid:
+                pass
+            except Exception as err:  # noqa: BLE001 - the kind is the check
+                problems.append(f"{label}: {type(err).__name__}: {err}"[:200])
+            finally:
+                if any(f["flow_id"] == flow["flow_id"] for f in manager.async_progress()):
+                    manager.async_abort(flow["flow_id"])
+            if result is not None:
+                errors = set((result.get("errors") or {}).values())
+                if result["type"] == "create_entry" and text_accepted(value) and undo is not None:
+                    # A value a user may type (a blank password that is then derived, say).
+                    await undo()
+                elif result["type"] != "form" or result.get("step_id") != step:
+                    problems.append(f"{label}: {result['type']} {result.get('reason', '')}")
+                elif not errors or not errors <= known_errors - {"unknown"}:
+                    problems.append(f"{label}: form errors {errors}")
+            if not text_accepted(value) and requests(apps) != sent:
+                problems.append(f"{label}: a request reached a simulator")
+            if snapshot() != before:
+                problems.append(f"{label}: something was created or changed")
+                break
+    return calls, problems

@@ -6,7 +6,6 @@ that has a translation; the entry's options and data unchanged.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +18,10 @@ from tests.enphase_gateway.conftest import cloud, gateway_factory, setup_entry  
 from tests.powervault.conftest import fast_client, local_app, local_entry, local_server  # noqa: F401
 from tests.v2c_cloud.conftest import V2CSim, charger_count, cloud_only, firmware, v2c_sim  # noqa: F401
 
-from .fuzz import draw_junk
+from .fuzz import draw_junk, flow_errors
 
 ROOT = Path(__file__).parents[2] / "custom_components"
 EXAMPLES = 30
-
-
-def _errors(domain: str) -> set[str]:
-    strings = json.loads((ROOT / domain / "translations" / "en.json").read_text(encoding="utf-8"))
-    return set(strings.get("options", {}).get("error", {}))
 
 
 async def _open(
@@ -65,7 +59,7 @@ async def _fuzz_form(
     hass: HomeAssistant, entry: MockConfigEntry, menu_option: str | None
 ) -> tuple[int, list[str]]:
     """Submit junk to every field of one options form, one field at a time."""
-    known = _errors(entry.domain)
+    known = flow_errors(entry.domain, "options")
     manager = hass.config_entries.options
     problems: list[str] = []
     calls = 0

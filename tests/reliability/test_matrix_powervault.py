@@ -42,15 +42,7 @@ CLOUD_UNIT = "pvsim-1001"
 LOCAL_UNIT = "008a2564"
 
 # Cells that fail on today's code: (family, fault) -> why.
-LOCAL_CREDENTIALS = (
-    "a 401/403 from the local unit (whose API has no credentials) starts a reauth at the first "
-    "failure, asking for a cloud API key; the entities go unavailable at once and polling stops"
-)
-XFAILS: dict[tuple[str, str], str] = {
-    (family, fault): LOCAL_CREDENTIALS
-    for family in ("local telemetry", "local schedule")
-    for fault in ("401", "403")
-}
+XFAILS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(autouse=True)

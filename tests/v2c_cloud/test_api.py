@@ -18,7 +18,9 @@ from custom_components.energy_bridges_common.client.errors import (
 from custom_components.v2c_cloud.api import (
     Charger,
     ChargerSetting,
+    InstallationType,
     InvalidCommandError,
+    MeterType,
     Source,
     V2CCloudClient,
     V2CLocalClient,
@@ -300,3 +302,20 @@ async def test_the_charger_writes_on_the_lan_first_then_through_the_cloud(
         assert charger.locked == 1
         with pytest.raises(UnreachableError):
             await four_g.write(ChargerSetting.PAUSE_DYNAMIC, 1)
+
+
+async def test_a_choice_we_cannot_name_is_never_written(v2c_sim: V2CSim) -> None:
+    charger = v2c_sim.charger()
+    cid = charger.charger_id
+    before = v2c_sim.cloud_calls()
+    async with aiohttp.ClientSession() as session:
+        client = V2CCloudClient(session, API_KEY, base_url=v2c_sim.cloud_url)
+        # 7 is between the meters V2C names (6 Growatt, 11 MQTT): a charger may report it,
+        # but what it means is unknown, so it is not sent back.
+        with pytest.raises(InvalidCommandError):
+            await client.set_slave_type(cid, MeterType(7))
+        with pytest.raises(InvalidCommandError):
+            await client.set_installation_type(cid, 3)  # type: ignore[arg-type]
+        assert v2c_sim.cloud_calls() == before
+        await client.set_installation_type(cid, InstallationType.PHOTOVOLTAIC)
+    assert charger.inst_type == 2

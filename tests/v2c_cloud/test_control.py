@@ -93,6 +93,22 @@ async def test_lan_writes_show_the_value_read_back(
     assert v2c_sim.cloud_calls() == cloud_before
 
 
+async def test_a_mode_we_cannot_name_shows_as_unknown_and_can_be_changed(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    v2c_sim: V2CSim,
+    init_integration: MockConfigEntry,
+) -> None:
+    charger = v2c_sim.charger()
+    charger.dynamic_power_mode = 9  # a code no source names
+    await _tick(hass, freezer, 6)
+    entity_id = "select.trydan_1_dynamic_power_mode"
+    assert hass.states.get(entity_id).state == "unknown"
+    await _select(hass, entity_id, "stop")
+    assert charger.dynamic_power_mode == 5
+    assert hass.states.get(entity_id).state == "stop"
+
+
 async def test_lan_away_writes_go_to_the_cloud_and_hold(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

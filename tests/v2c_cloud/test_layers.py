@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
+import importlib
 from pathlib import Path
 
 from simulators.v2c import make_chargers
@@ -29,4 +31,19 @@ def test_no_lan_keyword_outside_the_api() -> None:
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Constant) and node.value in words
     ]
+    assert found == []
+
+
+def test_selects_map_no_vendor_codes() -> None:
+    """Settings' codes come out of ``api/`` as choices, never as a table of numbers."""
+    found = []
+    for path in (ROOT / "select.py",):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("api"):
+                continue
+            module = importlib.import_module(f"custom_components.v2c_cloud.{node.module}")
+            for alias in node.names:
+                value = getattr(module, alias.name)
+                if isinstance(value, Mapping) and any(isinstance(k, int) for k in value):
+                    found.append(f"{path.name}: {alias.name}")
     assert found == []

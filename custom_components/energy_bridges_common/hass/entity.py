@@ -106,48 +106,54 @@ class _EnergyExtraData(SensorExtraStoredData):
         return data
 
 
-class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
-    """A ``total_increasing`` energy sensor that never feeds a glitch into statistics.
+class EnergyTotalMixin(CoordinatorEntity[DataUpdateCoordinator[Any]], RestoreSensor):
+    """Make a coordinator sensor an energy total that never feeds a glitch into statistics.
 
-    It survives restarts: the last value (and a wrap offset) is restored, so a device that
-    answers zero right after Home Assistant starts cannot make the total go backwards. A
-    daily total (``day_fn``) restores its day too, so a restart does not take yesterday's
-    total for today's.
+    The value is a ``MonotonicTotal`` of the sensor's readings (``_raw_value``). It survives
+    restarts: the last value (and a wrap offset) is restored, so a device that answers zero
+    right after Home Assistant starts cannot make the total go backwards. A daily total
+    (``_day_fn``) restores its day too, so a restart does not take yesterday's total for
+    today's. Name it first among a sensor's bases (it takes each reading before the
+    sensor's own update handling writes the state) and call ``_start_total`` in ``__init__``.
     """
 
-    entity_description: BridgeEnergySensorEntityDescription[DataT]
+    _wrap_at: float | None = None
+    _confirm_readings: int = 3
+    _day_fn: Callable[[Any], date | None] | None = None
+    _day: date | None = None
+    _total: MonotonicTotal
 
-    def __init__(
+    def _start_total(
         self,
-        coordinator: DataUpdateCoordinator[DataT],
-        description: BridgeEnergySensorEntityDescription[DataT],
         *,
-        device_info: DeviceInfo,
-        unique_id_prefix: str,
+        wrap_at: float | None = None,
+        confirm_readings: int = 3,
+        day_fn: Callable[[Any], date | None] | None = None,
     ) -> None:
-        """Set up the monotonic total."""
-        super().__init__(
-            coordinator, description, device_info=device_info, unique_id_prefix=unique_id_prefix
-        )
+        """Start from no value: wrapping at ``wrap_at``, a daily total with ``day_fn``."""
+        self._wrap_at = wrap_at
+        self._confirm_readings = confirm_readings
+        self._day_fn = day_fn
         self._total = self._new_total()
-        self._day: date | None = None
+
+    def _raw_value(self) -> SensorValue:
+        """Return the device's reading of the counter (the coordinator has data)."""
+        raise NotImplementedError
 
     def _new_total(self) -> MonotonicTotal:
-        description = self.entity_description
         # A daily total's one legitimate drop, at midnight, is the day's: within a day no
         # run of lower readings, however long, is taken for a reset.
-        confirm = sys.maxsize if description.day_fn is not None else description.confirm_readings
-        return MonotonicTotal(confirm_readings=confirm, wrap_at=description.wrap_at)
+        confirm = sys.maxsize if self._day_fn is not None else self._confirm_readings
+        return MonotonicTotal(confirm_readings=confirm, wrap_at=self._wrap_at)
 
     async def async_added_to_hass(self) -> None:
-        """Restore the last total, then take the current reading."""
-        await super().async_added_to_hass()
+        """Restore the last total, take the current reading, then follow the coordinator."""
         if (last := await self.async_get_last_extra_data()) is not None:
             data = last.as_dict()
             value = data.get("native_value")
             if isinstance(value, dict):  # a Decimal is stored as {"__type", "decimal_str"}
                 value = value.get("decimal_str")
-            daily = self.entity_description.day_fn is not None
+            daily = self._day_fn is not None
             try:
                 offset = float(data.get("offset") or 0.0)
                 number = None if value is None else float(value)
@@ -159,19 +165,20 @@ class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
                     self._total.restore(number, offset)
                     self._day = day
         self._take_reading()
+        await super().async_added_to_hass()
 
     def _take_reading(self) -> None:
         if self.coordinator.data is None:
             return
-        if (day_fn := self.entity_description.day_fn) is not None:
-            if (day := day_fn(self.coordinator.data)) is None:
+        if self._day_fn is not None:
+            if (day := self._day_fn(self.coordinator.data)) is None:
                 return
             if self._day is not None and day != self._day:
                 if day < self._day:
                     return
                 self._total = self._new_total()
             self._day = day
-        raw = self.entity_description.value_fn(self.coordinator.data)
+        raw = self._raw_value()
         self._total.update(float(raw) if isinstance(raw, int | float | Decimal) else None)
 
     @callback
@@ -186,13 +193,40 @@ class BridgeEnergySensor[DataT](BridgeSensor[DataT], RestoreSensor):
 
     @property
     def extra_restore_state_data(self) -> _EnergyExtraData:
-        """Store the wrap offset beside the value."""
+        """Store the wrap offset (and a daily total's day) beside the value."""
         return _EnergyExtraData(
             native_value=self._total.value,
             native_unit_of_measurement=self.native_unit_of_measurement,
             offset=self._total.offset,
             day=self._day.isoformat() if self._day is not None else None,
         )
+
+
+class BridgeEnergySensor[DataT](EnergyTotalMixin, BridgeSensor[DataT]):
+    """A ``total_increasing`` energy sensor of a description's ``value_fn``."""
+
+    entity_description: BridgeEnergySensorEntityDescription[DataT]
+
+    def __init__(
+        self,
+        coordinator: DataUpdateCoordinator[DataT],
+        description: BridgeEnergySensorEntityDescription[DataT],
+        *,
+        device_info: DeviceInfo,
+        unique_id_prefix: str,
+    ) -> None:
+        """Take the total's wrap point, reset confirmation and day from the description."""
+        super().__init__(
+            coordinator, description, device_info=device_info, unique_id_prefix=unique_id_prefix
+        )
+        self._start_total(
+            wrap_at=description.wrap_at,
+            confirm_readings=description.confirm_readings,
+            day_fn=description.day_fn,
+        )
+
+    def _raw_value(self) -> SensorValue:
+        return self.entity_description.value_fn(self.coordinator.data)
 
 
 class OptimisticHoldMixin[T](Entity):

@@ -251,6 +251,12 @@ class EnphaseGateway:
         self._probe_replies: dict[str, tuple[float, Any]] = {}
         self.refused_at_login = False
         self._refused: set[str] = set()
+        # Endpoints that answered since the last probe (paths without their query).
+        self._answered: set[str] = set()
+        self._token_refused: str | None = None
+        self.new_firmware_seen = False
+        """An endpoint was refused by a firmware the probe did not see (the poller re-reads)."""
+        self._renew_lock = asyncio.Lock()
 
     # -- connection -------------------------------------------------------------------------
 
@@ -456,11 +462,37 @@ class EnphaseGateway:
         if timeout is None:
             timeout = const.TIMEOUTS.get(path.split("?", 1)[0], const.DEFAULT_TIMEOUT)
         response = await self._send(method, path, json_body, timeout)
-        retried = False
+        retried = renewed = False
+        used = self.token
         if response.status in (401, 403) and await self._reauthorise(response):
+            # A fresh token fetched here is not fetched again below.
+            renewed, used = self.token != used, self.token
             response = await self._send(method, path, json_body, timeout)
             retried = True
+        answered = self._answered_before(method, path)
+        if (
+            response.status in (401, 403)
+            and answered
+            and not renewed
+            and await self._renew_token_now(used)
+        ):
+            response = await self._send(method, path, json_body, timeout)
         if response.status in (401, 403):
+            if answered:
+                if await self._firmware_changed():
+                    # A new firmware may lack what the old one had: its probe decides.
+                    self.new_firmware_seen = True
+                    raise EndpointUnavailableError(
+                        f"{method} {path}: refused (HTTP {response.status}) by new firmware",
+                        response.status,
+                    )
+                # It answered these credentials before, and a fresh token does not help:
+                # the access is gone, not the endpoint (the user must re-authenticate).
+                self._token_refused = self.token
+                raise AuthenticationError(
+                    f"{method} {path}: refused (HTTP {response.status}) although it answered "
+                    "before, even with renewed credentials"
+                )
             if self._authenticated or retried:
                 # Fresh credentials and still refused: this firmware does not have it.
                 if method == "GET":
@@ -470,7 +502,48 @@ class EnphaseGateway:
                     response.status,
                 )
             raise AuthenticationError(f"{method} {path}: authentication rejected")
+        if method == "GET":
+            self._answered.add(path.split("?", 1)[0])
         return response
+
+    def _answered_before(self, method: str, path: str) -> bool:
+        """Return whether this endpoint answered before (so it is there) outside a probe.
+
+        Some firmware answers 401 on endpoints it lacks even with valid access; an endpoint
+        that answered polls before and refuses now means the access itself was withdrawn.
+        A probe decides anew what is there (after a firmware change, say), so it never asks.
+        """
+        return method == "GET" and not _PROBING.get() and path.split("?", 1)[0] in self._answered
+
+    async def _firmware_changed(self) -> bool:
+        """Return whether ``/info`` (public) now names another firmware than the probe saw."""
+        if self.capabilities is None:
+            return False
+        try:
+            response = await self._send(
+                "GET", const.INFO, None, const.TIMEOUTS.get(const.INFO, const.DEFAULT_TIMEOUT)
+            )
+            firmware = GatewayInfo.from_xml(response.text).firmware
+        except BridgeApiError:
+            return False
+        return firmware != self.capabilities.firmware
+
+    async def _renew_token_now(self, used: str | None) -> bool:
+        """Fetch and check a fresh token instead of ``used``; return whether to try again.
+
+        The fast and the slow poll may be refused at once: the first fetches the token, the
+        other tries again with it, so one refusal costs one token from the cloud.
+        """
+        async with self._renew_lock:
+            if self.token != used:
+                # Renewed meanwhile (by ``_reauthorise`` or the other poll): try with it.
+                return self.token is not None and self.token != self._token_refused
+            if self._digest is not None or not self.token or self.manual_token or not self.password:
+                return False
+            await self._fetch_token()
+            if not await self._check_jwt():
+                raise AuthenticationError("The gateway rejected a fresh token")
+            return True
 
     async def _send(self, method: str, path: str, json_body: Any, timeout: float) -> HttpResponse:
         async with self._lock:
@@ -653,6 +726,8 @@ class EnphaseGateway:
         info = self.info or await self.setup()
         version = info.version
         self._refused.clear()
+        self._answered.clear()
+        self.new_firmware_seen = False
         report = await self._has(self.get_production_report)
         legacy = None if report is not None else await self._has(self.get_production_legacy)
         v1 = await self._has(self.get_simple_production)

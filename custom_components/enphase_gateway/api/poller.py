@@ -332,7 +332,11 @@ class GatewayPoller:
         gateway = self.gateway
         now = self._clock()
         firmware_changed = False
-        if self._last_info is None or now - self._last_info >= self.firmware_interval:
+        if (
+            self._last_info is None
+            or now - self._last_info >= self.firmware_interval
+            or gateway.new_firmware_seen
+        ):
             info = await gateway.get_info()
             if self._last_info is not None and self.capabilities.interface:
                 # /home is slow (6-9 s) and its content (network, cloud link) rarely changes.

@@ -27,6 +27,7 @@ from .const import (
 from .errors import (
     InvalidApiKeyError,
     InvalidStateError,
+    LocalAccessDeniedError,
     OverrideNotCancelledError,
     PowervaultError,
     UnknownUnitError,
@@ -76,6 +77,7 @@ __all__ = [
     "HistorySample",
     "InvalidApiKeyError",
     "InvalidStateError",
+    "LocalAccessDeniedError",
     "LocalTelemetry",
     "OverrideNotCancelledError",
     "PowerFlow",

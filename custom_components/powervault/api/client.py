@@ -35,6 +35,7 @@ from .const import (
 from .errors import (
     InvalidApiKeyError,
     InvalidStateError,
+    LocalAccessDeniedError,
     OverrideNotCancelledError,
     UnknownUnitError,
     WriteRejectedError,
@@ -202,6 +203,19 @@ class _PowervaultHttp(HttpClient):
         return error
 
 
+class _PowervaultLocalHttp(_PowervaultHttp):
+    """The local API: it has no credentials, so a refusal is the unit's fault."""
+
+    def error_for_response(self, response: HttpResponse) -> BridgeApiError | None:
+        if response.status in (401, 403):
+            where = f"{response.method} {self.redactor.url(response.url)}"
+            return LocalAccessDeniedError(
+                f"{where}: the unit refused the request (HTTP {response.status})",
+                response.status,
+            )
+        return super().error_for_response(response)
+
+
 class PowervaultCloudClient(_UnitControl):
     """The cloud REST API of P4/P5 units (paid API key)."""
 
@@ -359,7 +373,7 @@ class PowervaultLocalClient(_UnitControl):
     ) -> None:
         """Set up the client for a unit's address; nothing is sent yet."""
         super().__init__(
-            _PowervaultHttp(
+            _PowervaultLocalHttp(
                 session,
                 local_base_url(host, port),
                 timeout=timeout or DEFAULT_TIMEOUT,

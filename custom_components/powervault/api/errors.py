@@ -9,6 +9,7 @@ from ...energy_bridges_common.client.errors import (
     AuthenticationError,
     BridgeApiError,
     InvalidResponseError,
+    RequestError,
 )
 
 if TYPE_CHECKING:
@@ -25,6 +26,15 @@ class InvalidApiKeyError(AuthenticationError):
     def __init__(self, message: str = "The Powervault cloud rejected the API key") -> None:
         """Say plainly that the key is the problem (the old library said nothing)."""
         super().__init__(message)
+
+
+class LocalAccessDeniedError(PowervaultError, RequestError):
+    """The local unit answered 401/403 although its API takes no credentials.
+
+    There is nothing the user could enter (the key is the cloud's, not the unit's), so it is
+    a fault of the unit, like a 500: its data is kept through the usual grace, then goes
+    unavailable, and it comes back on its own.
+    """
 
 
 class UnknownUnitError(PowervaultError):
@@ -59,6 +69,7 @@ __all__ = [
     "InvalidApiKeyError",
     "InvalidResponseError",
     "InvalidStateError",
+    "LocalAccessDeniedError",
     "OverrideNotCancelledError",
     "PowervaultError",
     "UnknownUnitError",

@@ -2,7 +2,17 @@
 
 from .charger import Charger
 from .cloud import V2CCloudClient
-from .const import CLOUD_BASE_URL, ChargerSetting, Language, PvChargeMode
+from .const import (
+    CLOUD_BASE_URL,
+    ChargeMode,
+    ChargerSetting,
+    CodedChoice,
+    DynamicPowerMode,
+    InstallationType,
+    Language,
+    MeterType,
+    PvChargeMode,
+)
 from .lan import (
     InvalidCommandError,
     V2CLocalClient,
@@ -14,11 +24,16 @@ from .models import CloudState, Pairing, Realtime, Source
 
 __all__ = [
     "CLOUD_BASE_URL",
+    "ChargeMode",
     "Charger",
     "ChargerSetting",
     "CloudState",
+    "CodedChoice",
+    "DynamicPowerMode",
+    "InstallationType",
     "InvalidCommandError",
     "Language",
+    "MeterType",
     "Pairing",
     "PvChargeMode",
     "Realtime",

@@ -13,7 +13,15 @@ from typing import Any
 
 from ...energy_bridges_common.client.errors import BridgeApiError, UnreachableError
 from .cloud import CLOUD_WRITABLE_SETTINGS, V2CCloudClient
-from .const import ChargerSetting, Language, PvChargeMode
+from .const import (
+    ChargeMode,
+    ChargerSetting,
+    DynamicPowerMode,
+    InstallationType,
+    Language,
+    MeterType,
+    PvChargeMode,
+)
 from .lan import V2CLocalClient, validate_write
 from .models import Source
 
@@ -57,6 +65,14 @@ class Charger:
         _LOGGER.debug("%s: wrote %s=%s through the cloud", self.charger_id, setting, checked)
         return Source.CLOUD
 
+    async def set_dynamic_power_mode(self, mode: DynamicPowerMode) -> Source:
+        """Set what the dynamic power control follows (only the LAN takes it)."""
+        return await self.write(ChargerSetting.DYNAMIC_POWER_MODE, mode.value)
+
+    async def set_charge_mode(self, mode: ChargeMode) -> Source:
+        """Set the phases the charger charges on (only the LAN takes it)."""
+        return await self.write(ChargerSetting.CHARGE_MODE, mode.value)
+
     # -- the cloud-only settings (the cloud reports them on its next poll) ---------------------
 
     async def set_rfid_reader(self, enabled: bool) -> Source:
@@ -69,22 +85,22 @@ class Charger:
         await self.cloud.set_ocpp_enabled(self.charger_id, enabled)
         return Source.CLOUD
 
-    async def set_installation_type(self, value: int) -> Source:
-        """Set the installation type (a code of ``INSTALLATION_TYPES``)."""
+    async def set_installation_type(self, value: InstallationType) -> Source:
+        """Set the installation type."""
         await self.cloud.set_installation_type(self.charger_id, value)
         return Source.CLOUD
 
-    async def set_meter_type(self, value: int) -> Source:
-        """Set the meter (slave device) type (a code of ``SLAVE_TYPES``)."""
+    async def set_meter_type(self, value: MeterType) -> Source:
+        """Set the meter (slave device) type."""
         await self.cloud.set_slave_type(self.charger_id, value)
         return Source.CLOUD
 
-    async def set_language(self, value: Language | int) -> Source:
+    async def set_language(self, value: Language) -> Source:
         """Set the display language."""
         await self.cloud.set_language(self.charger_id, value)
         return Source.CLOUD
 
-    async def set_pv_charge_mode(self, value: PvChargeMode | int) -> Source:
+    async def set_pv_charge_mode(self, value: PvChargeMode) -> Source:
         """Set how the charger follows the sun (4G-only chargers too)."""
         await self.cloud.set_pv_charge_mode(self.charger_id, value)
         return Source.CLOUD

@@ -15,11 +15,12 @@ from ...energy_bridges_common.client.redact import Redactor
 from .const import (
     CLOUD_BASE_URL,
     INVERTER_MAX_POWER_RANGE,
-    LANGUAGES,
-    PV_CHARGE_MODES,
     TIMER_IDS,
     ChargerSetting,
+    CodedChoice,
+    InstallationType,
     Language,
+    MeterType,
     PvChargeMode,
 )
 from .lan import InvalidCommandError, validate_write
@@ -50,10 +51,10 @@ CLOUD_WRITABLE_SETTINGS: frozenset[ChargerSetting] = frozenset(
 )
 
 
-def _choice(table: Mapping[int, str], what: str, value: Any) -> int:
-    """Return ``value`` when it is one of the table's codes, or raise ``InvalidCommandError``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value not in table:
-        raise InvalidCommandError(what, value, f"not one of {sorted(table)}")
+def _choice(choices: type[CodedChoice], what: str, value: Any) -> int:
+    """Return ``value``'s code when we can name it, or raise ``InvalidCommandError``."""
+    if not choices.is_known(value):
+        raise InvalidCommandError(what, value, f"not one of {[c.value for c in choices]}")
     return int(value)
 
 
@@ -357,23 +358,23 @@ class V2CCloudClient:
         """Set the inverter's address."""
         await self.set_id_value("/device/inverter_ip", charger_id, address)
 
-    async def set_installation_type(self, charger_id: str, value: int) -> None:
-        """Set the installation type (see ``INSTALLATION_TYPES``)."""
-        await self.set_value("/device/inst_type", charger_id, value)
+    async def set_installation_type(self, charger_id: str, value: InstallationType) -> None:
+        """Set the installation type."""
+        code = _choice(InstallationType, "installation_type", value)
+        await self.set_value("/device/inst_type", charger_id, code)
 
-    async def set_slave_type(self, charger_id: str, value: int) -> None:
-        """Set the meter (slave device) type (see ``SLAVE_TYPES``)."""
-        await self.set_value("/device/slave_type", charger_id, value)
+    async def set_slave_type(self, charger_id: str, value: MeterType) -> None:
+        """Set the meter (slave device) type."""
+        await self.set_value("/device/slave_type", charger_id, _choice(MeterType, "meter", value))
 
-    async def set_language(self, charger_id: str, value: Language | int) -> None:
+    async def set_language(self, charger_id: str, value: Language) -> None:
         """Set the charger's display language."""
-        await self.set_value("/device/language", charger_id, _choice(LANGUAGES, "language", value))
+        await self.set_value("/device/language", charger_id, _choice(Language, "language", value))
 
-    async def set_pv_charge_mode(self, charger_id: str, value: PvChargeMode | int) -> None:
+    async def set_pv_charge_mode(self, charger_id: str, value: PvChargeMode) -> None:
         """Set how the charger follows the sun; 4G-only chargers too."""
-        await self.set_value(
-            "/device/chargefvmode", charger_id, _choice(PV_CHARGE_MODES, "pv_charge_mode", value)
-        )
+        code = _choice(PvChargeMode, "pv_charge_mode", value)
+        await self.set_value("/device/chargefvmode", charger_id, code)
 
     async def set_logo_led(self, charger_id: str, on: bool) -> None:
         """Switch the logo LED on or off through the cloud."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Final
+from typing import Any, Final, Self
+
+from ...energy_bridges_common.client.parse import as_int
 
 CLOUD_BASE_URL: Final = "https://v2c.cloud/kong/v2c_service"
 """The production V2C Cloud API (overridable for the simulator, never by users)."""
@@ -72,18 +74,6 @@ CHARGE_STATES: Final[dict[int, str]] = {
     5: "general_fault",
 }
 
-# DynamicPowerMode: sources swap 2 and 3; change the two rows here if your charger disagrees.
-DYNAMIC_POWER_MODES: Final[dict[int, str]] = {
-    0: "timed_power_enabled",
-    1: "timed_power_disabled",
-    2: "pv_exclusive",
-    3: "pv_with_minimum_power",
-    4: "grid_and_pv",
-    5: "stop",
-}
-
-CHARGE_MODES: Final[dict[int, str]] = {0: "single_phase", 1: "three_phase", 2: "mixed"}
-
 FAULT: Final = "fault"
 """The charge state of a fault numbered beyond ``CHARGE_STATES``."""
 CHARGE_STATE_NAMES: Final = (*CHARGE_STATES.values(), FAULT)
@@ -106,25 +96,99 @@ OTHER_ERROR: Final = "other_error"
 """The meter error of a code beyond ``SLAVE_ERRORS``."""
 SLAVE_ERROR_NAMES: Final = (*SLAVE_ERRORS.values(), OTHER_ERROR)
 
-INSTALLATION_TYPES: Final[dict[int, str]] = {
-    0: "single_phase",
-    1: "three_phase",
-    2: "photovoltaic",
-}
 
-SLAVE_TYPES: Final[dict[int, str]] = {
-    0: "shelly",
-    1: "v2c_v2",
-    2: "v2c_legacy",
-    3: "huawei",
-    4: "solax",
-    5: "carlo_gavazzi",
-    6: "growatt",
-    11: "mqtt",
-}
+class CodedChoice(IntEnum):
+    """A setting's choices: the charger's codes, named as Home Assistant shows them.
+
+    A member's lower-case name is the option (and its translation key); its value is the
+    code the charger and the cloud use. A code the charger reports that we cannot name is
+    kept as a nameless member (``option`` None): a select shows it as unknown, not as
+    unavailable, and diagnostics keep the number.
+    """
+
+    @property
+    def option(self) -> str | None:
+        """Return the option, or None for a code we cannot name."""
+        return self.name.lower() if self._value_ in type(self)._value2member_map_ else None
+
+    @classmethod
+    def options(cls) -> list[str]:
+        """Return every option, in the order of the codes."""
+        return [member.name.lower() for member in cls]
+
+    @classmethod
+    def from_option(cls, option: str) -> Self | None:
+        """Return the choice an option names (None: no such option)."""
+        member = cls.__members__.get(option.upper())
+        return member if member is not None and member.name.lower() == option else None
+
+    @classmethod
+    def parse(cls, raw: Any) -> Self | None:
+        """Return the choice of a reported code (a nameless one for an unknown code)."""
+        code = as_int(raw)
+        return None if code is None else cls(code)
+
+    @classmethod
+    def is_known(cls, value: Any) -> bool:
+        """Return whether ``value`` is a code we can name (the only ones we write)."""
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and value in cls._value2member_map_
+        )
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"CODE_{value}"
+        member._value_ = value
+        return member
 
 
-class Language(IntEnum):
+# DynamicPowerMode: sources swap 2 and 3; change the two codes here if your charger disagrees.
+class DynamicPowerMode(CodedChoice):
+    """``DynamicPowerMode`` (LAN only): what the dynamic power control follows."""
+
+    TIMED_POWER_ENABLED = 0
+    TIMED_POWER_DISABLED = 1
+    PV_EXCLUSIVE = 2
+    PV_WITH_MINIMUM_POWER = 3
+    GRID_AND_PV = 4
+    STOP = 5
+
+
+class ChargeMode(CodedChoice):
+    """``ChargeMode`` (LAN only): the phases the charger charges on."""
+
+    SINGLE_PHASE = 0
+    THREE_PHASE = 1
+    MIXED = 2
+
+
+class InstallationType(CodedChoice):
+    """``/device/inst_type`` values."""
+
+    SINGLE_PHASE = 0
+    THREE_PHASE = 1
+    PHOTOVOLTAIC = 2
+
+
+class MeterType(CodedChoice):
+    """``/device/slave_type`` values: the meter (the vendor's "slave") the charger reads."""
+
+    SHELLY = 0
+    V2C_V2 = 1
+    V2C_LEGACY = 2
+    HUAWEI = 3
+    SOLAX = 4
+    CARLO_GAVAZZI = 5
+    GROWATT = 6
+    MQTT = 11
+
+
+class Language(CodedChoice):
     """``/device/language`` values, as the real cloud takes them (checked on live chargers)."""
 
     ENGLISH = 0
@@ -139,20 +203,13 @@ class Language(IntEnum):
     CATALAN = 9
 
 
-LANGUAGES: Final[dict[int, str]] = {member.value: member.name.lower() for member in Language}
-
-
-class PvChargeMode(IntEnum):
+class PvChargeMode(CodedChoice):
     """``/device/chargefvmode`` values: how a charger follows the sun (also a 4G-only one)."""
 
     PV_WITH_MINIMUM_POWER = 0
     PV_ONLY = 1
     MAXIMUM_POWER = 2
 
-
-PV_CHARGE_MODES: Final[dict[int, str]] = {
-    member.value: member.name.lower() for member in PvChargeMode
-}
 
 INVERTER_MAX_POWER_RANGE: Final = (1000, 22000)
 """W the inverter (Denka) maximum power takes on ``/device/denka/max_power``."""

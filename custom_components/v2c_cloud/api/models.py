@@ -19,7 +19,19 @@ from typing import Any, Final
 
 from ...energy_bridges_common.client.errors import InvalidResponseError
 from ...energy_bridges_common.client.parse import as_bool, as_float, as_int, as_str
-from .const import CHARGE_STATES, FAULT, OTHER_ERROR, SIGNAL_QUALITY, SLAVE_ERRORS
+from .const import (
+    CHARGE_STATES,
+    FAULT,
+    OTHER_ERROR,
+    SIGNAL_QUALITY,
+    SLAVE_ERRORS,
+    ChargeMode,
+    DynamicPowerMode,
+    InstallationType,
+    Language,
+    MeterType,
+    PvChargeMode,
+)
 
 
 class Source(StrEnum):
@@ -67,8 +79,8 @@ class Realtime:
     """% (LAN only; the cloud knows only on/off)."""
     logo_led_on: bool | None = None
     """Whether the logo LED is lit: from ``logo_led`` on the LAN, the cloud's on/off else."""
-    charge_mode: int | None = None
-    dynamic_power_mode: int | None = None
+    charge_mode: ChargeMode | None = None
+    dynamic_power_mode: DynamicPowerMode | None = None
     contracted_power: int | None = None
     """W."""
     firmware_version: str | None = None
@@ -138,8 +150,8 @@ _LAN_FIELDS: dict[str, tuple[str, Any]] = {
     "MaxIntensity": ("max_intensity", as_int),
     "LightLED": ("light_led", as_int),
     "LogoLED": ("logo_led", as_int),
-    "ChargeMode": ("charge_mode", as_int),
-    "DynamicPowerMode": ("dynamic_power_mode", as_int),
+    "ChargeMode": ("charge_mode", ChargeMode.parse),
+    "DynamicPowerMode": ("dynamic_power_mode", DynamicPowerMode.parse),
     "ContractedPower": ("contracted_power", as_int),
     "FirmwareVersion": ("firmware_version", as_str),
     "SSID": ("ssid", as_str),
@@ -217,12 +229,12 @@ class CloudState:
     connected: bool | None = None
     rfid_reader: bool | None = None
     ocpp_enabled: bool | None = None
-    installation_type: int | None = None
-    slave_type: int | None = None
-    language: int | None = None
+    installation_type: InstallationType | None = None
+    slave_type: MeterType | None = None
+    language: Language | None = None
     latest_firmware: str | None = None
     """The newest firmware ``/version`` offers (asked once a day; see the docs)."""
-    pv_charge_mode: int | None = None
+    pv_charge_mode: PvChargeMode | None = None
     """Never reported by the cloud: the last value set from here (assumed state)."""
     inverter_max_power: int | None = None
     """W; never reported by the cloud: the last value set from here (assumed state)."""
@@ -341,9 +353,9 @@ def parse_reported(payload: Any) -> CloudState:
         connected=as_bool(_first(payload, CONNECTED_KEYS)),
         rfid_reader=as_bool(_first(payload, RFID_KEYS)),
         ocpp_enabled=as_bool(_first(payload, OCPP_KEYS)),
-        installation_type=as_int(payload.get("inst_type")),
-        slave_type=as_int(payload.get("slave_type")),
-        language=as_int(payload.get("language")),
+        installation_type=InstallationType.parse(payload.get("inst_type")),
+        slave_type=MeterType.parse(payload.get("slave_type")),
+        language=Language.parse(payload.get("language")),
         raw=dict(payload),
     )
 
