@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
-import math
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -18,7 +17,6 @@ from homeassistant.core import callback
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
     SelectOptionDict,
@@ -32,7 +30,7 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio as vol
 
 from ..energy_bridges_common.client.budget import BudgetPeriod
-from ..energy_bridges_common.hass.validators import PlainTextSelector
+from ..energy_bridges_common.hass.validators import FiniteNumberSelector, PlainTextSelector
 from .api import (
     AppNotRegisteredError,
     BridgeApiError,
@@ -301,19 +299,6 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds / 3600, 1):g} h"
 
 
-def _finite(value: Any) -> float | None:
-    """Return the number, or None for nan, inf and anything that is not a number.
-
-    The shared finite-number validator is not in ``energy_bridges_common`` yet: this is the
-    integration's own until it is.
-    """
-    try:
-        number = float(value)
-    except TypeError, ValueError, OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
     """Choose the Fleet API budget: a monthly amount or calls per day.
 
@@ -342,18 +327,16 @@ class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
     def _check(self, options: dict[str, Any]) -> dict[str, str]:
         """Return the errors of the budget (empty when it is fine)."""
         errors: dict[str, str] = {}
-        # Checked here rather than by the selectors' bounds: their errors are not translated,
-        # and they let "nan" through.
+        # The selectors refuse nan and inf; the bounds are checked here, where their errors
+        # are translated (a selector's own bounds say "must be at least" in English).
         for key, low, high in (
             (CONF_MONTHLY_AMOUNT, MIN_MONTHLY_AMOUNT, MAX_MONTHLY_AMOUNT),
             (CONF_CALLS_PER_DAY, MIN_CALLS_PER_DAY, MAX_CALLS_PER_DAY),
         ):
             if key not in options:
                 continue
-            number = _finite(options[key])
-            if number is None:
-                errors[key] = "not_a_number"
-            elif not low <= number <= high:
+            number = float(options[key])
+            if not low <= number <= high:
                 errors[key] = f"{key}_out_of_range"
             else:
                 # Whole calls: a fraction is rounded, not cut, and stored as the integer used.
@@ -470,18 +453,25 @@ class TeslaEnergyOptionsFlow(OptionsFlowWithReload):
                 vol.Required(
                     CONF_MONTHLY_AMOUNT,
                     default=shown.get(CONF_MONTHLY_AMOUNT, DEFAULT_MONTHLY_AMOUNT),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        step=0.5, unit_of_measurement="USD", mode=NumberSelectorMode.BOX
-                    )
+                ): vol.All(
+                    FiniteNumberSelector(
+                        NumberSelectorConfig(
+                            step=0.5, unit_of_measurement="USD", mode=NumberSelectorMode.BOX
+                        )
+                    ),
+                    # A translation key: the form shows "Enter a number." for nan or inf.
+                    msg="not_a_number",
                 ),
                 vol.Required(
                     CONF_CALLS_PER_DAY,
                     default=shown.get(CONF_CALLS_PER_DAY, DEFAULT_CALLS_PER_DAY),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        step=1, unit_of_measurement="calls", mode=NumberSelectorMode.BOX
-                    )
+                ): vol.All(
+                    FiniteNumberSelector(
+                        NumberSelectorConfig(
+                            step=1, unit_of_measurement="calls", mode=NumberSelectorMode.BOX
+                        )
+                    ),
+                    msg="not_a_number",
                 ),
             }
         )

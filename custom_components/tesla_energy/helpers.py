@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import command_calls
 from .api import (
@@ -18,11 +20,89 @@ from .api import (
     RateLimitedError,
     Scope,
     SiteInfo,
+    TariffCode,
     TariffError,
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .tariff_messages import async_tariff_error
+
+# The message of each form of a broken tariff's problem; those of the sell tariff say so.
+TARIFF_PROBLEM_KEYS: dict[TariffCode, str] = {
+    TariffCode.NOT_AN_OBJECT: "tariff_not_an_object",
+    TariffCode.INVALID_CURRENCY: "tariff_invalid_currency",
+    TariffCode.NO_SEASONS: "tariff_no_seasons",
+    TariffCode.INVALID_SEASON: "tariff_invalid_season",
+    TariffCode.INVALID_SEASON_NOT_OBJECT: "tariff_invalid_season_not_object",
+    TariffCode.SEASON_GAP: "tariff_season_gap",
+    TariffCode.SEASON_OVERLAP: "tariff_season_overlap",
+    TariffCode.INVALID_PERIOD: "tariff_invalid_period",
+    TariffCode.INVALID_PERIOD_NOT_LIST: "tariff_invalid_period_not_list",
+    TariffCode.PERIOD_GAP: "tariff_period_gap",
+    TariffCode.PERIOD_OVERLAP: "tariff_period_overlap",
+    TariffCode.PRICE_WITHOUT_TIMES: "tariff_price_without_times",
+    TariffCode.PRICE_WITHOUT_TIMES_NO_DATES: "tariff_price_without_times_no_dates",
+    TariffCode.TIMES_WITHOUT_PRICE: "tariff_times_without_price",
+    TariffCode.INVALID_PRICE: "tariff_invalid_price",
+    TariffCode.INVALID_PRICE_OUT_OF_RANGE: "tariff_invalid_price_out_of_range",
+    TariffCode.INVALID_PRICE_DEMAND: "tariff_invalid_price_demand",
+    TariffCode.INVALID_PRICE_DEMAND_OUT_OF_RANGE: "tariff_invalid_price_demand_out_of_range",
+    TariffCode.INVALID_PRICE_DAILY: "tariff_invalid_price_daily",
+    TariffCode.NEGATIVE_PRICE: "tariff_negative_price",
+    TariffCode.NEGATIVE_PRICE_DEMAND: "tariff_negative_price_demand",
+    TariffCode.SELL_ABOVE_BUY: "tariff_sell_above_buy",
+}
+# The currency and the comparison of sell with buy belong to the whole tariff, and a sell
+# tariff without seasons follows the buy tariff's: these have no sell form.
+SELL_TARIFF_PROBLEM_KEYS: dict[TariffCode, str] = {
+    TariffCode.INVALID_SEASON: "tariff_sell_invalid_season",
+    TariffCode.INVALID_SEASON_NOT_OBJECT: "tariff_sell_invalid_season_not_object",
+    TariffCode.SEASON_GAP: "tariff_sell_season_gap",
+    TariffCode.SEASON_OVERLAP: "tariff_sell_season_overlap",
+    TariffCode.INVALID_PERIOD: "tariff_sell_invalid_period",
+    TariffCode.INVALID_PERIOD_NOT_LIST: "tariff_sell_invalid_period_not_list",
+    TariffCode.PERIOD_GAP: "tariff_sell_period_gap",
+    TariffCode.PERIOD_OVERLAP: "tariff_sell_period_overlap",
+    TariffCode.PRICE_WITHOUT_TIMES: "tariff_sell_price_without_times",
+    TariffCode.PRICE_WITHOUT_TIMES_NO_DATES: "tariff_sell_price_without_times_no_dates",
+    TariffCode.TIMES_WITHOUT_PRICE: "tariff_sell_times_without_price",
+    TariffCode.INVALID_PRICE: "tariff_sell_invalid_price",
+    TariffCode.INVALID_PRICE_OUT_OF_RANGE: "tariff_sell_invalid_price_out_of_range",
+    TariffCode.INVALID_PRICE_DEMAND: "tariff_sell_invalid_price_demand",
+    TariffCode.INVALID_PRICE_DEMAND_OUT_OF_RANGE: "tariff_sell_invalid_price_demand_out_of_range",
+    TariffCode.INVALID_PRICE_DAILY: "tariff_sell_invalid_price_daily",
+    TariffCode.NEGATIVE_PRICE: "tariff_sell_negative_price",
+    TariffCode.NEGATIVE_PRICE_DEMAND: "tariff_sell_negative_price_demand",
+}
+
+
+async def async_site_time_zone(info: SiteInfo | None) -> tzinfo:
+    """Return the site's time zone (Home Assistant's when the site names none we know).
+
+    Loaded off the event loop the first time (a zone is a file on disk), cached after.
+    """
+    if info is not None and info.time_zone:
+        try:
+            if (zone := await dt_util.async_get_time_zone(info.time_zone)) is not None:
+                return zone
+        except ValueError:
+            pass
+        LOGGER.debug("Unknown time zone %s for site %s", info.time_zone, info.site_id)
+    return dt_util.get_default_time_zone()
+
+
+def tariff_error(err: TariffError) -> ServiceValidationError:
+    """Return the error of a broken tariff: how many problems, and the first one in words.
+
+    One message has one translation, so the others are counted, not told: the next send
+    tells the next one. The frontend words it in the user's language from the key.
+    """
+    problem = err.problems[0]
+    keys = SELL_TARIFF_PROBLEM_KEYS if problem.sell_tariff else TARIFF_PROBLEM_KEYS
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=keys[problem.code],
+        translation_placeholders={**problem.values, "problems": str(len(err.problems))},
+    )
 
 
 def require_command_scope(entry: TeslaEnergyConfigEntry) -> None:
@@ -35,12 +115,12 @@ def require_command_scope(entry: TeslaEnergyConfigEntry) -> None:
         )
 
 
-async def async_translate_error(
+def translate_error(
     hass: HomeAssistant, entry: TeslaEnergyConfigEntry, err: Exception
 ) -> HomeAssistantError:
     """Return the translated error a user sees for a failed command or read."""
     if isinstance(err, TariffError):
-        return await async_tariff_error(hass, err)
+        return tariff_error(err)
     if isinstance(err, MissingScopeError):
         return HomeAssistantError(
             translation_domain=DOMAIN,
@@ -83,7 +163,7 @@ async def async_run_command(
         try:
             await command()
         except (BridgeApiError, TariffError) as err:
-            raise await async_translate_error(hass, entry, err) from err
+            raise translate_error(hass, entry, err) from err
         if expected is not None and site.info.data is not None:
             site.info.async_set_updated_data(expected(site.info.data))
         try:
@@ -103,4 +183,4 @@ async def async_run_read[T](
         try:
             return await read()
         except BridgeApiError as err:
-            raise await async_translate_error(hass, entry, err) from err
+            raise translate_error(hass, entry, err) from err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -15,7 +15,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
@@ -32,6 +32,7 @@ from .coordinator import (
     TeslaEnergySiteData,
 )
 from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has, wall_connector_device
+from .helpers import async_site_time_zone
 
 PARALLEL_UPDATES = 0
 
@@ -55,37 +56,84 @@ class WallConnectorSensorDescription(SensorEntityDescription):
     """A sensor of a Wall Connector."""
 
     value_fn: Callable[[WallConnectorStatus], SensorValue]
+    attributes_fn: Callable[[WallConnectorStatus], dict[str, Any] | None] = lambda _: None
 
 
-def _power(
-    key: str, value_fn: Callable[[LiveStatus], SensorValue], **kwargs: Any
-) -> LiveSensorDescription:
-    return LiveSensorDescription(
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        value_fn=value_fn,
-        **kwargs,
-    )
+@dataclass(frozen=True, kw_only=True)
+class PriceSensorDescription(SensorEntityDescription):
+    """A price of the site's tariff."""
+
+    value_fn: Callable[[TariffPrices], float | None]
 
 
 _has_battery = info_has(lambda info: info.has_battery)
 _has_grid = info_has(lambda info: info.has_grid or info.has_battery)
 
 LIVE_SENSORS: tuple[LiveSensorDescription, ...] = (
-    _power("solar_power", lambda d: d.solar_power, exists_fn=lambda s: s.site.has_solar),
-    _power("battery_power", lambda d: d.battery_power, exists_fn=_has_battery),
-    _power("grid_power", lambda d: d.grid_power, exists_fn=_has_grid),
-    _power("load_power", lambda d: d.load_power),
-    _power("generator_power", lambda d: d.generator_power, entity_registry_enabled_default=False),
-    _power(
-        "grid_services_power",
-        lambda d: d.grid_services_power,
+    LiveSensorDescription(
+        key="solar_power",
+        translation_key="solar_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.solar_power,
+        exists_fn=lambda s: s.site.has_solar,
+    ),
+    LiveSensorDescription(
+        key="battery_power",
+        translation_key="battery_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.battery_power,
+        exists_fn=_has_battery,
+    ),
+    LiveSensorDescription(
+        key="grid_power",
+        translation_key="grid_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.grid_power,
+        exists_fn=_has_grid,
+    ),
+    LiveSensorDescription(
+        key="load_power",
+        translation_key="load_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.load_power,
+    ),
+    LiveSensorDescription(
+        key="generator_power",
+        translation_key="generator_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
         entity_registry_enabled_default=False,
+        value_fn=lambda d: d.generator_power,
+    ),
+    LiveSensorDescription(
+        key="grid_services_power",
+        translation_key="grid_services_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.grid_services_power,
         exists_fn=_has_battery,
     ),
     LiveSensorDescription(
@@ -190,6 +238,10 @@ WALL_CONNECTOR_SENSORS: tuple[WallConnectorSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in WallConnectorState],
         value_fn=lambda d: d.state_name.value if d.state_name else None,
+        # The raw code beside a state the code table does not know.
+        attributes_fn=lambda d: (
+            {"code": d.state} if d.state_name is WallConnectorState.UNRECOGNIZED else None
+        ),
     ),
     WallConnectorSensorDescription(
         key="wall_connector_vehicle",
@@ -210,6 +262,29 @@ WALL_CONNECTOR_SENSORS: tuple[WallConnectorSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda d: d.fault_state,
     ),
+)
+
+
+PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
+    PriceSensorDescription(
+        key="buy_price",
+        translation_key="buy_price",
+        suggested_display_precision=4,
+        value_fn=lambda p: p.buy,
+    ),
+    PriceSensorDescription(
+        key="sell_price",
+        translation_key="sell_price",
+        suggested_display_precision=4,
+        value_fn=lambda p: p.sell,
+    ),
+)
+
+LIVE_LAST_READ = SensorEntityDescription(
+    key="live_last_read",
+    translation_key="live_last_read",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
 )
 
 
@@ -287,16 +362,7 @@ class LiveLastReadSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], Sens
 
     def __init__(self, site: TeslaEnergySiteData) -> None:
         """Follow the site's live coordinator."""
-        super().__init__(
-            site,
-            site.live,
-            SensorEntityDescription(
-                key="live_last_read",
-                translation_key="live_last_read",
-                device_class=SensorDeviceClass.TIMESTAMP,
-                entity_category=EntityCategory.DIAGNOSTIC,
-            ),
-        )
+        super().__init__(site, site.live, LIVE_LAST_READ)
 
     @property
     def available(self) -> bool:
@@ -309,27 +375,6 @@ class LiveLastReadSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], Sens
         return self.coordinator.last_success
 
 
-@dataclass(frozen=True, kw_only=True)
-class PriceSensorDescription(SensorEntityDescription):
-    """A price of the site's tariff."""
-
-    value_fn: Callable[[TariffPrices], float | None]
-
-
-PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
-    PriceSensorDescription(
-        key="buy_price",
-        translation_key="buy_price",
-        suggested_display_precision=4,
-        value_fn=lambda p: p.buy,
-    ),
-    PriceSensorDescription(
-        key="sell_price",
-        translation_key="sell_price",
-        suggested_display_precision=4,
-        value_fn=lambda p: p.sell,
-    ),
-)
 # Prices change at the tariff's period boundaries (any minute of the hour): look every minute.
 PRICE_CHECK_INTERVAL = timedelta(minutes=1)
 
@@ -343,22 +388,26 @@ class TariffPriceSensor(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], Senso
         """Follow the site's settings, which carry the tariff."""
         super().__init__(site, site.info, description)
 
+    _zone: tzinfo = dt_util.UTC
+
     async def async_added_to_hass(self) -> None:
         """Follow the clock too: the price moves with the time of day."""
         await super().async_added_to_hass()
+        self._zone = await async_site_time_zone(self.coordinator.data)
         self.async_on_remove(
             async_track_time_interval(self.hass, self._async_tick, PRICE_CHECK_INTERVAL)
         )
 
-    @callback
-    def _async_tick(self, _now: datetime) -> None:
+    async def _async_tick(self, _now: datetime) -> None:
+        # The zone follows the settings (a change shows within the minute).
+        self._zone = await async_site_time_zone(self.coordinator.data)
         self.async_write_ha_state()
 
     def _prices(self) -> TariffPrices | None:
         info: SiteInfo | None = self.coordinator.data
         if info is None:
             return None
-        return info.tariff_prices(dt_util.now(self.site.info.time_zone))
+        return info.tariff_prices(dt_util.now(self._zone))
 
     @property
     def available(self) -> bool:
@@ -421,13 +470,12 @@ class WallConnectorSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], Sen
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the raw code beside a state the code table does not know."""
-        if self.entity_description.key != "wall_connector_status" or not self.available:
+        """Return what the description adds beside the value."""
+        if not self.available:
             return None
-        status = self.coordinator.data.wall_connectors[self.din]
-        if status.state_name is WallConnectorState.UNRECOGNIZED:
-            return {"code": status.state}
-        return None
+        return self.entity_description.attributes_fn(
+            self.coordinator.data.wall_connectors[self.din]
+        )
 
 
 class CallsTodaySensor(RestoreSensor):

@@ -25,10 +25,9 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from .api.tariff import validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .helpers import async_run_command, async_run_read, async_translate_error, require_command_scope
+from .helpers import async_run_command, async_run_read, async_site_time_zone
 
 ATTR_TARIFF = "tariff"
 ATTR_START = "start"
@@ -144,14 +143,9 @@ def _zone_name(zone: tzinfo) -> str:
 
 async def _set_time_of_use(hass: HomeAssistant, call: ServiceCall) -> None:
     entry, site = _resolve(hass, call)
-    require_command_scope(entry)
     tariff = call.data[ATTR_TARIFF]
-    try:
-        # Checked before any call: a broken tariff costs nothing and changes nothing.
-        validate_tariff(tariff)
-    except ValueError as err:
-        raise await async_translate_error(hass, entry, err) from err
     client = entry.runtime_data.client
+    # The client checks the tariff before the call: a broken one costs nothing, changes nothing.
     await async_run_command(
         hass,
         entry,
@@ -163,7 +157,7 @@ async def _set_time_of_use(hass: HomeAssistant, call: ServiceCall) -> None:
 
 async def _get_energy_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, site = _resolve(hass, call)
-    zone = site.info.time_zone
+    zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
     intervals = await async_run_read(
@@ -194,7 +188,7 @@ async def _get_energy_history(hass: HomeAssistant, call: ServiceCall) -> Service
 
 async def _get_backup_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, site = _resolve(hass, call)
-    zone = site.info.time_zone
+    zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
     events = await async_run_read(
@@ -217,7 +211,7 @@ async def _get_backup_history(hass: HomeAssistant, call: ServiceCall) -> Service
 
 async def _get_charge_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     entry, site = _resolve(hass, call)
-    zone = site.info.time_zone
+    zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
     sessions = await async_run_read(

@@ -135,3 +135,27 @@ def test_tariff_without_sell_tariff_or_season() -> None:
     summer = tariff_prices(tariff, datetime(2026, 7, 1, 12, 0))
     assert summer.buy is None
     assert summer.period is None
+
+
+def test_not_a_number_is_unknown_not_a_crash() -> None:
+    """NaN and infinity (Python's JSON reader accepts them) are unknown values.
+
+    A NaN state code used to stop the whole live status from parsing (no int of NaN), and a
+    NaN power reached the sensor.
+    """
+    live = LiveStatus.from_api(
+        json.loads(
+            '{"response": {"solar_power": NaN, "load_power": Infinity, "battery_power": 250,'
+            ' "wall_connectors": [{"din": "x", "wall_connector_state": NaN,'
+            ' "wall_connector_fault_state": Infinity, "wall_connector_power": NaN}]}}'
+        )
+    )
+    assert (live.solar_power, live.load_power, live.battery_power) == (None, None, 250)
+    connector = live.wall_connectors["x"]
+    assert (connector.state, connector.fault_state, connector.power) == (None, None, None)
+
+
+def test_a_whole_number_sent_with_a_fraction_is_rounded() -> None:
+    """2.7 batteries are 3, as every integration of this repository reads a count (not 2)."""
+    info = SiteInfo.from_api({"response": {"battery_count": 2.7, "energy_site_id": 1001}})
+    assert info.battery_count == 3

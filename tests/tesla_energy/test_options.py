@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -130,9 +130,11 @@ async def test_non_finite_numbers_are_refused(
         CONF_CALLS_PER_DAY: 500,
         field: value,
     }
-    result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {field: "not_a_number"}
+    # Refused by the form's schema (the shared finite-number selector), with the translated
+    # error on the field, before the step runs.
+    with pytest.raises(InvalidData) as caught:
+        await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    assert caught.value.schema_errors == {field: "not_a_number"}
     assert entry.options == {}
 
 

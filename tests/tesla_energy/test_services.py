@@ -58,7 +58,7 @@ async def test_set_time_of_use(
 async def test_broken_tariff_is_refused_before_any_call(
     hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
 ) -> None:
-    """Each broken rule is listed in the error; nothing is sent, nothing is billed."""
+    """The error tells the first broken rule and counts them; nothing is sent or billed."""
     tariff = pge_tariff()
     tariff["currency"] = "JPY"
     tariff["energy_charges"]["Winter"]["rates"]["OFF_PEAK"] = -0.1
@@ -69,10 +69,14 @@ async def test_broken_tariff_is_refused_before_any_call(
             "set_time_of_use",
             {"device_id": site_device(hass, setup_integration), "tariff": tariff},
         )
-    assert caught.value.translation_key == "invalid_tariff"
-    problems = caught.value.translation_placeholders["problems"]
-    assert "Currency 'JPY'" in problems
-    assert "is negative (-0.1)" in problems
+    # The first problem in words, the others counted: the currency, the negative price and
+    # the sell price (0.05) now above it.
+    assert caught.value.translation_key == "tariff_invalid_currency"
+    assert caught.value.translation_placeholders == {
+        "currency": "JPY",
+        "currencies": "EUR, GBP, USD",
+        "problems": "3",
+    }
     assert HOME_SITE not in sim.tariffs
     assert sim.billing[ACCOUNT].commands == before
 

@@ -21,6 +21,8 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.tesla_energy.api import SiteInfo
+from custom_components.tesla_energy.helpers import async_site_time_zone
 from simulators.tesla import TeslaFleetSimulator
 
 from .conftest import ACCOUNT, HOME_SITE, no_retry_wait
@@ -171,6 +173,26 @@ async def test_unknown_wall_connector_code_is_a_clear_fallback(
     assert state(hass, "sensor.home_wall_connector_0002_status") == STATE_UNAVAILABLE
 
 
+async def test_fault_codes_show_as_sent(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
+) -> None:
+    """No source names the fault codes: the sensor shows the number as sent, nothing more."""
+    connectors = [
+        {"din": WC1, "wall_connector_state": 2, "wall_connector_fault_state": 137},
+        {"din": WC2, "wall_connector_state": 2},
+    ]
+    sim.faults.inject(
+        "malformed", route=f"/{HOME_SITE}/live_status$", times=1, body=live_reply(connectors)
+    )
+    await refresh_live(setup_integration, hass)
+    fault = hass.states.get("sensor.home_wall_connector_0001_fault_state_code")
+    assert fault is not None
+    assert fault.state == str(connectors[0]["wall_connector_fault_state"])
+    assert "code" not in fault.attributes
+    # A reply without the field: unknown, not a guess.
+    assert state(hass, "sensor.home_wall_connector_0002_fault_state_code") == "unknown"
+
+
 @pytest.mark.freeze_time("2026-07-16 00:30:00+00:00")
 async def test_current_prices_from_the_site_tariff(
     hass: HomeAssistant,
@@ -285,3 +307,20 @@ async def test_reserve_nan_is_refused(
         )
     assert caught.value.translation_key == "not_a_number"
     assert sim.billing[ACCOUNT].commands == before
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Europe/Amsterdam", "Europe/Amsterdam"),
+        # Real site_info replies may send an empty name: Home Assistant's zone is used.
+        ("", None),
+        ("Mars/Olympus_Mons", None),
+        ("../../etc/passwd", None),
+    ],
+)
+async def test_site_time_zone(hass: HomeAssistant, name: str, expected: str | None) -> None:
+    """The site's zone is loaded off the event loop; one we cannot load is Home Assistant's."""
+    info = SiteInfo.from_api({"response": {"installation_time_zone": name}})
+    zone = await async_site_time_zone(info)
+    assert zone == (ZoneInfo(expected) if expected else dt_util.get_default_time_zone())

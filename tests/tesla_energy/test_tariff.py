@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.tesla_energy.api.tariff import (
+    TariffCode,
     TariffError,
     TariffRule,
     tariff_problems,
@@ -51,91 +52,105 @@ def test_flat_tariff_with_all_fallbacks_is_valid() -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "rule", "words"),
+    ("change", "code", "values"),
     [
-        (lambda t: t.update(currency="JPY"), TariffRule.INVALID_CURRENCY, "'JPY'"),
-        (lambda t: t.update(seasons={}), TariffRule.NO_SEASONS, "At least one season"),
+        (
+            lambda t: t.update(currency="JPY"),
+            TariffCode.INVALID_CURRENCY,
+            {"currency": "JPY", "currencies": "EUR, GBP, USD"},
+        ),
+        (lambda t: t.update(seasons={}), TariffCode.NO_SEASONS, {}),
         (
             lambda t: t["seasons"]["Summer"].update(toDay=29),
-            TariffRule.SEASON_GAP,
-            "No season covers Sep 30",
+            TariffCode.SEASON_GAP,
+            {"from_month": "9", "from_day": "30", "to_month": "9", "to_day": "30", "count": "1"},
         ),
         (
             lambda t: t["seasons"]["Summer"].update(toMonth=10, toDay=3),
-            TariffRule.SEASON_OVERLAP,
-            "Seasons overlap on Oct 1-Oct 3",
+            TariffCode.SEASON_OVERLAP,
+            {"from_month": "10", "from_day": "1", "to_month": "10", "to_day": "3", "count": "1"},
         ),
         (
             lambda t: t["seasons"]["Summer"].update(fromMonth=13),
-            TariffRule.INVALID_SEASON,
-            "Season 'Summer'",
+            TariffCode.INVALID_SEASON,
+            {"season": "Summer"},
         ),
         (
             lambda t: t["seasons"]["Winter"]["tou_periods"]["ON_PEAK"]["periods"][0].update(
                 toHour=20
             ),
-            TariffRule.PERIOD_GAP,
-            "Season 'Winter': no period covers Monday 20:00-21:00",
+            TariffCode.PERIOD_GAP,
+            # Every day of the week from 20:00 to 21:00: seven places, Monday (0) the first.
+            {"season": "Winter", "weekday": "0", "start": "20:00", "end": "21:00", "count": "7"},
         ),
         (
             lambda t: t["seasons"]["Summer"]["tou_periods"]["ON_PEAK"]["periods"][0].update(
                 fromHour=14
             ),
-            TariffRule.PERIOD_OVERLAP,
-            "OFF_PEAK, ON_PEAK, PARTIAL_PEAK overlap at Monday 14:00-16:00",
+            TariffCode.PERIOD_OVERLAP,
+            {
+                "season": "Summer",
+                "periods": "OFF_PEAK, ON_PEAK, PARTIAL_PEAK",
+                "weekday": "0",
+                "start": "14:00",
+                "end": "16:00",
+                "count": "7",
+            },
         ),
         (
             lambda t: t["seasons"]["Summer"]["tou_periods"]["ON_PEAK"]["periods"][0].update(
                 toHour=25
             ),
-            TariffRule.INVALID_PERIOD,
-            "invalid time window",
+            TariffCode.INVALID_PERIOD,
+            {"season": "Summer", "period": "ON_PEAK"},
         ),
         (
             lambda t: t["energy_charges"]["Summer"]["rates"].update(HOLIDAY=0.1),
-            TariffRule.PRICE_WITHOUT_TIMES,
-            "Season 'Summer': HOLIDAY has a price but no times",
+            TariffCode.PRICE_WITHOUT_TIMES,
+            {"season": "Summer", "periods": "HOLIDAY"},
         ),
         (
             lambda t: t["energy_charges"].update(Spring={"rates": {"ON_PEAK": 0.3}}),
-            TariffRule.PRICE_WITHOUT_TIMES,
-            "Season 'Spring' has prices but no dates",
+            TariffCode.PRICE_WITHOUT_TIMES_NO_DATES,
+            {"season": "Spring"},
         ),
         (
             lambda t: (
                 t["energy_charges"].pop("ALL"),
                 t["energy_charges"]["Winter"]["rates"].pop("OFF_PEAK"),
             ),
-            TariffRule.TIMES_WITHOUT_PRICE,
-            "Season 'Winter': OFF_PEAK has times but no price",
+            TariffCode.TIMES_WITHOUT_PRICE,
+            {"season": "Winter", "periods": "OFF_PEAK"},
         ),
         (
             lambda t: t["energy_charges"]["Winter"]["rates"].update(OFF_PEAK=-0.01),
-            TariffRule.NEGATIVE_PRICE,
-            "Price of 'OFF_PEAK' in season 'Winter' is negative (-0.01)",
+            TariffCode.NEGATIVE_PRICE,
+            {"season": "Winter", "period": "OFF_PEAK", "price": "-0.01"},
         ),
         (
             lambda t: t["energy_charges"]["Winter"]["rates"].update(OFF_PEAK="cheap"),
-            TariffRule.INVALID_PRICE,
-            "is not a number",
+            TariffCode.INVALID_PRICE,
+            {"season": "Winter", "period": "OFF_PEAK", "price": "'cheap'"},
         ),
         (
             lambda t: t["sell_tariff"]["energy_charges"]["Summer"]["rates"].update(OFF_PEAK=0.3),
-            TariffRule.SELL_ABOVE_BUY,
-            "Monday 00:00 in season 'Summer' (sell 0.3 > buy 0.23)",
+            TariffCode.SELL_ABOVE_BUY,
+            {"weekday": "0", "time": "00:00", "season": "Summer", "sell": "0.3", "buy": "0.23"},
         ),
     ],
 )
-def test_each_broken_rule_has_its_message(change: Any, rule: TariffRule, words: str) -> None:
-    """Each kind of broken tariff is caught, with a message that says where."""
+def test_each_broken_rule_is_told_as_data(
+    change: Any, code: TariffCode, values: dict[str, str]
+) -> None:
+    """Each kind of broken tariff is caught, with the values that say where (no words)."""
     tariff = pge_tariff()
     change(tariff)
     with pytest.raises(TariffError) as caught:
         validate_tariff(tariff)
-    messages = [p.message for p in caught.value.problems if p.rule is rule]
-    assert messages, caught.value.problems
-    assert any(words in message for message in messages), messages
-    assert words in str(caught.value)
+    told = [p.values for p in caught.value.problems if p.code is code]
+    assert told, caught.value.problems
+    assert values.items() <= told[0].items()
+    assert code.value in str(caught.value)
 
 
 def test_not_an_object() -> None:
@@ -149,11 +164,12 @@ def test_one_problem_per_rule_and_season() -> None:
     tariff["seasons"]["Summer"]["tou_periods"] = {"ON_PEAK": {"periods": []}}
     problems = [p for p in tariff_problems(tariff) if p.rule is TariffRule.PERIOD_GAP]
     assert len(problems) == 1
-    assert "and 4 more" in problems[0].message
+    # A whole day uncovered on each of the 7 weekdays: three listed, four counted.
+    assert (len(problems[0].items), problems[0].more, problems[0].values["count"]) == (3, 4, "7")
 
 
 def test_problems_carry_their_details_as_data() -> None:
-    """Each problem has the values its message uses, untranslated, for other languages."""
+    """Each problem has the values its message uses, untranslated, for every language."""
     tariff = pge_tariff()
     tariff["seasons"]["Summer"]["toDay"] = 29
     tariff["seasons"]["Winter"]["tou_periods"]["ON_PEAK"]["periods"][0]["toHour"] = 20
@@ -184,7 +200,6 @@ def test_problems_carry_their_details_as_data() -> None:
         {"season": "Summer", "period": "OFF_PEAK", "price": "-0.05"},
         True,
     )
-    assert sell.message == "Sell tariff: Price of 'OFF_PEAK' in season 'Summer' is negative (-0.05)"
 
 
 # --- property-based ---------------------------------------------------------------------------

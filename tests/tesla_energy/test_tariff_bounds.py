@@ -124,7 +124,7 @@ def test_daily_charge_bounds(value: Any) -> None:
 async def test_extreme_tariff_through_the_action(
     hass: HomeAssistant, setup_integration: MockConfigEntry, sim: TeslaFleetSimulator
 ) -> None:
-    """The action says what is wrong, in words; nothing is sent and nothing is billed."""
+    """The action says what is wrong; nothing is sent and nothing is billed."""
     before = sim.billing[ACCOUNT].commands
     tariff = pge_tariff()
     tariff["seasons"]["Summer"]["fromDay"] = 1e30
@@ -136,11 +136,13 @@ async def test_extreme_tariff_through_the_action(
             {"device_id": site_device(hass, setup_integration), "tariff": tariff},
         )
     assert caught.value.translation_domain == DOMAIN
-    assert caught.value.translation_key == "invalid_tariff"
-    problems = caught.value.translation_placeholders["problems"]
-    assert "Season 'Summer' needs valid fromMonth/fromDay/toMonth/toDay" in problems
-    assert "Price of 'OFF_PEAK' in season 'Winter' is out of range (1e+30; at most 1000)" in (
-        problems
+    # The season first; the price out of range is the second problem.
+    assert caught.value.translation_key == "tariff_invalid_season"
+    assert caught.value.translation_placeholders == {"season": "Summer", "problems": "2"}
+    price = tariff_problems(tariff)[1]
+    assert (price.code, price.values) == (
+        "invalid_price_out_of_range",
+        {"season": "Winter", "period": "OFF_PEAK", "price": "1e+30", "max": "1000"},
     )
     assert HOME_SITE not in sim.tariffs
     assert sim.billing[ACCOUNT].commands == before

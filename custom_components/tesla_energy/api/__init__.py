@@ -30,7 +30,14 @@ from .models import (
     SiteInfo,
     WallConnectorStatus,
 )
-from .tariff import TariffError, TariffProblem, TariffRule, tariff_problems, validate_tariff
+from .tariff import (
+    TariffCode,
+    TariffError,
+    TariffProblem,
+    TariffRule,
+    tariff_problems,
+    validate_tariff,
+)
 from .token import TokenClaims, decode_access_token
 
 __all__ = [
@@ -57,6 +64,7 @@ __all__ = [
     "RequestError",
     "Scope",
     "SiteInfo",
+    "TariffCode",
     "TariffError",
     "TariffProblem",
     "TariffRule",

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-import math
 from typing import Any
 
+from ...energy_bridges_common.client.parse import as_bool, as_float, as_int, as_str
 from .errors import InvalidResponseError
 
 
@@ -84,25 +84,6 @@ _WALL_CONNECTOR_STATES: dict[int, WallConnectorState] = {
 # --- value helpers -------------------------------------------------------------------------
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _int(value: Any) -> int | None:
-    number = _number(value)
-    return None if number is None else int(number)
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -147,7 +128,7 @@ class Region:
     def from_api(cls, payload: Any) -> Region:
         """Parse ``/api/1/users/region``."""
         data = response_of(payload)
-        region, base = _str(data.get("region")), _str(data.get("fleet_api_base_url"))
+        region, base = as_str(data.get("region")), as_str(data.get("fleet_api_base_url"))
         if region is None or base is None:
             raise InvalidResponseError("Region reply lacks the region or its server")
         return cls(region=region.lower(), base_url=base.rstrip("/"))
@@ -172,7 +153,7 @@ class EnergySite:
 
 
 def _flag(components: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = _bool(components.get(key))
+    value = as_bool(components.get(key))
     return default if value is None else value
 
 
@@ -184,25 +165,25 @@ def parse_products(payload: Any) -> list[EnergySite]:
     for product in payload["response"]:
         if (
             not isinstance(product, Mapping)
-            or (site_id := _int(product.get("energy_site_id"))) is None
+            or (site_id := as_int(product.get("energy_site_id"))) is None
         ):
             continue
         components = _mapping(product.get("components"))
         connectors = tuple(
             din
             for connector in _list(components.get("wall_connectors"))
-            if (din := _str(_mapping(connector).get("din")))
+            if (din := as_str(_mapping(connector).get("din")))
         )
-        resource = _str(product.get("resource_type"))
+        resource = as_str(product.get("resource_type"))
         sites.append(
             EnergySite(
                 site_id=site_id,
-                name=_str(product.get("site_name")) or f"Energy site {site_id}",
-                gateway_id=_str(product.get("gateway_id")),
+                name=as_str(product.get("site_name")) or f"Energy site {site_id}",
+                gateway_id=as_str(product.get("gateway_id")),
                 # The components say what is installed; older replies only have the type.
                 has_battery=_flag(components, "battery", resource == "battery"),
                 has_solar=_flag(components, "solar", resource == "solar"),
-                has_grid=bool(_bool(components.get("grid"))),
+                has_grid=bool(as_bool(components.get("grid"))),
                 wall_connectors=connectors,
             )
         )
@@ -261,52 +242,52 @@ class SiteInfo:
         data = response_of(payload)
         components = _mapping(data.get("components"))
         user_settings = _mapping(data.get("user_settings"))
-        mode = _str(data.get("default_real_mode"))
-        rule = _str(components.get("customer_preferred_export_rule"))
-        disallow = _bool(components.get("disallow_charge_from_grid_with_solar_installed"))
+        mode = as_str(data.get("default_real_mode"))
+        rule = as_str(components.get("customer_preferred_export_rule"))
+        disallow = as_bool(components.get("disallow_charge_from_grid_with_solar_installed"))
         connectors = tuple(
             WallConnectorInfo(
                 din=din,
-                part_name=_str(_mapping(item).get("part_name")),
-                serial_number=_str(_mapping(item).get("serial_number")),
+                part_name=as_str(_mapping(item).get("part_name")),
+                serial_number=as_str(_mapping(item).get("serial_number")),
             )
             for item in _list(components.get("wall_connectors"))
-            if (din := _str(_mapping(item).get("din")))
+            if (din := as_str(_mapping(item).get("din")))
         )
         tariff = data.get("tariff_content_v2")
         return cls(
             # site_info's own ``id`` is a string unrelated to the energy site id (real replies).
-            site_id=_int(data.get("energy_site_id")),
-            name=_str(data.get("site_name")),
-            backup_reserve=_number(data.get("backup_reserve_percent")),
+            site_id=as_int(data.get("energy_site_id")),
+            name=as_str(data.get("site_name")),
+            backup_reserve=as_float(data.get("backup_reserve_percent")),
             operation_mode=OperationMode(mode)
             if mode is not None and mode in OperationMode
             else None,
-            storm_watch_enabled=_bool(user_settings.get("storm_mode_enabled")),
+            storm_watch_enabled=as_bool(user_settings.get("storm_mode_enabled")),
             # The API names the opposite ("disallow"); users think of allowing it.
             allow_charge_from_grid=None if disallow is None else not disallow,
             export_rule=ExportRule(rule) if rule is not None and rule in ExportRule else None,
-            off_grid_vehicle_charging_reserve=_number(
+            off_grid_vehicle_charging_reserve=as_float(
                 data.get("off_grid_vehicle_charging_reserve_percent")
             ),
-            version=_str(data.get("version")),
-            battery_count=_int(data.get("battery_count")),
-            nameplate_power=_number(data.get("nameplate_power")),
-            nameplate_energy=_number(data.get("nameplate_energy")),
+            version=as_str(data.get("version")),
+            battery_count=as_int(data.get("battery_count")),
+            nameplate_power=as_float(data.get("nameplate_power")),
+            nameplate_energy=as_float(data.get("nameplate_energy")),
             installation_date=_datetime(data.get("installation_date")),
-            time_zone=_str(data.get("installation_time_zone")),
-            has_battery=bool(_bool(components.get("battery"))),
-            has_solar=bool(_bool(components.get("solar"))),
-            has_grid=bool(_bool(components.get("grid"))),
-            storm_mode_capable=bool(_bool(components.get("storm_mode_capable"))),
-            tou_capable=bool(_bool(components.get("tou_capable"))),
+            time_zone=as_str(data.get("installation_time_zone")),
+            has_battery=bool(as_bool(components.get("battery"))),
+            has_solar=bool(as_bool(components.get("solar"))),
+            has_grid=bool(as_bool(components.get("grid"))),
+            storm_mode_capable=bool(as_bool(components.get("storm_mode_capable"))),
+            tou_capable=bool(as_bool(components.get("tou_capable"))),
             off_grid_reserve_supported=bool(
-                _bool(components.get("off_grid_vehicle_charging_reserve_supported"))
+                as_bool(components.get("off_grid_vehicle_charging_reserve_supported"))
             ),
-            grid_services_enabled=bool(_bool(components.get("grid_services_enabled"))),
+            grid_services_enabled=bool(as_bool(components.get("grid_services_enabled"))),
             wall_connectors=connectors,
             tariff=tariff if isinstance(tariff, Mapping) else None,
-            vpp_backup_reserve=_number(data.get("vpp_backup_reserve_percent")),
+            vpp_backup_reserve=as_float(data.get("vpp_backup_reserve_percent")),
         )
 
 
@@ -370,33 +351,33 @@ class LiveStatus:
         # Seen in the wild: null for sites without chargers, and even a string.
         for raw in _list(data.get("wall_connectors")):
             item = _mapping(raw)
-            if (din := _str(item.get("din"))) is None:
+            if (din := as_str(item.get("din"))) is None:
                 continue
             connectors[din] = WallConnectorStatus(
                 din=din,
-                state=_int(item.get("wall_connector_state")),
-                fault_state=_int(item.get("wall_connector_fault_state")),
-                power=_number(item.get("wall_connector_power")),
-                vin=_str(item.get("vin")),
+                state=as_int(item.get("wall_connector_state")),
+                fault_state=as_int(item.get("wall_connector_fault_state")),
+                power=as_float(item.get("wall_connector_power")),
+                vin=as_str(item.get("vin")),
             )
-        island = _str(data.get("island_status"))
+        island = as_str(data.get("island_status"))
         return cls(
-            solar_power=_number(data.get("solar_power")),
-            battery_power=_number(data.get("battery_power")),
-            grid_power=_number(data.get("grid_power")),
-            load_power=_number(data.get("load_power")),
-            generator_power=_number(data.get("generator_power")),
-            grid_services_power=_number(data.get("grid_services_power")),
-            battery_level=_number(data.get("percentage_charged")),
-            energy_left=_number(data.get("energy_left")),
-            total_pack_energy=_number(data.get("total_pack_energy")),
-            grid_status=_str(data.get("grid_status")),
+            solar_power=as_float(data.get("solar_power")),
+            battery_power=as_float(data.get("battery_power")),
+            grid_power=as_float(data.get("grid_power")),
+            load_power=as_float(data.get("load_power")),
+            generator_power=as_float(data.get("generator_power")),
+            grid_services_power=as_float(data.get("grid_services_power")),
+            battery_level=as_float(data.get("percentage_charged")),
+            energy_left=as_float(data.get("energy_left")),
+            total_pack_energy=as_float(data.get("total_pack_energy")),
+            grid_status=as_str(data.get("grid_status")),
             island_status=(
                 IslandStatus(island) if island is not None and island in IslandStatus else None
             ),
-            storm_active=_bool(data.get("storm_mode_active")),
-            backup_capable=_bool(data.get("backup_capable")),
-            grid_services_active=_bool(data.get("grid_services_active")),
+            storm_active=as_bool(data.get("storm_mode_active")),
+            backup_capable=as_bool(data.get("backup_capable")),
+            grid_services_active=as_bool(data.get("grid_services_active")),
             timestamp=_datetime(data.get("timestamp")),
             wall_connectors=connectors,
         )
@@ -426,11 +407,6 @@ def _whole(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _price(value: Any) -> float | None:
-    number = _number(value)
-    return number if number is not None and math.isfinite(number) else None
 
 
 def _in_season(season: Mapping[str, Any], local: datetime) -> bool:
@@ -486,7 +462,7 @@ def _rate(charges: Any, season: str | None, period: str | None) -> float | None:
         if season_key is None or period_key is None:
             continue
         rates = _mapping(_mapping(_mapping(charges).get(season_key)).get("rates"))
-        if (price := _price(rates.get(period_key))) is not None:
+        if (price := as_float(rates.get(period_key))) is not None:
             return price
     return None
 
@@ -505,7 +481,7 @@ def tariff_prices(tariff: Mapping[str, Any], local: datetime) -> TariffPrices:
         if _mapping(sell_tariff.get("seasons")):
             sell_season, sell_period = _season_and_period(sell_tariff["seasons"], local)
         sell = _rate(sell_tariff.get("energy_charges"), sell_season, sell_period)
-    return TariffPrices(currency=_str(tariff.get("currency")), buy=buy, sell=sell, period=period)
+    return TariffPrices(currency=as_str(tariff.get("currency")), buy=buy, sell=sell, period=period)
 
 
 # --- history -------------------------------------------------------------------------------
@@ -564,7 +540,7 @@ def parse_energy_history(payload: Any) -> list[EnergyInterval]:
         raw = {
             name: max(value, 0.0)
             for name in ENERGY_FIELDS
-            if (value := _number(point.get(name))) is not None
+            if (value := as_float(point.get(name))) is not None
         }
         flows = {
             flow: sum(raw.get(name, 0.0) for name in names) for flow, names in ENERGY_FLOWS.items()
@@ -589,7 +565,7 @@ def parse_backup_history(payload: Any) -> list[BackupEvent]:
     for raw in _list(data.get("events")):
         item = _mapping(raw)
         start = _datetime(item.get("timestamp"))
-        seconds = _number(item.get("duration"))
+        seconds = as_float(item.get("duration"))
         if start is not None and seconds is not None:
             events.append(BackupEvent(start=start, duration=timedelta(seconds=seconds)))
     return events
@@ -607,8 +583,8 @@ class ChargeSession:
 
 def _seconds(value: Any) -> float | None:
     if isinstance(value, Mapping):
-        return _number(value.get("seconds"))
-    return _number(value)
+        return as_float(value.get("seconds"))
+    return as_float(value)
 
 
 def parse_charge_history(payload: Any) -> list[ChargeSession]:
@@ -619,7 +595,7 @@ def parse_charge_history(payload: Any) -> list[ChargeSession]:
         item = _mapping(raw)
         start = _seconds(item.get("charge_start_time"))
         duration = _seconds(item.get("charge_duration"))
-        energy = _number(item.get("energy_added_wh"))
+        energy = as_float(item.get("energy_added_wh"))
         if start is None or duration is None or energy is None:
             continue
         sessions.append(
@@ -638,11 +614,11 @@ def parse_command_result(payload: Any) -> str | None:
         return "The site sent no reply to the command"
     response = payload.get("response")
     if isinstance(response, Mapping):
-        code = _int(response.get("code"))
+        code = as_int(response.get("code"))
         if code is not None and not 200 <= code < 300:
-            return _str(response.get("message")) or f"The site refused the command ({code})"
+            return as_str(response.get("message")) or f"The site refused the command ({code})"
         if response.get("result") is False:
-            return _str(response.get("reason")) or "The site refused the command"
+            return as_str(response.get("reason")) or "The site refused the command"
         return None
     if response is None:
         error = payload.get("error")

@@ -1,7 +1,7 @@
 """Check a time-of-use tariff (``tariff_content_v2``) against the rules Tesla enforces.
 
 Tesla accepts a broken tariff with HTTP 200 and the app then shows "Invalid schedule", so
-every rule is checked here, before the call, with one clear message per broken rule:
+every rule is checked here, before the call, with one problem per broken rule:
 
 - the currency is USD, EUR or GBP;
 - there is at least one season, and the seasons cover the year without gaps or overlaps;
@@ -21,9 +21,8 @@ end and the start of each day in its range), ``from`` equal to ``to`` is the who
 ``fromDayOfWeek`` after ``toDayOfWeek`` wraps the week. Keys left out are zero (Tesla sends
 its tariffs that way).
 
-Each problem has an English ``message`` and the same facts as data (``code``, ``details``,
-``items``, ``more``, ``sell_tariff``), so that an application can say it in its user's
-language.
+Each problem is data only (a ``TariffCode`` and its values as plain text): the application
+says it in its user's language.
 """
 
 from __future__ import annotations
@@ -36,8 +35,7 @@ import math
 from typing import Any
 
 CURRENCIES = frozenset({"USD", "EUR", "GBP"})
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAYS_PER_WEEK = 7
 MINUTES_PER_DAY = 24 * 60
 ALL = "ALL"
 # A leap year, so that a season may end on 29 February; the check for gaps skips that day
@@ -72,59 +70,85 @@ class TariffRule(StrEnum):
     SELL_ABOVE_BUY = "sell_above_buy"
 
 
+class TariffCode(StrEnum):
+    """The form a problem takes: its rule, or the rule and how it is broken."""
+
+    NOT_AN_OBJECT = "not_an_object"
+    INVALID_CURRENCY = "invalid_currency"
+    NO_SEASONS = "no_seasons"
+    INVALID_SEASON = "invalid_season"
+    INVALID_SEASON_NOT_OBJECT = "invalid_season_not_object"
+    SEASON_GAP = "season_gap"
+    SEASON_OVERLAP = "season_overlap"
+    INVALID_PERIOD = "invalid_period"
+    INVALID_PERIOD_NOT_LIST = "invalid_period_not_list"
+    PERIOD_GAP = "period_gap"
+    PERIOD_OVERLAP = "period_overlap"
+    PRICE_WITHOUT_TIMES = "price_without_times"
+    PRICE_WITHOUT_TIMES_NO_DATES = "price_without_times_no_dates"
+    TIMES_WITHOUT_PRICE = "times_without_price"
+    INVALID_PRICE = "invalid_price"
+    INVALID_PRICE_OUT_OF_RANGE = "invalid_price_out_of_range"
+    INVALID_PRICE_DEMAND = "invalid_price_demand"
+    INVALID_PRICE_DEMAND_OUT_OF_RANGE = "invalid_price_demand_out_of_range"
+    INVALID_PRICE_DAILY = "invalid_price_daily"
+    NEGATIVE_PRICE = "negative_price"
+    NEGATIVE_PRICE_DEMAND = "negative_price_demand"
+    SELL_ABOVE_BUY = "sell_above_buy"
+
+
 @dataclass(frozen=True, slots=True)
 class TariffProblem:
-    """One broken rule, said in words (``message``, English) and as data (the rest).
+    """One broken rule, as data: no words, so that any language can say it.
 
-    ``code`` names the form of the message: the rule, or the rule and a ``variant`` where a
-    rule is broken in more than one way (``invalid_season_not_object``,
-    ``invalid_period_not_list``, ``price_without_times_no_dates``, ``negative_price_demand``).
-    ``details`` holds the message's values as plain text that needs no translation: season and
-    period names as the tariff writes them (``periods`` joins several with ", "), prices as
-    plain numbers (``0.3``), a bad value as written (``currency``, ``price``, ``window``).
-    ``items`` are the places the message lists, at most three (``more`` counts the others):
+    ``details`` holds the values as plain text that needs no translation: season and period
+    names as the tariff writes them (``periods`` joins several with ", "), prices as plain
+    numbers (``0.3``), a bad value as written (``currency``, ``price``, ``window``).
+    ``items`` are the places the problem lists, at most three (``more`` counts the others):
 
     - ``season_gap``, ``season_overlap``: ``from_month``, ``from_day``, ``to_month``,
       ``to_day`` (numbers; one day when from and to are equal);
-    - ``period_gap``, ``period_overlap``: ``weekday`` (0 is Monday), ``start``, ``end``
-      (``"07:00"``, the end exclusive, up to ``"24:00"``);
+    - ``period_gap``, ``period_overlap``: ``weekday`` (0 is Monday, as in the tariff),
+      ``start``, ``end`` (``"07:00"``, the end exclusive, up to ``"24:00"``);
     - ``sell_above_buy``: ``weekday``, ``time``, ``season`` (of the buy tariff), ``sell``,
       ``buy`` (prices).
 
-    ``sell_tariff`` is true for a problem of the sell tariff (its message starts with
-    "Sell tariff: ").
+    ``sell_tariff`` is true for a problem of the sell tariff.
     """
 
     rule: TariffRule
-    message: str
+    code: TariffCode
     details: Mapping[str, str] = field(default_factory=dict, hash=False)
     items: tuple[Mapping[str, str], ...] = field(default=(), hash=False)
     more: int = 0
     sell_tariff: bool = False
-    variant: str = ""
 
     @property
-    def code(self) -> str:
-        """Return the form of the message: the rule, with its variant if it has one."""
-        return f"{self.rule.value}_{self.variant}" if self.variant else self.rule.value
+    def values(self) -> dict[str, str]:
+        """Return every value a message of this problem may use.
+
+        The details, the first place listed (its keys as in ``items``), and ``count``: how
+        many places there are in all.
+        """
+        values = dict(self.details)
+        if self.items:
+            values.update(self.items[0])
+            values["count"] = str(len(self.items) + self.more)
+        return values
 
     def __str__(self) -> str:
-        """Return the message."""
-        return self.message
+        """Return the problem as data (for logs)."""
+        part = "sell_tariff." if self.sell_tariff else ""
+        return f"{part}{self.code.value} {self.values}"
 
 
 class TariffError(ValueError):
     """A tariff breaks one or more rules; ``problems`` says which and where."""
 
     def __init__(self, problems: list[TariffProblem]) -> None:
-        """Keep the problems; the message lists them all."""
-        super().__init__("; ".join(p.message for p in problems))
+        """Keep the problems; the message lists them all, as data."""
+        super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
-
-    @property
-    def rules(self) -> set[TariffRule]:
-        """Return the rules that are broken."""
-        return {p.rule for p in self.problems}
 
 
 def validate_tariff(tariff: Any) -> None:
@@ -136,18 +160,18 @@ def validate_tariff(tariff: Any) -> None:
 def tariff_problems(tariff: Any) -> list[TariffProblem]:
     """Return every broken rule of the tariff (empty when it is valid)."""
     if not isinstance(tariff, Mapping):
-        return [TariffProblem(TariffRule.NOT_AN_OBJECT, "The tariff must be an object")]
+        return [TariffProblem(TariffRule.NOT_AN_OBJECT, TariffCode.NOT_AN_OBJECT)]
     checker = _Checker()
     currency = tariff.get("currency")
     if currency not in CURRENCIES:
         allowed = ", ".join(sorted(CURRENCIES))
         checker.add(
             TariffRule.INVALID_CURRENCY,
-            f"Currency {currency!r} is not one of {allowed}",
+            TariffCode.INVALID_CURRENCY,
             currency=currency if isinstance(currency, str) else _brief(currency),
             currencies=allowed,
         )
-    buy = checker.schedule(tariff, "")
+    buy = checker.schedule(tariff)
     sell_source = tariff.get("sell_tariff")
     if isinstance(sell_source, Mapping) and sell_source:
         borrowed = not isinstance(sell_source.get("seasons"), Mapping) or not sell_source["seasons"]
@@ -157,7 +181,7 @@ def tariff_problems(tariff: Any) -> list[TariffProblem]:
             sell_source = {**sell_source, "seasons": tariff.get("seasons")}
         checker.mute = _STRUCTURE if borrowed else frozenset()
         checker.sell_tariff = True
-        sell = checker.schedule(sell_source, "Sell tariff: ")
+        sell = checker.schedule(sell_source)
         checker.sell_tariff = False
         checker.mute = frozenset()
         if buy is not None and sell is not None:
@@ -213,9 +237,8 @@ class _Checker:
     def add(
         self,
         rule: TariffRule,
-        message: str,
+        code: TariffCode,
         *,
-        variant: str = "",
         items: tuple[Mapping[str, str], ...] = (),
         more: int = 0,
         **details: str,
@@ -224,41 +247,38 @@ class _Checker:
             self.problems.append(
                 TariffProblem(
                     rule,
-                    message,
+                    code,
                     details=details,
                     items=items,
                     more=more,
                     sell_tariff=self.sell_tariff,
-                    variant=variant,
                 )
             )
 
     # -- a whole schedule (the buy tariff or the sell tariff) ---------------------------------
 
-    def schedule(self, tariff: Mapping[str, Any], prefix: str) -> _Schedule | None:
+    def schedule(self, tariff: Mapping[str, Any]) -> _Schedule | None:
         seasons_raw = tariff.get("seasons")
         if not isinstance(seasons_raw, Mapping) or not seasons_raw:
-            self.add(TariffRule.NO_SEASONS, f"{prefix}At least one season is needed")
+            self.add(TariffRule.NO_SEASONS, TariffCode.NO_SEASONS)
             seasons_raw = {}
         seasons: dict[str, _Season] = {}
         for name, raw in seasons_raw.items():
-            season = self.season(str(name), raw, prefix)
+            season = self.season(str(name), raw)
             if season is not None:
                 seasons[season.name] = season
         if seasons and len(seasons) == len(seasons_raw):
-            self.year_coverage(seasons, prefix)
-        prices = self.prices(tariff, seasons_raw, prefix)
+            self.year_coverage(seasons)
+        prices = self.prices(tariff, seasons_raw)
         if seasons and len(seasons) == len(seasons_raw):
             return _Schedule(seasons=seasons, prices=prices)
         return None
 
-    def season(self, name: str, raw: Any, prefix: str) -> _Season | None:
-        where = f"{prefix}Season {name!r}"
+    def season(self, name: str, raw: Any) -> _Season | None:
         if not isinstance(raw, Mapping):
             self.add(
                 TariffRule.INVALID_SEASON,
-                f"{where} must be an object",
-                variant="not_object",
+                TariffCode.INVALID_SEASON_NOT_OBJECT,
                 season=name,
             )
             return None
@@ -268,7 +288,7 @@ class _Checker:
         if start is None or end is None:
             self.add(
                 TariffRule.INVALID_SEASON,
-                f"{where} needs valid fromMonth/fromDay/toMonth/toDay (months 1-12, real days)",
+                TariffCode.INVALID_SEASON,
                 season=name,
             )
             return None
@@ -277,12 +297,12 @@ class _Checker:
             if start <= end
             else [*range(start, _DAYS_IN_YEAR), *range(end + 1)]
         )
-        grid = self.week(raw.get("tou_periods"), where, name)
+        grid = self.week(raw.get("tou_periods"), name)
         return _Season(name=name, days=days, grid=grid)
 
-    def week(self, periods_raw: Any, where: str, season: str) -> list[list[str | None]]:
-        grid: list[list[str | None]] = [[None] * MINUTES_PER_DAY for _ in WEEKDAYS]
-        overlaps: list[list[bool]] = [[False] * MINUTES_PER_DAY for _ in WEEKDAYS]
+    def week(self, periods_raw: Any, season: str) -> list[list[str | None]]:
+        grid: list[list[str | None]] = [[None] * MINUTES_PER_DAY for _ in range(DAYS_PER_WEEK)]
+        overlaps: list[list[bool]] = [[False] * MINUTES_PER_DAY for _ in range(DAYS_PER_WEEK)]
         overlapping: set[str] = set()
         if not isinstance(periods_raw, Mapping):
             periods_raw = {}
@@ -291,8 +311,7 @@ class _Checker:
             if not isinstance(windows, list):
                 self.add(
                     TariffRule.INVALID_PERIOD,
-                    f"{where}, period {label!r}: needs a list of times",
-                    variant="not_list",
+                    TariffCode.INVALID_PERIOD_NOT_LIST,
                     season=season,
                     period=str(label),
                 )
@@ -302,8 +321,7 @@ class _Checker:
                 if spans is None:
                     self.add(
                         TariffRule.INVALID_PERIOD,
-                        f"{where}, period {label!r}: invalid time window {_brief(window)} "
-                        "(days 0-6, hours 0-24, minutes 0-59)",
+                        TariffCode.INVALID_PERIOD,
                         season=season,
                         period=str(label),
                         window=_brief(window),
@@ -321,7 +339,7 @@ class _Checker:
             items, more = _run_items(gaps)
             self.add(
                 TariffRule.PERIOD_GAP,
-                f"{where}: no period covers {_list_runs(items, more)} (every day needs 24 hours)",
+                TariffCode.PERIOD_GAP,
                 items=items,
                 more=more,
                 season=season,
@@ -332,7 +350,7 @@ class _Checker:
             periods = ", ".join(sorted(overlapping))
             self.add(
                 TariffRule.PERIOD_OVERLAP,
-                f"{where}: periods {periods} overlap at {_list_runs(items, more)}",
+                TariffCode.PERIOD_OVERLAP,
                 items=items,
                 more=more,
                 season=season,
@@ -340,7 +358,7 @@ class _Checker:
             )
         return grid
 
-    def year_coverage(self, seasons: Mapping[str, _Season], prefix: str) -> None:
+    def year_coverage(self, seasons: Mapping[str, _Season]) -> None:
         count = [0] * _DAYS_IN_YEAR
         for season in seasons.values():
             for day in season.days:
@@ -351,7 +369,7 @@ class _Checker:
         if items:
             self.add(
                 TariffRule.SEASON_GAP,
-                f"{prefix}No season covers {_list_days(items, more)}",
+                TariffCode.SEASON_GAP,
                 items=items,
                 more=more,
             )
@@ -359,13 +377,13 @@ class _Checker:
         if items:
             self.add(
                 TariffRule.SEASON_OVERLAP,
-                f"{prefix}Seasons overlap on {_list_days(items, more)}",
+                TariffCode.SEASON_OVERLAP,
                 items=items,
                 more=more,
             )
 
     def prices(
-        self, tariff: Mapping[str, Any], seasons_raw: Mapping[str, Any], prefix: str
+        self, tariff: Mapping[str, Any], seasons_raw: Mapping[str, Any]
     ) -> dict[str, dict[str, float]]:
         charges = tariff.get("energy_charges")
         charges = charges if isinstance(charges, Mapping) else {}
@@ -376,29 +394,31 @@ class _Checker:
                 raw_rates = {}
             season_rates: dict[str, float] = {}
             for period, price in raw_rates.items():
-                where = f"{prefix}Price of {period!r} in season {season_name!r}"
                 value = _price(price)
                 if value is None:
                     self.add(
                         TariffRule.INVALID_PRICE,
-                        f"{where} is not a number: {_brief(price)}",
+                        TariffCode.INVALID_PRICE,
                         season=str(season_name),
                         period=str(period),
                         price=_brief(price),
                     )
                     continue
                 # Kept even when out of range, so that its periods are not told as unpriced.
-                if not self.out_of_range(where, str(season_name), str(period), value) and value < 0:
+                out_of_range = TariffCode.INVALID_PRICE_OUT_OF_RANGE
+                if not self.out_of_range(out_of_range, str(season_name), str(period), value) and (
+                    value < 0
+                ):
                     self.add(
                         TariffRule.NEGATIVE_PRICE,
-                        f"{where} is negative ({value:g})",
+                        TariffCode.NEGATIVE_PRICE,
                         season=str(season_name),
                         period=str(period),
                         price=f"{value:g}",
                     )
                 season_rates[str(period)] = value
             rates[str(season_name)] = season_rates
-        self.other_charges(tariff, prefix)
+        self.other_charges(tariff)
         # Priced seasons and periods must have dates and times.
         for season_name, season_rates in rates.items():
             if season_name == ALL:
@@ -408,8 +428,7 @@ class _Checker:
                 if season_rates:
                     self.add(
                         TariffRule.PRICE_WITHOUT_TIMES,
-                        f"{prefix}Season {season_name!r} has prices but no dates",
-                        variant="no_dates",
+                        TariffCode.PRICE_WITHOUT_TIMES_NO_DATES,
                         season=season_name,
                     )
                 continue
@@ -419,8 +438,7 @@ class _Checker:
             if untimed:
                 self.add(
                     TariffRule.PRICE_WITHOUT_TIMES,
-                    f"{prefix}Season {season_name!r}: {', '.join(untimed)} "
-                    f"{'has' if len(untimed) == 1 else 'have'} a price but no times",
+                    TariffCode.PRICE_WITHOUT_TIMES,
                     season=season_name,
                     periods=", ".join(untimed),
                 )
@@ -442,24 +460,20 @@ class _Checker:
             if missing:
                 self.add(
                     TariffRule.TIMES_WITHOUT_PRICE,
-                    f"{prefix}Season {season_name!r}: {', '.join(sorted(missing))} "
-                    f"{'has' if len(missing) == 1 else 'have'} times but no price",
+                    TariffCode.TIMES_WITHOUT_PRICE,
                     season=str(season_name),
                     periods=", ".join(sorted(missing)),
                 )
             resolved[str(season_name)] = season_prices
         return resolved
 
-    def out_of_range(
-        self, where: str, season: str, period: str, value: float, variant: str = "out_of_range"
-    ) -> bool:
+    def out_of_range(self, code: TariffCode, season: str, period: str, value: float) -> bool:
         """Tell a price beyond ``MAX_PRICE`` (either sign); return whether it was one."""
         if abs(value) <= MAX_PRICE:
             return False
         self.add(
             TariffRule.INVALID_PRICE,
-            f"{where} is out of range ({value:g}; at most {MAX_PRICE:g})",
-            variant=variant,
+            code,
             season=season,
             period=period,
             price=f"{value:g}",
@@ -467,7 +481,7 @@ class _Checker:
         )
         return True
 
-    def other_charges(self, tariff: Mapping[str, Any], prefix: str) -> None:
+    def other_charges(self, tariff: Mapping[str, Any]) -> None:
         demand = tariff.get("demand_charges")
         if isinstance(demand, Mapping):
             for season_name, entry in demand.items():
@@ -475,27 +489,27 @@ class _Checker:
                 for period, price in (
                     (raw_rates or {}).items() if isinstance(raw_rates, Mapping) else ()
                 ):
-                    where = f"{prefix}Demand charge of {period!r} in season {season_name!r}"
                     value = _price(price)
                     if value is None:
                         self.add(
                             TariffRule.INVALID_PRICE,
-                            f"{where} is not a number: {_brief(price)}",
-                            variant="demand",
+                            TariffCode.INVALID_PRICE_DEMAND,
                             season=str(season_name),
                             period=str(period),
                             price=_brief(price),
                         )
                     elif (
                         not self.out_of_range(
-                            where, str(season_name), str(period), value, "demand_out_of_range"
+                            TariffCode.INVALID_PRICE_DEMAND_OUT_OF_RANGE,
+                            str(season_name),
+                            str(period),
+                            value,
                         )
                         and value < 0
                     ):
                         self.add(
                             TariffRule.NEGATIVE_PRICE,
-                            f"{where} is negative ({value:g})",
-                            variant="demand",
+                            TariffCode.NEGATIVE_PRICE_DEMAND,
                             season=str(season_name),
                             period=str(period),
                             price=f"{value:g}",
@@ -510,9 +524,7 @@ class _Checker:
                 shown = _brief(charge["amount"]) if amount is None else f"{amount:g}"
                 self.add(
                     TariffRule.INVALID_PRICE,
-                    f"{prefix}Daily charge {_brief(name)} is not an amount from "
-                    f"-{MAX_PRICE:g} to {MAX_PRICE:g}: {shown}",
-                    variant="daily",
+                    TariffCode.INVALID_PRICE_DAILY,
                     charge=name if isinstance(name, str) else _brief(name),
                     price=shown,
                     max=f"{MAX_PRICE:g}",
@@ -526,7 +538,7 @@ class _Checker:
         worst: list[tuple[str, str, int, int, float, float]] = []
         for buy_name, sell_name in pairs:
             buy_season, sell_season = buy.seasons[buy_name], sell.seasons[sell_name]
-            for day in range(len(WEEKDAYS)):
+            for day in range(DAYS_PER_WEEK):
                 buy_row, sell_row = buy_season.grid[day], sell_season.grid[day]
                 for minute in range(MINUTES_PER_DAY):
                     buy_label, sell_label = buy_row[minute], sell_row[minute]
@@ -550,14 +562,9 @@ class _Checker:
                 for buy_name, _sell, day, minute, sell_price, buy_price in worst[:_MAX_LISTED]
             )
             more = max(len(worst) - _MAX_LISTED, 0)
-            shown = [
-                f"{WEEKDAYS[int(item['weekday'])]} {item['time']} in season {item['season']!r} "
-                f"(sell {item['sell']} > buy {item['buy']})"
-                for item in items
-            ]
             self.add(
                 TariffRule.SELL_ABOVE_BUY,
-                f"The sell price is above the buy price on {_and_more(shown, more, '; ')}",
+                TariffCode.SELL_ABOVE_BUY,
                 items=items,
                 more=more,
             )
@@ -655,10 +662,6 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _and_more(shown: list[str], more: int, separator: str = ", ") -> str:
-    return separator.join(shown) + (f" and {more} more" if more else "")
-
-
 def _run_items(runs: list[tuple[int, int, int]]) -> tuple[tuple[dict[str, str], ...], int]:
     """Return the first runs (weekday, start, end) as items, and how many are not shown."""
     items = tuple(
@@ -666,11 +669,6 @@ def _run_items(runs: list[tuple[int, int, int]]) -> tuple[tuple[dict[str, str], 
         for day, a, b in runs[:_MAX_LISTED]
     )
     return items, max(len(runs) - _MAX_LISTED, 0)
-
-
-def _list_runs(items: tuple[Mapping[str, str], ...], more: int) -> str:
-    shown = [f"{WEEKDAYS[int(i['weekday'])]} {i['start']}-{i['end']}" for i in items]
-    return _and_more(shown, more)
 
 
 def _day_runs(days: Iterable[int]) -> tuple[tuple[dict[str, str], ...], int]:
@@ -694,18 +692,6 @@ def _day_runs(days: Iterable[int]) -> tuple[tuple[dict[str, str], ...], int]:
             }
         )
     return tuple(items), max(len(runs) - _MAX_LISTED, 0)
-
-
-def _list_days(items: tuple[Mapping[str, str], ...], more: int) -> str:
-    def name(month: str, day: str) -> str:
-        return f"{MONTHS[int(month) - 1]} {day}"
-
-    shown = []
-    for item in items:
-        start = name(item["from_month"], item["from_day"])
-        end = name(item["to_month"], item["to_day"])
-        shown.append(start if start == end else f"{start}-{end}")
-    return _and_more(shown, more)
 
 
 def _brief(value: Any) -> str:
