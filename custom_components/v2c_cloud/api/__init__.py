@@ -5,6 +5,7 @@ from .cloud import V2CCloudClient
 from .const import CLOUD_BASE_URL, ChargerSetting, Language, PvChargeMode
 from .lan import (
     InvalidCommandError,
+    LocalAccessRefusedError,
     V2CLocalClient,
     WriteRefusedError,
     lan_base_url,
@@ -19,6 +20,7 @@ __all__ = [
     "CloudState",
     "InvalidCommandError",
     "Language",
+    "LocalAccessRefusedError",
     "Pairing",
     "PvChargeMode",
     "Realtime",
