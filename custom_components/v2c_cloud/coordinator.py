@@ -53,6 +53,7 @@ from .const import (
     LOGGER,
     PAIRINGS_REFRESH,
     PAIRINGS_REFRESH_ON_TROUBLE,
+    SESSION_LAG,
 )
 
 type V2CConfigEntry = ConfigEntry[V2CRuntimeData]
@@ -103,40 +104,58 @@ class SessionEnergyGuard:
     The LAN rounds the session energy to 0.01 kWh, the cloud does not, and the cloud's value
     is as old as its last poll: when one source takes over from the other in the middle of a
     session, its value may be a little lower than the one shown, which a ``total_increasing``
-    sensor takes for a new session (a meter reset in the statistics). So a lower value from
-    the other source is held at the one shown until that source catches up, unless that
-    source's own counter has just gone back: a new session began while the other was away.
-    A drop within one source is passed on (the energy sensor tells a glitch from a reset).
+    sensor takes for a new session (a meter reset in the statistics). And right after a new
+    session began, the cloud's last value may still be the old session's.
+
+    So sessions are counted per source (each time its own counter goes back), and the value
+    shown belongs to the latest session any source has shown. A source that has counted
+    fewer sessions has not seen the new one yet: its values are held back, unless it read
+    them ``SESSION_LAG`` after that session began (then it missed a short session on the
+    way). A source that has counted as many sessions is in the same session: a lower value
+    from it is held at the one shown until it catches up. One that has counted more has seen
+    a session the other has not (a new car while the LAN was away): its value shows. A drop
+    within one source is passed on (the energy sensor tells a glitch from a new session).
     """
 
     def __init__(self) -> None:
         """Start with nothing shown."""
         self._shown: float | None = None
         self._source: Source | None = None
+        self._session = 0
+        self._session_began: datetime | None = None
         self._last: dict[Source, float] = {}
-        self._restarted: dict[Source, bool] = {}
+        self._sessions: dict[Source, int] = {}
+        self._read_at: dict[Source, datetime] = {}
 
-    def reading(self, source: Source, value: float | None) -> None:
+    def reading(self, source: Source, value: float | None, now: datetime) -> None:
         """Take a new reading of one source (each poll's once)."""
         if value is None:
             return
         last = self._last.get(source)
-        self._restarted[source] = last is not None and value < last
+        if last is not None and value < last:
+            self._sessions[source] = self._sessions.get(source, 0) + 1
         self._last[source] = value
+        self._read_at[source] = now
 
     def shown(
-        self, source: Source | None, value: float | None
+        self, source: Source | None, value: float | None, now: datetime
     ) -> tuple[float | None, Source | None]:
         """Return the value to show, and its source, for the merged value of ``source``."""
         if value is None or source is None:
             return value, source
-        if (
-            self._shown is not None
-            and source is not self._source
-            and value < self._shown
-            and not self._restarted.get(source, False)
-        ):
-            return self._shown, self._source
+        held = (self._shown, self._source) if self._shown is not None else None
+        session = self._sessions.get(source, 0)
+        if session < self._session:
+            read_at = self._read_at.get(source)
+            began = self._session_began
+            if began is None or read_at is None or read_at - began < SESSION_LAG:
+                return held or (value, source)
+            session = self._sessions[source] = self._session
+        if session > self._session:
+            self._session = session
+            self._session_began = now
+        elif held is not None and source is not self._source and value < held[0]:
+            return held
         self._shown, self._source = value, source
         return value, source
 
@@ -267,7 +286,7 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         realtime, sources = merge_realtime(lan, cloud)
         if realtime is not None:
             energy, source = self._energy.shown(
-                sources.get("charge_energy"), realtime.charge_energy
+                sources.get("charge_energy"), realtime.charge_energy, dt_util.utcnow()
             )
             if source is not None and energy != realtime.charge_energy:
                 realtime = realtime.with_values(charge_energy=energy)
@@ -296,7 +315,7 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._lan_updated = dt_util.utcnow()
         self._lan_error = None
         self._lan_refused_since = None
-        self._energy.reading(Source.LAN, realtime.charge_energy)
+        self._energy.reading(Source.LAN, realtime.charge_energy, self._lan_updated)
         if self._refusal_issue is not False:
             self._refusal_issue = False
             ir.async_delete_issue(self.hass, DOMAIN, self._refusal_issue_id)
@@ -364,7 +383,7 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._cloud_received = state
         self._cloud = self._with_commanded(state)
         self._cloud_updated = dt_util.utcnow()
-        self._energy.reading(Source.CLOUD, state.realtime.charge_energy)
+        self._energy.reading(Source.CLOUD, state.realtime.charge_energy, self._cloud_updated)
         self.async_set_updated_data(self._snapshot())
 
     @callback
