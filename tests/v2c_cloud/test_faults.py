@@ -344,6 +344,33 @@ async def test_a_new_session_while_the_lan_is_away_still_shows(
     assert after == pytest.approx(float(v2c_sim.charger().reported()["energy"]), abs=0.1)
 
 
+async def test_the_clouds_old_session_never_shows_after_the_lan_saw_a_new_one(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    v2c_sim: V2CSim,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Right after a new session the cloud's last value is the old one: it must not show."""
+    cloud = init_integration.runtime_data.cloud
+    await _tick(hass, freezer, 600)
+    await cloud.async_refresh()
+    old_session = float(v2c_sim.charger().reported()["energy"])
+    # A new session the LAN sees at once; the cloud still has the old one.
+    v2c_sim.charger().reset_session()
+    for _ in range(5):
+        await _tick(hass, freezer, 5)
+    new_session = float(hass.states.get(ENERGY).state)
+    assert new_session < old_session
+    await v2c_sim.servers["V2C00001"].close()
+    seen: list[float] = []
+    for _ in range(12):
+        await _tick(hass, freezer, 5)
+        seen.append(float(hass.states.get(ENERGY).state))
+    assert hass.states.get(SOURCE).state == "cloud"
+    assert max(seen) < old_session
+    assert min(seen) >= new_session
+
+
 # -- cloud replies that are answered but say nothing ----------------------------------------
 
 LANGUAGE = "select.trydan_1_language"
