@@ -283,6 +283,14 @@ async def test_refusal_repair_is_removed_with_the_entry(
 ENERGY = "sensor.trydan_1_charge_energy"
 
 
+async def _charge_ten_minutes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
+) -> None:
+    """Charge for ten minutes, then have the cloud read the session too."""
+    await _tick(hass, freezer, 600)
+    await entry.runtime_data.cloud.async_refresh()
+
+
 async def test_session_energy_never_goes_back_when_the_cloud_takes_over(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -324,9 +332,7 @@ async def test_a_new_session_while_the_lan_is_away_still_shows(
     init_integration: MockConfigEntry,
 ) -> None:
     """The cloud's own counter going back is a new session, not a lagging value: it shows."""
-    cloud = init_integration.runtime_data.cloud
-    await _tick(hass, freezer, 600)
-    await cloud.async_refresh()
+    await _charge_ten_minutes(hass, freezer, init_integration)
     for _ in range(4):
         await _tick(hass, freezer, 5)
     before = float(hass.states.get(ENERGY).state)
@@ -351,9 +357,7 @@ async def test_the_clouds_old_session_never_shows_after_the_lan_saw_a_new_one(
     init_integration: MockConfigEntry,
 ) -> None:
     """Right after a new session the cloud's last value is the old one: it must not show."""
-    cloud = init_integration.runtime_data.cloud
-    await _tick(hass, freezer, 600)
-    await cloud.async_refresh()
+    await _charge_ten_minutes(hass, freezer, init_integration)
     old_session = float(v2c_sim.charger().reported()["energy"])
     # A new session the LAN sees at once; the cloud still has the old one.
     v2c_sim.charger().reset_session()
