@@ -204,7 +204,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool:
         if data is None:
             return
         for charger_id, coordinator in chargers.items():
-            coordinator.async_cloud_update(data.states.get(charger_id))
+            # Failed past its grace (or a bad key): the cloud's values go with the cloud.
+            state = data.states.get(charger_id) if cloud.last_update_success else None
+            if state is None:
+                coordinator.async_cloud_lost()
+            else:
+                coordinator.async_cloud_update(state)
 
     entry.async_on_unload(cloud.async_add_listener(_push_cloud))
     _push_cloud()
@@ -266,8 +271,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: V2CConfigEntry) -> None:
-    """Forget the stored pairings."""
+    """Forget the stored pairings and the entry's repairs (they name its chargers)."""
     await PairingRegistry(hass, entry.entry_id).async_remove()
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and f"_{entry.entry_id}_" in issue_id:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def async_remove_config_entry_device(

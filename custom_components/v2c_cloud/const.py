@@ -30,6 +30,12 @@ PAIRINGS_REFRESH: Final = timedelta(hours=6)
 PAIRINGS_REFRESH_ON_TROUBLE: Final = timedelta(minutes=30)
 """How often an unreachable charger may make us ask the cloud for its new address."""
 LAN_STALE_MIN: Final = timedelta(seconds=30)
+LAN_REFUSED_REPAIR_AFTER: Final = timedelta(hours=1)
+"""How long a charger may refuse its LAN API (401/403) before a repair says so: long enough
+for the cloud's pairing list to show a new address (``PAIRINGS_REFRESH_ON_TROUBLE``)."""
+SESSION_LAG: Final = timedelta(minutes=5)
+"""How late the cloud may still report an old session after the LAN saw a new one begin (its
+poll interval, and what the cloud itself lags behind the charger; assumed)."""
 CHARGE_STATE_EVERY: Final = 6
 """Cloud updates of a charger between two ``/device/currentstatecharge`` calls for it."""
 

@@ -5,7 +5,8 @@ the LAN's ``RealTimeData`` with what the cloud last reported: LAN values win whi
 fresh, the cloud fills what the firmware does not send, and when the LAN has been away longer
 than ``stale_after`` the cloud's values take over, so a flaky Wi-Fi never makes entities flap
 between values and "unavailable". The cloud coordinator pushes each reply into the chargers'
-coordinators.
+coordinators, and takes its state back when it has failed past its own grace (``stale_after``),
+so the cloud-only values go unavailable with the cloud, not with the LAN.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -30,17 +32,28 @@ from ..energy_bridges_common.client.errors import (
 )
 from ..energy_bridges_common.client.http import RateLimitInfo
 from ..energy_bridges_common.hass.coordinator import BridgeCoordinator, BudgetedCoordinator
-from .api import Charger, CloudState, Pairing, Realtime, Source, V2CCloudClient, V2CLocalClient
+from .api import (
+    Charger,
+    CloudState,
+    LocalAccessRefusedError,
+    Pairing,
+    Realtime,
+    Source,
+    V2CCloudClient,
+    V2CLocalClient,
+)
 from .const import (
     CHARGE_STATE_EVERY,
     CLOUD_MIN_INTERVAL,
     DOMAIN,
     FIRMWARE_CHECK_INTERVAL,
     LAN_INTERVAL,
+    LAN_REFUSED_REPAIR_AFTER,
     LAN_STALE_MIN,
     LOGGER,
     PAIRINGS_REFRESH,
     PAIRINGS_REFRESH_ON_TROUBLE,
+    SESSION_LAG,
 )
 
 type V2CConfigEntry = ConfigEntry[V2CRuntimeData]
@@ -83,6 +96,68 @@ def merge_realtime(
     }
     sources.update(dict.fromkeys(missing, Source.CLOUD))
     return (lan.with_values(**missing) if missing else lan), sources
+
+
+class SessionEnergyGuard:
+    """Keep the session energy from going back when the other source takes it over.
+
+    The LAN rounds the session energy to 0.01 kWh, the cloud does not, and the cloud's value
+    is as old as its last poll: when one source takes over from the other in the middle of a
+    session, its value may be a little lower than the one shown, which a ``total_increasing``
+    sensor takes for a new session (a meter reset in the statistics). And right after a new
+    session began, the cloud's last value may still be the old session's.
+
+    So sessions are counted per source (each time its own counter goes back), and the value
+    shown belongs to the latest session any source has shown. A source that has counted
+    fewer sessions has not seen the new one yet: its values are held back, unless it read
+    them ``SESSION_LAG`` after that session began (then it missed a short session on the
+    way). A source that has counted as many sessions is in the same session: a lower value
+    from it is held at the one shown until it catches up. One that has counted more has seen
+    a session the other has not (a new car while the LAN was away): its value shows. A drop
+    within one source is passed on (the energy sensor tells a glitch from a new session).
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing shown."""
+        self._shown: float | None = None
+        self._source: Source | None = None
+        self._session = 0
+        self._session_began: datetime | None = None
+        self._last: dict[Source, float] = {}
+        self._sessions: dict[Source, int] = {}
+        self._read_at: dict[Source, datetime] = {}
+
+    def reading(self, source: Source, value: float | None, now: datetime) -> None:
+        """Take a new reading of one source (each poll's once)."""
+        if value is None:
+            return
+        last = self._last.get(source)
+        if last is not None and value < last:
+            self._sessions[source] = self._sessions.get(source, 0) + 1
+        self._last[source] = value
+        self._read_at[source] = now
+
+    def shown(
+        self, source: Source | None, value: float | None, now: datetime
+    ) -> tuple[float | None, Source | None]:
+        """Return the value to show, and its source, for the merged value of ``source``."""
+        if value is None or source is None:
+            return value, source
+        held = (self._shown, self._source) if self._shown is not None else None
+        session = self._sessions.get(source, 0)
+        if session < self._session:
+            read_at = self._read_at.get(source)
+            began = self._session_began
+            if began is None or read_at is None or read_at - began < SESSION_LAG:
+                return held or (value, source)
+            session = self._sessions[source] = self._session
+        if session > self._session:
+            self._session = session
+            self._session_began = now
+        elif held is not None and source is not self._source and value < held[0]:
+            return held
+        self._shown, self._source = value, source
+        return value, source
 
 
 class PairingRegistry:
@@ -182,6 +257,10 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._cloud_received: CloudState | None = None
         self._cloud_updated: datetime | None = None
         self._lan_error: str | None = None
+        self._lan_refused_since: datetime | None = None
+        self._refusal_issue: bool | None = None
+        """Whether the refusal repair is raised (None: unknown, one may survive a restart)."""
+        self._energy = SessionEnergyGuard()
         self._on_lan_trouble = on_lan_trouble
         self._commanded: dict[str, Any] = {}
         """Settings the cloud took but never reports: kept over every new cloud reply."""
@@ -205,6 +284,13 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
             # Nothing better: the last LAN values, however old, until the cloud answers.
             lan = self._lan_data
         realtime, sources = merge_realtime(lan, cloud)
+        if realtime is not None:
+            energy, source = self._energy.shown(
+                sources.get("charge_energy"), realtime.charge_energy, dt_util.utcnow()
+            )
+            if source is not None and energy != realtime.charge_energy:
+                realtime = realtime.with_values(charge_energy=energy)
+                sources = {**sources, "charge_energy": source}
         return ChargerSnapshot(
             charger_id=self.charger_id,
             realtime=realtime,
@@ -228,10 +314,52 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._lan_data = realtime
         self._lan_updated = dt_util.utcnow()
         self._lan_error = None
+        self._lan_refused_since = None
+        self._energy.reading(Source.LAN, realtime.charge_energy, self._lan_updated)
+        if self._refusal_issue is not False:
+            self._refusal_issue = False
+            ir.async_delete_issue(self.hass, DOMAIN, self._refusal_issue_id)
+
+    @property
+    def _refusal_issue_id(self) -> str:
+        return f"charger_refuses_local_access_{self.config_entry.entry_id}_{self.charger_id}"
+
+    def _refused(self, err: LocalAccessRefusedError) -> None:
+        """Log a refusal once; raise a repair when it has lasted (the user can act on it)."""
+        now = dt_util.utcnow()
+        if self._lan_refused_since is None:
+            self._lan_refused_since = now
+            LOGGER.warning(
+                "Charger %s refuses access to its LAN API (HTTP %s): its values come from the "
+                "cloud until it answers again",
+                self.charger_id,
+                err.status,
+            )
+        if self._refusal_issue is not True and now - self._lan_refused_since >= (
+            LAN_REFUSED_REPAIR_AFTER
+        ):
+            self._refusal_issue = True
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._refusal_issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="charger_refuses_local_access",
+                translation_placeholders={
+                    "charger": self.charger_id,
+                    "address": self.lan.address if self.lan is not None else "",
+                    "status": str(err.status),
+                },
+            )
 
     def _failed(self, err: BridgeApiError) -> ChargerSnapshot:
-        if self._lan_error is None:
-            LOGGER.info("Charger %s is not answering on the LAN: %s", self.charger_id, err)
+        if isinstance(err, LocalAccessRefusedError):
+            self._refused(err)
+        else:
+            self._lan_refused_since = None
+            if self._lan_error is None:
+                LOGGER.info("Charger %s is not answering on the LAN: %s", self.charger_id, err)
         self._lan_error = str(err)
         if (
             self.lan is not None
@@ -255,7 +383,25 @@ class V2CChargerCoordinator(BridgeCoordinator[ChargerSnapshot]):
         self._cloud_received = state
         self._cloud = self._with_commanded(state)
         self._cloud_updated = dt_util.utcnow()
+        self._energy.reading(Source.CLOUD, state.realtime.charge_energy, self._cloud_updated)
         self.async_set_updated_data(self._snapshot())
+
+    @callback
+    def async_cloud_lost(self) -> None:
+        """Drop the cloud's state: the cloud has failed past its grace, or lost this charger.
+
+        The cloud-only values go unavailable, and the cloud no longer stands in for an absent
+        LAN. The LAN's own state (success or failure) is left as it is: the listeners only
+        see the values change.
+        """
+        if self._cloud is None:
+            return
+        self._cloud = None
+        self._cloud_received = None
+        self._cloud_updated = None
+        if self.data is not None:
+            self.data = self._snapshot()
+            self.async_update_listeners()
 
     def _with_commanded(self, state: CloudState) -> CloudState:
         values = {k: v for k, v in self._commanded.items() if getattr(state, k) is None}
@@ -344,6 +490,7 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
         self._charge_states: dict[str, CloudState] = {}
         self._since_charge_state: dict[str, int] = {}
         self._firmware: dict[str, tuple[str | None, datetime]] = {}
+        self._reported_at: dict[str, datetime] = {}
 
     async def async_refresh_pairings(self) -> list[Pairing]:
         """Fetch the pairing list again and apply it."""
@@ -372,6 +519,7 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
                 states[charger_id] = state.with_values(
                     latest_firmware=await self._latest_firmware(charger_id)
                 )
+                self._reported_at[charger_id] = dt_util.utcnow()
             except AuthenticationError, RateLimitedError:
                 raise
             except BridgeApiError as err:
@@ -379,6 +527,13 @@ class V2CCloudCoordinator(BudgetedCoordinator[CloudData]):
                 LOGGER.debug("Cloud state of %s failed: %s", charger_id, err)
         if errors and len(errors) == len(self.pairings.charger_ids):
             raise UnreachableError(next(iter(errors.values())))
+        # One charger the cloud keeps failing for, while it answers for the others, gets the
+        # same grace as a cloud that is away: past it, its cloud state is dropped.
+        now = dt_util.utcnow()
+        for charger_id in [c for c in states if c in errors]:
+            last_report = self._reported_at.get(charger_id)
+            if last_report is None or now - last_report >= self.stale_after:
+                del states[charger_id]
         return CloudData(states=states, rate_limit=self.client.rate_limit, errors=errors)
 
     async def _latest_firmware(self, charger_id: str) -> str | None:

@@ -15,6 +15,7 @@ from .const import (
 )
 from .lan import (
     InvalidCommandError,
+    LocalAccessRefusedError,
     V2CLocalClient,
     WriteRefusedError,
     lan_base_url,
@@ -33,6 +34,7 @@ __all__ = [
     "InstallationType",
     "InvalidCommandError",
     "Language",
+    "LocalAccessRefusedError",
     "MeterType",
     "Pairing",
     "PvChargeMode",

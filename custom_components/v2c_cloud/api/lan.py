@@ -10,8 +10,13 @@ from urllib.parse import quote
 
 import aiohttp
 
-from ...energy_bridges_common.client.errors import BridgeApiError, RequestError
-from ...energy_bridges_common.client.http import NO_RETRY, HttpClient, decode_json_lenient
+from ...energy_bridges_common.client.errors import BridgeApiError, RequestError, UnreachableError
+from ...energy_bridges_common.client.http import (
+    NO_RETRY,
+    HttpClient,
+    HttpResponse,
+    decode_json_lenient,
+)
 from .const import READ_FALLBACK_KEYWORDS, WRITABLE_SETTINGS, ChargerSetting
 from .models import LAN_FIELD_FOR_KEYWORD, Realtime, lan_value, parse_realtime
 
@@ -40,6 +45,33 @@ class WriteRefusedError(BridgeApiError):
         super().__init__(f"The charger refused {keyword}={value!r}: {answer[:40]!r}")
         self.keyword = keyword
         self.value = value
+
+
+class LocalAccessRefusedError(UnreachableError):
+    """The charger's address answered 401/403: its LAN API cannot be used from here.
+
+    The LAN API has no credentials, so this is no key to renew: something at that address
+    (another device after a DHCP change, a proxy, a firmware that closed its local API)
+    refuses us. For the integration it is the LAN being away: the cloud serves the values,
+    the polls go on, and the cloud's pairing list may know a new address.
+    """
+
+    def __init__(self, message: str, status: int) -> None:
+        """Keep the HTTP status."""
+        super().__init__(message)
+        self.status = status
+
+
+class _LanHttpClient(HttpClient):
+    """The charger's HTTP client: a 401/403 is a LAN fault, never a credential problem."""
+
+    def error_for_response(self, response: HttpResponse) -> BridgeApiError | None:
+        if response.status in (401, 403):
+            where = f"{response.method} {self.redactor.url(response.url)}"
+            return LocalAccessRefusedError(
+                f"{where}: the charger refused access ({response.status})", response.status
+            )
+        return super().error_for_response(response)
 
 
 def validate_write(setting: ChargerSetting, value: Any) -> int:
@@ -85,7 +117,7 @@ class V2CLocalClient:
         clock: Any = time.monotonic,
     ) -> None:
         """Prepare the client for ``host[:port]`` (already checked by the LAN guard)."""
-        self.http = HttpClient(
+        self.http = _LanHttpClient(
             session,
             lan_base_url(host, port),
             timeout=timeout,

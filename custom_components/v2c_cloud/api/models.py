@@ -11,7 +11,7 @@ mode, dynamic power mode, Wi-Fi signal) stay None in a cloud ``Realtime``: only 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 import json
 import re
@@ -218,6 +218,10 @@ def parse_pairings(payload: Any) -> list[Pairing]:
                 model=as_str(item.get("modelName") or item.get("model")),
             )
         )
+    if payload and not pairings:
+        # Entries, none with a charger id: a reply gone wrong, not an account without
+        # chargers (taking it would remove every charger).
+        raise InvalidResponseError("The pairing list names no charger")
     return pairings
 
 
@@ -348,7 +352,7 @@ def parse_reported(payload: Any) -> CloudState:
         ssid=as_str(wifi.get("ssid")),
         ip_address=as_str(wifi.get("ip")),
     )
-    return CloudState(
+    state = CloudState(
         realtime=realtime,
         connected=as_bool(_first(payload, CONNECTED_KEYS)),
         rfid_reader=as_bool(_first(payload, RFID_KEYS)),
@@ -358,6 +362,24 @@ def parse_reported(payload: Any) -> CloudState:
         language=Language.parse(payload.get("language")),
         raw=dict(payload),
     )
+    if all(getattr(realtime, name) is None for name in _REALTIME_VALUES) and all(
+        getattr(state, name) is None for name in _CLOUD_SETTINGS
+    ):
+        # Not one value we know: a reply gone wrong, not a charger whose every value is
+        # unknown. As an error it keeps the last good state for the cloud's grace period.
+        raise InvalidResponseError("The reported state has none of the known values")
+    return state
+
+
+_REALTIME_VALUES: Final = tuple(f.name for f in fields(Realtime) if f.name != "source")
+_CLOUD_SETTINGS: Final = (
+    "connected",
+    "rfid_reader",
+    "ocpp_enabled",
+    "installation_type",
+    "slave_type",
+    "language",
+)
 
 
 @dataclass(frozen=True, slots=True)
