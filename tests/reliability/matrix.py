@@ -22,7 +22,7 @@ What a cell asserts (``Cell.asserted`` lists the checks that applied):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import itertools
@@ -123,6 +123,10 @@ class Family:
     grace: timedelta
     """The documented time stale data is served (the coordinator's ``stale_after``)."""
     energy: list[str] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    """Energy entities that count one session (V2C's charge energy): a restart starts a new
+    session, and a drop to it is a meter reset by Home Assistant's own rule (below 90 % of the
+    reading before), which the statistics count on from; a smaller dip is still a failure."""
     outage_unavailable: bool = True
     """False where another source takes over (V2C: the cloud when the LAN is away)."""
     credentials: bool = False
@@ -261,10 +265,12 @@ class Runner:
 
     # -- energy and reauth -----------------------------------------------------------------
 
-    def energy_never_back(self, marks: dict[str, int]) -> None:
+    def energy_never_back(self, marks: dict[str, int], sessions: Iterable[str] = ()) -> None:
         for entity_id, samples in self.samples.items():
             window = samples[max(marks.get(entity_id, 0) - 1, 0) :]
             for (t0, v0), (t1, v1) in itertools.pairwise(window):
+                if entity_id in sessions and v1 < 0.9 * v0:
+                    continue
                 if (
                     v1 < v0
                     and t1.date() == t0.date()
@@ -315,7 +321,7 @@ class Runner:
         # Whatever happened, the next cell starts from a healthy entry.
         await self.heal(family)
         self.no_traceback(since)
-        self.energy_never_back(marks)
+        self.energy_never_back(marks, family.sessions if spec.name == "reboot" else ())
         result.asserted += ["no-traceback", "energy"]
         if family.budget is not None:
             result.asserted.append("budget")

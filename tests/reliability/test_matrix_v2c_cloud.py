@@ -34,14 +34,7 @@ API_KEY = "test-api-key-0123456789"
 CHARGER = "V2C00001"
 FAMILIES = ["charger LAN", "cloud"]
 # The fixed ones have their own tests in tests/v2c_cloud/test_faults.py.
-XFAILS: dict[tuple[str, str], str] = {
-    ("charger LAN", "reboot"): (
-        "a restart starts the charger's session counter again at 0: after three readings the "
-        "session energy drops to the new session (by design a meter reset for the statistics, "
-        "which count nothing twice), where the matrix wants a total that never drops; keeping "
-        "the count going across a restart needs its offset kept across Home Assistant restarts"
-    ),
-}
+XFAILS: dict[tuple[str, str], str] = {}
 
 
 @dataclass
@@ -113,6 +106,7 @@ async def test_v2c_matrix(
         entity="sensor.trydan_1_charge_power",
         grace=timedelta(seconds=30),
         energy=["sensor.trydan_1_charge_energy"],
+        sessions=["sensor.trydan_1_charge_energy"],
         outage_unavailable=False,
         refuse=sim.lan.refuse,
         restore=sim.lan.restore,
