@@ -23,7 +23,6 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
@@ -38,7 +37,7 @@ from ..energy_bridges_common.client.errors import (
 from ..energy_bridges_common.client.lan import LanAddressError, LanAddressReason
 from ..energy_bridges_common.hass.budget import account_key
 from ..energy_bridges_common.hass.lan import async_validate_device_host, format_host
-from ..energy_bridges_common.hass.validators import FiniteNumberSelector
+from ..energy_bridges_common.hass.validators import FiniteNumberSelector, PlainTextSelector
 from .api import Pairing, V2CCloudClient, V2CLocalClient
 from .const import (
     CONF_ACCOUNT_ID,
@@ -61,7 +60,11 @@ LAN_PORT = 80
 """The charger's HTTP API port (DHCP gives an address only)."""
 
 API_KEY_SCHEMA = vol.Schema(
-    {vol.Required(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
+    {
+        vol.Required(CONF_API_KEY): PlainTextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        )
+    }
 )
 
 
@@ -336,7 +339,7 @@ class V2CCloudOptionsFlow(OptionsFlowWithReload):
                 {
                     vol.Optional(
                         CONF_HOST, description={"suggested_value": suggested}
-                    ): TextSelector()
+                    ): PlainTextSelector()
                 }
             ),
             errors=errors,

@@ -135,14 +135,6 @@ async def test_enphase_config_forms(
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "V2C's API key field takes control characters: aiohttp then refuses the header and the "
-        "form says 'unknown' (fix: energy_bridges_common.hass.validators.PlainTextSelector "
-        "for API_KEY_SCHEMA in v2c_cloud/config_flow.py, owned on the v2c branch)"
-    ),
-)
 async def test_v2c_config_forms(hass: HomeAssistant, v2c_sim: V2CSim) -> None:  # noqa: F811
     domain = "v2c_cloud"
     calls, problems = await fuzz_form(
