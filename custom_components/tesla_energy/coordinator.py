@@ -11,11 +11,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import CallBudget
 from ..energy_bridges_common.hass.coordinator import BudgetedCoordinator
-from .api import EnergySite, LiveStatus, SiteInfo, TeslaEnergyClient
+from .api import (
+    AppNotRegisteredError,
+    BridgeApiError,
+    EnergySite,
+    LiveStatus,
+    SiteInfo,
+    TeslaEnergyClient,
+)
 from .api.local_models import LocalSnapshot, live_status_from_local
 from .const import (
     HISTORY_MIN_INTERVAL,
@@ -27,6 +35,7 @@ from .const import (
     LOGGER,
 )
 from .local_source import LiveSource
+from .registration import clear_app_not_registered, open_app_not_registered
 
 if TYPE_CHECKING:
     from .budget import DailyUsage
@@ -67,7 +76,25 @@ class TeslaEnergyRuntimeData:
     sites: dict[int, TeslaEnergySiteData] = field(default_factory=dict)
 
 
-class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
+class TeslaEnergyCloudCoordinator[DataT](BudgetedCoordinator[DataT]):
+    """A coordinator of Fleet API data: a 412 is the unregistered application's repair."""
+
+    def update_failed(self, err: BridgeApiError) -> UpdateFailed:
+        """Open the registration repair on a 412: only the user can fix it."""
+        if isinstance(err, AppNotRegisteredError):
+            return UpdateFailed(
+                translation_domain=self.config_entry.domain,
+                translation_key="app_not_registered",
+                translation_placeholders=open_app_not_registered(self.hass, self.config_entry, err),
+            )
+        return super().update_failed(err)
+
+    def update_succeeded(self) -> None:
+        """Close the registration repair: the data reads again."""
+        clear_app_not_registered(self.hass, self.config_entry)
+
+
+class TeslaEnergyLiveCoordinator(TeslaEnergyCloudCoordinator[LiveStatus]):
     """Live power flows: most of the budget goes here."""
 
     def __init__(
@@ -145,7 +172,7 @@ class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
         return await self.client.async_live_status(self.site.site_id)
 
 
-class TeslaEnergyInfoCoordinator(BudgetedCoordinator[SiteInfo]):
+class TeslaEnergyInfoCoordinator(TeslaEnergyCloudCoordinator[SiteInfo]):
     """Settings and features: they change only when someone changes them."""
 
     def __init__(
@@ -187,7 +214,7 @@ class TeslaEnergyInfoCoordinator(BudgetedCoordinator[SiteInfo]):
         return dt_util.get_default_time_zone()
 
 
-class TeslaEnergyHistoryCoordinator(BudgetedCoordinator["HistoryData"]):
+class TeslaEnergyHistoryCoordinator(TeslaEnergyCloudCoordinator["HistoryData"]):
     """Hourly energy history, imported as long-term statistics."""
 
     def __init__(  # noqa: PLR0917 - the same five as its siblings, plus its own two
