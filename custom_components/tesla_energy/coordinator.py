@@ -38,7 +38,6 @@ from .local_source import LiveSource
 from .registration import clear_app_not_registered, open_app_not_registered
 
 if TYPE_CHECKING:
-    from .budget import DailyUsage
     from .local_coordinator import TeslaEnergyLocalCoordinator
     from .statistics import HistoryData, StatisticsImporter
 
@@ -69,7 +68,7 @@ class TeslaEnergyRuntimeData:
 
     client: TeslaEnergyClient
     budget: CallBudget
-    usage: DailyUsage
+    """The account's one call ledger: the quota, and the calls of the day (``today``)."""
     account_key: str
     scopes: frozenset[str]
     account_device: DeviceInfo
