@@ -55,6 +55,7 @@ from .coordinator import (
     TeslaEnergyLiveCoordinator,
     TeslaEnergyRuntimeData,
     TeslaEnergySiteData,
+    site_command_target,
 )
 from .local_coordinator import TeslaEnergyLocalCoordinator, local_access, stored_session
 from .registration import clear_app_not_registered, raise_app_not_registered
@@ -233,6 +234,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
             info=info,
             history=history,
             device_info=device_info,
+            command=site_command_target(hass, entry, info),
             local=local,
         )
     entry.runtime_data = runtime

@@ -10,22 +10,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import CallBudget
+from ..energy_bridges_common.hass.command import CommandTarget
 from ..energy_bridges_common.hass.coordinator import BudgetedCoordinator
 from .api import (
     AppNotRegisteredError,
     BridgeApiError,
+    CommandRejectedError,
     EnergySite,
     LiveStatus,
+    MissingScopeError,
+    Scope,
     SiteInfo,
     TeslaEnergyClient,
 )
 from .api.local_models import LocalSnapshot, live_status_from_local
 from .const import (
+    DOMAIN,
     HISTORY_MIN_INTERVAL,
     HISTORY_WEIGHT,
     INFO_MIN_INTERVAL,
@@ -35,7 +41,11 @@ from .const import (
     LOGGER,
 )
 from .local_source import LiveSource
-from .registration import clear_app_not_registered, open_app_not_registered
+from .registration import (
+    app_not_registered_placeholders,
+    clear_app_not_registered,
+    open_app_not_registered,
+)
 
 if TYPE_CHECKING:
     from .local_coordinator import TeslaEnergyLocalCoordinator
@@ -53,6 +63,8 @@ class TeslaEnergySiteData:
     info: TeslaEnergyInfoCoordinator
     history: TeslaEnergyHistoryCoordinator
     device_info: DeviceInfo
+    command: CommandTarget
+    """Where the site's commands go (``hass.command``): a change shows in its settings."""
     local: TeslaEnergyLocalCoordinator | None = None
     """The gateway on the LAN, where the user set up local access."""
 
@@ -73,6 +85,38 @@ class TeslaEnergyRuntimeData:
     scopes: frozenset[str]
     account_device: DeviceInfo
     sites: dict[int, TeslaEnergySiteData] = field(default_factory=dict)
+
+
+def site_command_target(
+    hass: HomeAssistant, entry: TeslaEnergyConfigEntry, info: TeslaEnergyInfoCoordinator
+) -> CommandTarget:
+    """Return where a site's commands go: the settings show the change."""
+    return CommandTarget(
+        hass=hass,
+        entry=entry,
+        read_back=(info,),
+        error_keys={CommandRejectedError: "command_rejected"},
+        translate_error=_command_error,
+        # The commands scope is the user's choice: its repair says so, no sign-in asked.
+        no_reauth_for=(MissingScopeError,),
+    )
+
+
+def _command_error(err: BridgeApiError) -> HomeAssistantError | None:
+    """Say what the user can do about a refusal (the messages need more than ``{error}``)."""
+    if isinstance(err, MissingScopeError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="missing_command_scope",
+            translation_placeholders={"scope": err.scope or Scope.ENERGY_CMDS.value},
+        )
+    if isinstance(err, AppNotRegisteredError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="app_not_registered",
+            translation_placeholders=app_not_registered_placeholders(err.region),
+        )
+    return None
 
 
 class TeslaEnergyCloudCoordinator[DataT](BudgetedCoordinator[DataT]):

@@ -25,10 +25,13 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
+from ..energy_bridges_common.hass.command import async_run_command
+from .api import TariffError
 from .api.tariff import validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .helpers import async_run_command, async_run_read, async_translate_error, require_command_scope
+from .helpers import require_command_scope
+from .tariff_messages import async_tariff_error
 
 ATTR_TARIFF = "tariff"
 ATTR_START = "start"
@@ -149,16 +152,20 @@ async def _set_time_of_use(hass: HomeAssistant, call: ServiceCall) -> None:
     try:
         # Checked before any call: a broken tariff costs nothing and changes nothing.
         validate_tariff(tariff)
-    except ValueError as err:
-        raise await async_translate_error(hass, entry, err) from err
+    except TariffError as err:
+        raise await async_tariff_error(hass, err) from err
     client = entry.runtime_data.client
-    await async_run_command(
-        hass,
-        entry,
-        site,
-        lambda: client.async_set_time_of_use(site.site_id, tariff),
-        expected=lambda info: replace(info, tariff=tariff),
-    )
+
+    async def send() -> None:
+        await client.async_set_time_of_use(site.site_id, tariff)
+        if site.info.data is not None:
+            # Shown at once, and kept when the read-back cannot be afforded.
+            site.info.async_set_updated_data(replace(site.info.data, tariff=tariff))
+
+    try:
+        await async_run_command(site.command, send)
+    except TariffError as err:
+        raise await async_tariff_error(hass, err) from err
 
 
 async def _get_energy_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -166,12 +173,12 @@ async def _get_energy_history(hass: HomeAssistant, call: ServiceCall) -> Service
     zone = site.info.time_zone
     start, end = _range(call, zone)
     client = entry.runtime_data.client
-    intervals = await async_run_read(
-        hass,
-        entry,
+    intervals = await async_run_command(
+        site.command,
         lambda: client.async_energy_history(
             site.site_id, start, end, _zone_name(zone), call.data[ATTR_PERIOD]
         ),
+        read_back=False,
     )
     totals: dict[str, Any] = {}
     for interval in intervals:
@@ -197,12 +204,12 @@ async def _get_backup_history(hass: HomeAssistant, call: ServiceCall) -> Service
     zone = site.info.time_zone
     start, end = _range(call, zone)
     client = entry.runtime_data.client
-    events = await async_run_read(
-        hass,
-        entry,
+    events = await async_run_command(
+        site.command,
         lambda: client.async_backup_history(
             site.site_id, start, end, _zone_name(zone), call.data[ATTR_PERIOD]
         ),
+        read_back=False,
     )
     return {
         "site": site.site.name,
@@ -220,10 +227,10 @@ async def _get_charge_history(hass: HomeAssistant, call: ServiceCall) -> Service
     zone = site.info.time_zone
     start, end = _range(call, zone)
     client = entry.runtime_data.client
-    sessions = await async_run_read(
-        hass,
-        entry,
+    sessions = await async_run_command(
+        site.command,
         lambda: client.async_charge_history(site.site_id, start, end, _zone_name(zone)),
+        read_back=False,
     )
     return {
         "site": site.site.name,
