@@ -33,7 +33,9 @@ def shown(hass: HomeAssistant) -> tuple[int, dict[str, int]]:
     """Return the calls-today sensor's value and its split."""
     state = hass.states.get(CALLS_TODAY)
     assert state is not None
-    split = {key: state.attributes[key] for key in ("data_calls", "command_calls", "unbilled_calls")}
+    split = {
+        key: state.attributes[key] for key in ("data_calls", "command_calls", "unbilled_calls")
+    }
     return int(state.state), split
 
 
