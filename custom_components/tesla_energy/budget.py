@@ -112,8 +112,12 @@ def projected_monthly_calls(budget: CallBudget) -> float:
     intervals until it ends (never more than the quota), scaled to a month for a daily
     budget.
     """
+    intervals = budget.intervals()
+    seconds_left = budget.seconds_left
     ahead = sum(
-        budget.seconds_left / max(budget.interval_for(name), 1.0) * consumer.calls_per_update
+        seconds_left
+        / max(intervals.get(name, budget.max_interval), 1.0)
+        * consumer.calls_per_update
         for name, consumer in budget.consumers.items()
     )
     calls = min(budget.used + ahead, float(budget.quota))

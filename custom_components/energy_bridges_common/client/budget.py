@@ -395,15 +395,21 @@ class CallBudget:
 
     def interval_for(self, name: str) -> float:
         """Return the seconds the named consumer should wait before its next update."""
+        return self.intervals().get(name, self._blocked(self.max_interval))
+
+    def intervals(self) -> dict[str, float]:
+        """Return every consumer's interval (one allocation for all of them)."""
         intervals = allocate_intervals(
             self._consumers,
             self.poll_remaining,
             self.seconds_left,
             max_interval=self.max_interval,
         )
-        interval = intervals.get(name, self.max_interval)
+        return {name: self._blocked(interval) for name, interval in intervals.items()}
+
+    def _blocked(self, interval: float) -> float:
         if (wait := self.retry_after()) is not None:
-            interval = max(interval, wait)
+            return max(interval, wait)
         return interval
 
     def projected_calls_per_period(self) -> float:
@@ -418,6 +424,7 @@ class CallBudget:
     def as_dict(self) -> dict[str, Any]:
         """Return the state to persist and to show in diagnostics (no secrets in it)."""
         self._roll()
+        intervals = self.intervals()
         return {
             "quota": self.quota,
             "period": self.period.value,
@@ -438,7 +445,7 @@ class CallBudget:
                 name: {
                     "calls_per_update": c.calls_per_update,
                     "min_interval": c.min_interval,
-                    "interval": round(self.interval_for(name), 1),
+                    "interval": round(intervals.get(name, self.max_interval), 1),
                 }
                 for name, c in self._consumers.items()
             },
