@@ -46,7 +46,7 @@ from .api import (
     decode_access_token,
 )
 from .api.local import PowerwallLocalClient
-from .budget import DailyUsage, budget_settings
+from .budget import budget_settings
 from .const import CONF_API_URL, CONF_REGION, DOMAIN, LOGGER, MAX_INTERVAL
 from .coordinator import (
     TeslaEnergyConfigEntry,
@@ -55,6 +55,7 @@ from .coordinator import (
     TeslaEnergyLiveCoordinator,
     TeslaEnergyRuntimeData,
     TeslaEnergySiteData,
+    site_command_target,
 )
 from .local_coordinator import TeslaEnergyLocalCoordinator, local_access, stored_session
 from .registration import clear_app_not_registered, raise_app_not_registered
@@ -154,7 +155,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
     )
     # Tesla does not bill replies of 500 and above.
     budget.refund_status(lambda status: status < 500)
-    usage = DailyUsage()
 
     # Only the region is stored: the server's URL is derived from it at every start, so a
     # stand-in server's address never outlives its variable. Entries of older versions kept
@@ -174,7 +174,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
         on_region_change=_moved,
     )
     entry.async_on_unload(client.http.add_observer(budget))
-    entry.async_on_unload(client.http.add_observer(usage))
 
     async def _release() -> None:
         await async_release_account_budget(
@@ -200,7 +199,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
     runtime = TeslaEnergyRuntimeData(
         client=client,
         budget=budget,
-        usage=usage,
         account_key=key,
         scopes=claims.scopes,
         account_device=account_device,
@@ -236,6 +234,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaEnergyConfigEntry) 
             info=info,
             history=history,
             device_info=device_info,
+            command=site_command_target(hass, entry, info),
             local=local,
         )
     entry.runtime_data = runtime

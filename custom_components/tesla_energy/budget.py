@@ -1,23 +1,20 @@
-"""The Fleet API bill: budget settings from the options, calls today, projected cost."""
+"""The Fleet API bill: budget settings from the options and the projected cost.
+
+The calls of the day are the account budget's own ``today`` (one ledger, persisted with it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-
-from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import (
     BudgetConsumer,
     BudgetPeriod,
     CallBudget,
-    CallKind,
     allocate_intervals,
-    current_call_kind,
 )
-from ..energy_bridges_common.client.http import HttpResponse
 from .api.const import DATA_CALLS_PER_USD, FREE_MONTHLY_CREDIT_USD
 from .const import (
     BUDGET_MODE_DAILY,
@@ -115,8 +112,12 @@ def projected_monthly_calls(budget: CallBudget) -> float:
     intervals until it ends (never more than the quota), scaled to a month for a daily
     budget.
     """
+    intervals = budget.intervals()
+    seconds_left = budget.seconds_left
     ahead = sum(
-        budget.seconds_left / max(budget.interval_for(name), 1.0) * consumer.calls_per_update
+        seconds_left
+        / max(intervals.get(name, budget.max_interval), 1.0)
+        * consumer.calls_per_update
         for name, consumer in budget.consumers.items()
     )
     calls = min(budget.used + ahead, float(budget.quota))
@@ -137,52 +138,3 @@ def projected_monthly_cost(budget: CallBudget) -> float:
 def cost_after_credit(cost: float) -> float:
     """Return what is left to pay once the monthly credit is used."""
     return round(max(cost - FREE_MONTHLY_CREDIT_USD, 0.0), 2)
-
-
-class DailyUsage:
-    """Count the billed calls of the local day (a request observer beside the budget)."""
-
-    def __init__(self) -> None:
-        """Start the day at zero."""
-        self.day: date = dt_util.now().date()
-        self.data = 0
-        self.commands = 0
-        self.unbilled = 0
-        self._listeners: list[Callable[[], None]] = []
-
-    @property
-    def total(self) -> int:
-        """Return today's billed calls."""
-        self._roll()
-        return self.data + self.commands
-
-    def _roll(self) -> None:
-        today = dt_util.now().date()
-        if today != self.day:
-            self.day, self.data, self.commands, self.unbilled = today, 0, 0, 0
-
-    def restore(self, day: date, data: int, commands: int) -> None:
-        """Take back today's counts after a restart."""
-        if day == dt_util.now().date() and day == self.day:
-            self.data = max(self.data, data)
-            self.commands = max(self.commands, commands)
-
-    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call ``listener`` after every counted reply."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def before_request(self, method: str, url: str) -> None:
-        """Count nothing yet: only replies tell whether a call is billed."""
-
-    def after_response(self, response: HttpResponse) -> None:
-        """Count a billed reply (Tesla bills every reply below 500)."""
-        self._roll()
-        if response.status >= 500:
-            self.unbilled += 1
-        elif current_call_kind() is CallKind.COMMAND and response.method != "GET":
-            self.commands += 1
-        else:
-            self.data += 1
-        for listener in list(self._listeners):
-            listener()

@@ -10,14 +10,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..energy_bridges_common.client.budget import CallBudget
+from ..energy_bridges_common.hass.command import CommandTarget
 from ..energy_bridges_common.hass.coordinator import BudgetedCoordinator
-from .api import EnergySite, LiveStatus, SiteInfo, TeslaEnergyClient
+from .api import (
+    AppNotRegisteredError,
+    BridgeApiError,
+    CommandRejectedError,
+    EnergySite,
+    LiveStatus,
+    MissingScopeError,
+    Scope,
+    SiteInfo,
+    TeslaEnergyClient,
+)
 from .api.local_models import LocalSnapshot, live_status_from_local
 from .const import (
+    DOMAIN,
     HISTORY_MIN_INTERVAL,
     HISTORY_WEIGHT,
     INFO_MIN_INTERVAL,
@@ -27,9 +41,13 @@ from .const import (
     LOGGER,
 )
 from .local_source import LiveSource
+from .registration import (
+    app_not_registered_placeholders,
+    clear_app_not_registered,
+    open_app_not_registered,
+)
 
 if TYPE_CHECKING:
-    from .budget import DailyUsage
     from .local_coordinator import TeslaEnergyLocalCoordinator
     from .statistics import HistoryData, StatisticsImporter
 
@@ -45,6 +63,8 @@ class TeslaEnergySiteData:
     info: TeslaEnergyInfoCoordinator
     history: TeslaEnergyHistoryCoordinator
     device_info: DeviceInfo
+    command: CommandTarget
+    """Where the site's commands go (``hass.command``): a change shows in its settings."""
     local: TeslaEnergyLocalCoordinator | None = None
     """The gateway on the LAN, where the user set up local access."""
 
@@ -60,14 +80,64 @@ class TeslaEnergyRuntimeData:
 
     client: TeslaEnergyClient
     budget: CallBudget
-    usage: DailyUsage
+    """The account's one call ledger: the quota, and the calls of the day (``today``)."""
     account_key: str
     scopes: frozenset[str]
     account_device: DeviceInfo
     sites: dict[int, TeslaEnergySiteData] = field(default_factory=dict)
 
 
-class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
+def site_command_target(
+    hass: HomeAssistant, entry: TeslaEnergyConfigEntry, info: TeslaEnergyInfoCoordinator
+) -> CommandTarget:
+    """Return where a site's commands go: the settings show the change."""
+    return CommandTarget(
+        hass=hass,
+        entry=entry,
+        read_back=(info,),
+        error_keys={CommandRejectedError: "command_rejected"},
+        translate_error=_command_error,
+        # The commands scope is the user's choice: its repair says so, no sign-in asked.
+        no_reauth_for=(MissingScopeError,),
+    )
+
+
+def _command_error(err: BridgeApiError) -> HomeAssistantError | None:
+    """Say what the user can do about a refusal (the messages need more than ``{error}``)."""
+    if isinstance(err, MissingScopeError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="missing_command_scope",
+            translation_placeholders={"scope": err.scope or Scope.ENERGY_CMDS.value},
+        )
+    if isinstance(err, AppNotRegisteredError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="app_not_registered",
+            translation_placeholders=app_not_registered_placeholders(err.region),
+        )
+    return None
+
+
+class TeslaEnergyCloudCoordinator[DataT](BudgetedCoordinator[DataT]):
+    """A coordinator of Fleet API data: a 412 is the unregistered application's repair."""
+
+    def update_failed(self, err: BridgeApiError) -> UpdateFailed:
+        """Open the registration repair on a 412: only the user can fix it."""
+        if isinstance(err, AppNotRegisteredError):
+            return UpdateFailed(
+                translation_domain=self.config_entry.domain,
+                translation_key="app_not_registered",
+                translation_placeholders=open_app_not_registered(self.hass, self.config_entry, err),
+            )
+        return super().update_failed(err)
+
+    def update_succeeded(self) -> None:
+        """Close the registration repair: the data reads again."""
+        clear_app_not_registered(self.hass, self.config_entry)
+
+
+class TeslaEnergyLiveCoordinator(TeslaEnergyCloudCoordinator[LiveStatus]):
     """Live power flows: most of the budget goes here."""
 
     def __init__(
@@ -145,7 +215,7 @@ class TeslaEnergyLiveCoordinator(BudgetedCoordinator[LiveStatus]):
         return await self.client.async_live_status(self.site.site_id)
 
 
-class TeslaEnergyInfoCoordinator(BudgetedCoordinator[SiteInfo]):
+class TeslaEnergyInfoCoordinator(TeslaEnergyCloudCoordinator[SiteInfo]):
     """Settings and features: they change only when someone changes them."""
 
     def __init__(
@@ -187,7 +257,7 @@ class TeslaEnergyInfoCoordinator(BudgetedCoordinator[SiteInfo]):
         return dt_util.get_default_time_zone()
 
 
-class TeslaEnergyHistoryCoordinator(BudgetedCoordinator["HistoryData"]):
+class TeslaEnergyHistoryCoordinator(TeslaEnergyCloudCoordinator["HistoryData"]):
     """Hourly energy history, imported as long-term statistics."""
 
     def __init__(  # noqa: PLR0917 - the same five as its siblings, plus its own two

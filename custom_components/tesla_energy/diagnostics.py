@@ -106,9 +106,9 @@ async def async_get_config_entry_diagnostics(
             "projected_monthly_calls": round(projected_monthly_calls(runtime.budget)),
             "projected_monthly_cost_usd": projected_monthly_cost(runtime.budget),
             "calls_today": {
-                "data": runtime.usage.data,
-                "commands": runtime.usage.commands,
-                "unbilled": runtime.usage.unbilled,
+                "data": runtime.budget.today.data,
+                "commands": runtime.budget.today.commands,
+                "unbilled": runtime.budget.today.unbilled,
             },
             "requests": {
                 "sent": runtime.client.http.stats.requests,

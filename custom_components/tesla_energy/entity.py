@@ -12,11 +12,12 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+from ..energy_bridges_common.hass.command import CommandTarget
 from ..energy_bridges_common.hass.entity import BridgeEntity
 from .api import SiteInfo, TeslaEnergyClient
 from .const import DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergyInfoCoordinator, TeslaEnergySiteData
-from .helpers import async_run_command
+from .helpers import require_command_scope
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,16 +71,24 @@ class SiteSettingEntity[ValueT](TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator
         super().__init__(site, site.info, description)
         self._entry = entry
 
+    @property
+    def command_target(self) -> CommandTarget:
+        """Return where the site's commands go (``bridge_command``)."""
+        return self.site.command
+
     async def _async_send(self, value: ValueT) -> None:
+        """Send a new value (run inside ``bridge_command``) and show it at once.
+
+        The settings show as the command leaves them until the read-back replaces them, and
+        stay so when the read-back cannot be afforded.
+        """
+        require_command_scope(self._entry)
         description = self.entity_description
-        client = self._entry.runtime_data.client
-        await async_run_command(
-            self.hass,
-            self._entry,
-            self.site,
-            lambda: description.set_fn(client, self.site.site_id, value),
-            expected=lambda info: description.expected_fn(info, value),
-        )
+        await description.set_fn(self._entry.runtime_data.client, self.site.site_id, value)
+        if self.coordinator.data is not None:
+            self.coordinator.async_set_updated_data(
+                description.expected_fn(self.coordinator.data, value)
+            )
 
 
 def wall_connector_device(

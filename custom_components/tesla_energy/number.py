@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..energy_bridges_common.hass.command import bridge_command
 from .api import SiteInfo
 from .const import DOMAIN
 from .coordinator import TeslaEnergyConfigEntry
@@ -85,6 +86,7 @@ class ReserveNumber(SiteSettingEntity[int], NumberEntity):
         """Return the reserve."""
         return self.entity_description.value_fn(self.coordinator.data)
 
+    @bridge_command
     async def async_set_native_value(self, value: float) -> None:
         """Set the reserve, rounded half up to the whole percent Tesla takes.
 

@@ -10,6 +10,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..energy_bridges_common.hass.command import bridge_command
 from .api import ExportRule, OperationMode, SiteInfo
 from .coordinator import TeslaEnergyConfigEntry
 from .entity import SiteSettingDescription, SiteSettingEntity, info_has
@@ -76,6 +77,7 @@ class SiteSelect(SiteSettingEntity[str], SelectEntity):
         """Return the setting."""
         return self.entity_description.value_fn(self.coordinator.data)
 
+    @bridge_command
     async def async_select_option(self, option: str) -> None:
         """Change the setting."""
         await self._async_send(option)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from homeassistant.components.sensor import (
-    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -21,10 +20,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from ..energy_bridges_common.client.budget import CallBudget
 from ..energy_bridges_common.hass.entity import BudgetSensor, SensorValue
 from .api import IslandStatus, LiveStatus, SiteInfo, WallConnectorStatus
 from .api.models import TariffPrices, WallConnectorState
-from .budget import DailyUsage, cost_after_credit, projected_monthly_calls, projected_monthly_cost
+from .budget import cost_after_credit, projected_monthly_calls, projected_monthly_cost
 from .coordinator import (
     TeslaEnergyConfigEntry,
     TeslaEnergyInfoCoordinator,
@@ -328,7 +328,7 @@ async def async_setup_entry(
             BudgetSensor(
                 runtime.budget, device_info=runtime.account_device, unique_id=f"{key}_cloud_budget"
             ),
-            CallsTodaySensor(runtime.usage, runtime.account_device, f"{key}_calls_today"),
+            CallsTodaySensor(runtime.budget, runtime.account_device, f"{key}_calls_today"),
             ProjectedCostSensor(entry, f"{key}_projected_monthly_cost"),
         ]
     )
@@ -478,8 +478,11 @@ class WallConnectorSensor(TeslaEnergySiteEntity[TeslaEnergyLiveCoordinator], Sen
         )
 
 
-class CallsTodaySensor(RestoreSensor):
-    """The Fleet API calls billed today (all the account's sites)."""
+class CallsTodaySensor(SensorEntity):
+    """The Fleet API calls billed today (all the account's sites).
+
+    The account budget counts them and keeps them through a restart.
+    """
 
     _attr_has_entity_name = True
     _attr_translation_key = "calls_today"
@@ -488,40 +491,30 @@ class CallsTodaySensor(RestoreSensor):
     _attr_state_class = SensorStateClass.TOTAL_INCREASING
     _attr_should_poll = False
 
-    def __init__(self, usage: DailyUsage, device_info: DeviceInfo, unique_id: str) -> None:
+    def __init__(self, budget: CallBudget, device_info: DeviceInfo, unique_id: str) -> None:
         """Show the account's daily count."""
-        self._usage = usage
+        self._budget = budget
         self._attr_device_info = device_info
         self._attr_unique_id = unique_id
 
     async def async_added_to_hass(self) -> None:
-        """Take back today's count from before a restart, then follow the calls."""
-        await super().async_added_to_hass()
-        if (last := await self.async_get_last_state()) is not None:
-            try:
-                day = date.fromisoformat(str(last.attributes.get("day")))
-                self._usage.restore(
-                    day,
-                    int(last.attributes.get("data_calls", 0)),
-                    int(last.attributes.get("command_calls", 0)),
-                )
-            except TypeError, ValueError:
-                pass
-        self.async_on_remove(self._usage.add_listener(self.async_write_ha_state))
+        """Follow the calls."""
+        self.async_on_remove(self._budget.add_listener(self.async_write_ha_state))
 
     @property
     def native_value(self) -> int:
         """Return today's billed calls."""
-        return self._usage.total
+        return self._budget.today.billed
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return the split and the day counted."""
+        today = self._budget.today
         return {
-            "day": self._usage.day.isoformat(),
-            "data_calls": self._usage.data,
-            "command_calls": self._usage.commands,
-            "unbilled_calls": self._usage.unbilled,
+            "day": today.day.isoformat(),
+            "data_calls": today.data,
+            "command_calls": today.commands,
+            "unbilled_calls": today.unbilled,
         }
 
 
@@ -540,13 +533,12 @@ class ProjectedCostSensor(SensorEntity):
     def __init__(self, entry: TeslaEnergyConfigEntry, unique_id: str) -> None:
         """Show the account's projection."""
         self._budget = entry.runtime_data.budget
-        self._usage = entry.runtime_data.usage
         self._attr_device_info = entry.runtime_data.account_device
         self._attr_unique_id = unique_id
 
     async def async_added_to_hass(self) -> None:
         """Follow the count (the projection moves with every call)."""
-        self.async_on_remove(self._usage.add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._budget.add_listener(self.async_write_ha_state))
 
     @property
     def native_value(self) -> float:

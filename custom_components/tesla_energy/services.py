@@ -25,9 +25,12 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
+from ..energy_bridges_common.hass.command import async_run_command
+from .api import TariffError
+from .api.tariff import validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .helpers import async_run_command, async_run_read, async_site_time_zone
+from .helpers import async_site_time_zone, require_command_scope, tariff_error
 
 ATTR_TARIFF = "tariff"
 ATTR_START = "start"
@@ -143,16 +146,22 @@ def _zone_name(zone: tzinfo) -> str:
 
 async def _set_time_of_use(hass: HomeAssistant, call: ServiceCall) -> None:
     entry, site = _resolve(hass, call)
+    require_command_scope(entry)
     tariff = call.data[ATTR_TARIFF]
+    try:
+        # Checked before any call: a broken tariff costs nothing and changes nothing.
+        validate_tariff(tariff)
+    except TariffError as err:
+        raise tariff_error(err) from err
     client = entry.runtime_data.client
-    # The client checks the tariff before the call: a broken one costs nothing, changes nothing.
-    await async_run_command(
-        hass,
-        entry,
-        site,
-        lambda: client.async_set_time_of_use(site.site_id, tariff),
-        expected=lambda info: replace(info, tariff=tariff),
-    )
+
+    async def send() -> None:
+        await client.async_set_time_of_use(site.site_id, tariff)
+        if site.info.data is not None:
+            # Shown at once, and kept when the read-back cannot be afforded.
+            site.info.async_set_updated_data(replace(site.info.data, tariff=tariff))
+
+    await async_run_command(site.command, send)
 
 
 async def _get_energy_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -160,12 +169,12 @@ async def _get_energy_history(hass: HomeAssistant, call: ServiceCall) -> Service
     zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
-    intervals = await async_run_read(
-        hass,
-        entry,
+    intervals = await async_run_command(
+        site.command,
         lambda: client.async_energy_history(
             site.site_id, start, end, _zone_name(zone), call.data[ATTR_PERIOD]
         ),
+        read_back=False,
     )
     totals: dict[str, Any] = {}
     for interval in intervals:
@@ -191,12 +200,12 @@ async def _get_backup_history(hass: HomeAssistant, call: ServiceCall) -> Service
     zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
-    events = await async_run_read(
-        hass,
-        entry,
+    events = await async_run_command(
+        site.command,
         lambda: client.async_backup_history(
             site.site_id, start, end, _zone_name(zone), call.data[ATTR_PERIOD]
         ),
+        read_back=False,
     )
     return {
         "site": site.site.name,
@@ -214,10 +223,10 @@ async def _get_charge_history(hass: HomeAssistant, call: ServiceCall) -> Service
     zone = await async_site_time_zone(site.info.data)
     start, end = _range(call, zone)
     client = entry.runtime_data.client
-    sessions = await async_run_read(
-        hass,
-        entry,
+    sessions = await async_run_command(
+        site.command,
         lambda: client.async_charge_history(site.site_id, start, end, _zone_name(zone)),
+        read_back=False,
     )
     return {
         "site": site.site.name,

@@ -11,6 +11,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..energy_bridges_common.hass.command import bridge_command
 from .api import SiteInfo
 from .coordinator import TeslaEnergyConfigEntry
 from .entity import SiteSettingDescription, SiteSettingEntity, info_has
@@ -75,10 +76,12 @@ class SiteSwitch(SiteSettingEntity[bool], SwitchEntity):
         """Return the setting."""
         return self.entity_description.value_fn(self.coordinator.data)
 
+    @bridge_command
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn the setting on."""
         await self._async_send(True)
 
+    @bridge_command
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn the setting off."""
         await self._async_send(False)

@@ -346,3 +346,59 @@ def test_a_simulated_week_never_exceeds_the_daily_quota(clock: Clock) -> None:
     full_days = list(per_day.values())[1:-1]
     assert min(full_days) >= 0.8 * (quota - reserve)
     assert budget.projected_calls_per_period() > quota
+
+
+def test_the_day_counts_replies_as_they_are_billed(clock: Clock) -> None:
+    """Reads, a command's writes and unbilled replies of the user's day, apart from the period."""
+    budget = CallBudget(
+        quota=1000,
+        period=BudgetPeriod.MONTH,
+        reserve=10,
+        day_time_zone=ZoneInfo("America/Los_Angeles"),
+        now=clock,
+    )
+    budget.refund_status(lambda status: status < 500)
+    post = HttpResponse(
+        method="POST", url="http://cloud.test/x", status=200, headers={}, body=b"", elapsed=0.1
+    )
+    for response in (reply(), reply(503), post):
+        budget.before_request(response.method, response.url)
+        budget.after_response(response)
+    with command_calls():
+        # A command's read-back is a read; its write is a command.
+        for response in (reply(), post):
+            budget.before_request(response.method, response.url)
+            budget.after_response(response)
+    today = budget.today
+    # 12:00 UTC is 05:00 in Los Angeles.
+    assert today.day.isoformat() == "2026-03-10"
+    assert (today.data, today.commands, today.unbilled, today.billed) == (3, 1, 1, 4)
+    assert budget.used == 4
+    assert budget.as_dict()["today"] == {
+        "day": "2026-03-10",
+        "data": 3,
+        "commands": 1,
+        "unbilled": 1,
+    }
+    # A restart the same day takes the count back; the period's count is unchanged by it.
+    stored = budget.as_dict()
+    again = CallBudget(
+        quota=1000,
+        period=BudgetPeriod.MONTH,
+        day_time_zone=ZoneInfo("America/Los_Angeles"),
+        now=clock,
+    )
+    again.restore(stored)
+    assert again.today == today
+    # Los Angeles' midnight (08:00 UTC next day): a new day, the same month.
+    clock.advance(20 * 3600)
+    assert budget.today.billed == 0
+    assert budget.today.day.isoformat() == "2026-03-11"
+    assert budget.used == 4
+    # A count of another day, or a broken one, is not taken back.
+    later = CallBudget(quota=1000, period=BudgetPeriod.MONTH, now=clock)
+    for bad in (stored["today"], {"day": "nonsense"}, {"data": 3}, "today", None):
+        later.restore({**stored, "today": bad})
+        assert later.today.billed == 0
+    later.restore({**stored, "today": {**stored["today"], "day": "2026-03-11", "data": "x"}})
+    assert later.today.billed == 0

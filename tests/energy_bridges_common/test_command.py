@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -265,3 +266,48 @@ async def test_bridge_command_decorates_entity_methods(
     with pytest.raises(HomeAssistantError) as raised:
         await entity.async_set(1)
     assert raised.value.translation_key == "communication_error"
+
+
+async def test_bridge_command_takes_keyword_only_methods(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """``async_turn_on(self, **kwargs)`` as Home Assistant declares it (mypy checks the types)."""
+    device = Device()
+
+    class Switch:
+        def __init__(self) -> None:
+            self.command_target = CommandTarget(hass=hass, entry=entry)
+            self.seen: dict[str, Any] = {}
+
+        @bridge_command
+        async def async_turn_on(self, **kwargs: Any) -> None:
+            self.seen = kwargs
+            await device.call()
+
+    switch = Switch()
+    await switch.async_turn_on(brightness=3)
+    assert switch.seen == {"brightness": 3}
+    assert device.kinds == [CallKind.COMMAND]
+
+
+class ScopeError(PermissionDeniedError):
+    """A permission the user chose not to grant."""
+
+
+async def test_no_reauth_for_refusals_signing_in_does_not_fix(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    target = CommandTarget(hass=hass, entry=entry, no_reauth_for=(ScopeError,))
+    device = Device()
+    device.fail = ScopeError("missing scope")
+    with pytest.raises(HomeAssistantError) as raised:
+        await async_run_command(target, device.call)
+    assert raised.value.translation_key == "authentication_failed"
+    await hass.async_block_till_done()
+    assert not list(entry.async_get_active_flows(hass, {"reauth"}))
+    # Any other refusal of the key still asks to sign in again.
+    device.fail = PermissionDeniedError("403")
+    with pytest.raises(HomeAssistantError):
+        await async_run_command(target, device.call)
+    await hass.async_block_till_done()
+    assert list(entry.async_get_active_flows(hass, {"reauth"}))

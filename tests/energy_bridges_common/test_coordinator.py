@@ -404,3 +404,54 @@ async def test_budgeted_coordinator_without_a_budget_polls_at_its_interval(
     assert coordinator.stale_after == timedelta(seconds=90)
     assert coordinator.max_backoff == timedelta(minutes=5)
     await coordinator.async_shutdown()
+
+
+class NotRegisteredError(BridgeApiError):
+    """An error only the user can fix (as Tesla's 412)."""
+
+
+class HookedCoordinator(LocalCoordinator):
+    """Gives one error class its own key and a 'repair' while it lasts."""
+
+    def __init__(self, hass: HomeAssistant, entry: MockConfigEntry, device: FakeDevice) -> None:
+        super().__init__(hass, entry, device)
+        self.repair_open = False
+
+    def update_failed(self, err: BridgeApiError) -> UpdateFailed:
+        if isinstance(err, NotRegisteredError):
+            self.repair_open = True
+            return UpdateFailed(translation_domain="powervault", translation_key="not_registered")
+        return super().update_failed(err)
+
+    def update_succeeded(self) -> None:
+        self.repair_open = False
+
+
+async def test_integration_hook_names_its_own_errors(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """An integration's hook sees every failure (also while data is served) and every success."""
+    device = FakeDevice()
+    coordinator = HookedCoordinator(hass, entry, device)
+    await coordinator.async_refresh()
+    device.fail_always = NotRegisteredError("412")
+    # The last data is still served, but the repair opens at the first failure.
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert coordinator.repair_open
+    freezer.tick(timedelta(seconds=40))
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.translation_key == "not_registered"
+    # Other errors keep the shared keys.
+    device.fail_always = UnreachableError("gone")
+    await coordinator.async_refresh()
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.translation_key == "communication_error"
+    # A read-back that works closes the repair as a poll does.
+    coordinator.repair_open = True
+    device.fail_always = None
+    await coordinator.async_read_back()
+    assert not coordinator.repair_open
+    assert coordinator.last_update_success

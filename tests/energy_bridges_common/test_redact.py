@@ -38,3 +38,12 @@ def test_headers_and_data() -> None:
 
 def test_bearer() -> None:
     assert redact_bearer("Authorization: Bearer eyJ.abc-def") == f"Authorization: Bearer {REDACTED}"
+
+
+def test_discarded_secret_is_forgotten() -> None:
+    """A replaced token is no longer held (nor replaced); the others stay."""
+    redactor = Redactor(["old-token-1234", "api-key-5678"])
+    redactor.discard_secret("old-token-1234")
+    redactor.discard_secret(None)
+    redactor.discard_secret("never-added")
+    assert redactor.text("old-token-1234 api-key-5678") == f"old-token-1234 {REDACTED}"

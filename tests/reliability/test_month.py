@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 import gc
 import logging
 import random
@@ -72,8 +72,48 @@ async def cloud(
     await served.stop()
 
 
+def _forget_saved_stores() -> None:
+    """Drop what the test harness's storage mock remembers of each save.
+
+    ``hass_storage`` replaces ``Store._async_write_data`` with an autospec mock, whose call
+    list keeps every snapshot ever saved (a budget's, about 450 B, at every save): growth of
+    the test's, not of the integrations' (a real ``Store`` lets go of the data once written).
+    """
+    from homeassistant.helpers.storage import Store
+
+    if (reset := getattr(Store._async_write_data, "reset_mock", None)) is not None:
+        reset()
+
+
+def _simulators(item: Any) -> bool:
+    """Return whether a task or timer is a simulator's server at work, not ours.
+
+    A simulator's server keeps a handler task and a keep-alive timer per open connection:
+    the clients' connection pools (bounded) decide how many are open at a given moment.
+    """
+    what = item.get_coro() if isinstance(item, asyncio.Task) else item._callback
+    return "RequestHandler" in getattr(what, "__qualname__", "")
+
+
+def _tasks() -> list[asyncio.Task[Any]]:
+    return [task for task in asyncio.all_tasks() if not _simulators(task)]
+
+
+def _timer_handles(hass: HomeAssistant) -> list[Any]:
+    return [
+        handle
+        for handle in hass.loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled() and not _simulators(handle)
+    ]
+
+
+def _name(handle: Any) -> str:
+    callback = handle._callback
+    return str(getattr(callback, "__qualname__", None) or getattr(callback, "func", callback))
+
+
 def _timers(hass: HomeAssistant) -> int:
-    return sum(1 for handle in hass.loop._scheduled if not handle.cancelled())  # type: ignore[attr-defined]
+    return len(_timer_handles(hass))
 
 
 async def soak(
@@ -88,25 +128,48 @@ async def soak(
     step: timedelta = STEP,
     per_step: float = 4,
     kinds: list[dict[str, Any]] = KINDS,
+    days: int = DAYS,
+    on_day: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Run a month; assert what does not grow, budgets, energy; return the figures."""
+    """Run a month; assert what does not grow, budgets, energy; return the figures.
+
+    ``on_day(n)`` runs at the start of each day of the month (after the first, warm-up day).
+    """
     # pytest keeps every log record of a test: at debug level that alone grows for a month.
     for logger in ("custom_components", "homeassistant", "aiohttp", "asyncio", "simulators"):
         logging.getLogger(logger).setLevel(logging.WARNING)
+    # The test loop runs in debug mode, which records a traceback with every callback
+    # scheduled: over a month that was most of the run time. What a month proves (nothing
+    # grows, budgets hold) does not need it.
+    hass.loop.set_debug(False)
     registry = er.async_get(hass)
     entities = [e.entity_id for e in er.async_entries_for_config_entry(registry, entry.entry_id)]
     rng = random.Random(14)
     steps_per_day = int(timedelta(days=1) / step)
     for _ in range(steps_per_day):
         await time_travel(hass, freezer, step.total_seconds())
+    # What has a value after the first day must have one at the end (a price sensor of a
+    # site without a tariff, say, is unavailable by design from the start).
+    entities = [
+        e
+        for e in entities
+        if (s := hass.states.get(e)) is not None and s.state != STATE_UNAVAILABLE
+    ]
     gc.collect()
-    tasks0, timers0 = len(asyncio.all_tasks()), _timers(hass)
+    # Tasks and timers come and go with each poll (a delayed save, a retry): what is compared
+    # is the most seen after any step of the first day and of the last day.
+    first_day: list[tuple[int, int]] = []
+    last_day: list[tuple[int, int]] = []
     objects0 = len(gc.get_objects())
     snapshot0 = None
     last: dict[str, tuple[float, tuple[Any, Any]]] = {}
     faults = 0
-    for n in range(DAYS * steps_per_day):
-        if n == (DAYS - 3) * steps_per_day:
+    for n in range(days * steps_per_day):
+        if n % steps_per_day == 0:
+            _forget_saved_stores()
+            if on_day is not None:
+                on_day(n // steps_per_day)
+        if n == (days - 3) * steps_per_day:
             # Tracing allocations slows everything down: the last three days only.
             gc.collect()
             tracemalloc.start()
@@ -117,6 +180,10 @@ async def soak(
             served.app.faults.inject(route=route, times=1, **rng.choice(kinds))
             faults += 1
         await time_travel(hass, freezer, step.total_seconds())
+        if n < steps_per_day:
+            first_day.append((len(_tasks()), _timers(hass)))
+        elif n >= (days - 1) * steps_per_day:
+            last_day.append((len(_tasks()), _timers(hass)))
         if budget is not None:
             assert budget.used <= budget.quota
         day = (dt_util.now().date(), dt_util.utcnow().date())
@@ -137,6 +204,7 @@ async def soak(
     for served, _route in targets:
         for record in served.app.log.records:
             per_day[datetime.fromtimestamp(record.time).date().isoformat()] += 1
+    _forget_saved_stores()
     gc.collect()
     assert snapshot0 is not None
     snapshot1 = tracemalloc.take_snapshot()
@@ -147,7 +215,8 @@ async def soak(
     grown = sum(s.size_diff for s in diff)
     print("SOAK growth", [(str(s.traceback), s.size_diff, s.count_diff) for s in diff[:4]])  # noqa: T201
     objects = len(gc.get_objects()) - objects0
-    tasks1, timers1 = len(asyncio.all_tasks()), _timers(hass)
+    tasks0, timers0 = (max(counts) for counts in zip(*first_day, strict=True))
+    tasks1, timers1 = (max(counts) for counts in zip(*last_day, strict=True))
     figures = {
         "tasks": (tasks0, tasks1),
         "timers": (timers0, timers1),
@@ -159,8 +228,8 @@ async def soak(
     }
     FIGURES[name] = figures
     print("SOAK", name, figures)  # noqa: T201
-    assert tasks1 <= tasks0
-    assert timers1 <= timers0
+    assert tasks1 <= tasks0, [task.get_coro() for task in _tasks()]
+    assert timers1 <= timers0, Counter(_name(h) for h in _timer_handles(hass))
     # The simulators' own history and pytest's log records are in ``objects``: a figure only.
     assert grown < 200_000
     if budget is not None:
@@ -307,3 +376,225 @@ async def test_enphase_month(
         step=timedelta(hours=3),
         per_step=3,
     )
+
+
+# -- Tesla: three sites of Powerwalls and solar on a small monthly budget -------------------
+
+STATISTICS = "custom_components.tesla_energy.statistics"
+TESLA_SITES = 3
+# US$3 a month: three sites' live data about every two hours, history every six or seven.
+# (The default US$10 gives the same shape three times as often: a month of it is minutes of
+# test time, the history replies above all.) Steps of an hour, below every interval.
+TESLA_MONTHLY_AMOUNT = 3.0
+TESLA_STEP = timedelta(hours=1)
+
+
+@pytest.fixture
+async def tesla(
+    socket_enabled: None, allow_loopback: None, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Served]:
+    from custom_components.tesla_energy.api.const import SERVER_OVERRIDE_ENV
+    from simulators.tesla import TeslaFleetSimulator
+    from simulators.tesla.app import Account
+    from simulators.tesla.physics import SiteModel
+    from tests.tesla_energy.conftest import ACCOUNT, HomeAssistantClock
+
+    sites = [
+        SiteModel(
+            site_id=5001 + index,
+            name=f"Site {index + 1}",
+            time_zone="America/Los_Angeles",
+            solar_peak=7600.0,
+            battery_count=2,
+            energy_left=18_000.0,
+        )
+        for index in range(TESLA_SITES)
+    ]
+    sim = TeslaFleetSimulator(
+        clock=HomeAssistantClock(),
+        accounts=[Account(ACCOUNT, "na", sites)],
+        rate_limit_per_minute=0,
+    )
+    served = await Served(sim).start()
+    monkeypatch.setenv(SERVER_OVERRIDE_ENV, f"http://127.0.0.1:{served.port}")
+    yield served
+    await served.stop()
+
+
+@pytest.fixture
+def recorder_config() -> dict[str, Any]:
+    """Record no entity's states: the month looks at the imported statistics only.
+
+    Writing every state of three sites for a month would be most of the run time.
+    """
+    return {"exclude": {"domains": ["sensor", "binary_sensor", "number", "select", "switch"]}}
+
+
+@pytest.fixture
+def mock_recorder_before_hass(recorder_db_url: str) -> None:
+    """Prepare the recorder's database before Home Assistant starts (Tesla needs it)."""
+    # Its SQL echo alone would be most of a month's run time.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+class FakeStatistics:
+    """The recorder's external statistics, in memory: what the integration imported.
+
+    The importer asks for the last row of each statistic and adds rows, as with the
+    recorder (whose database writes would be most of a month's run). Each row is checked as
+    it comes: the next hour, a sum that never goes back. Only the last row is kept.
+    """
+
+    def __init__(self) -> None:
+        self.last_rows: dict[str, tuple[float, float]] = {}
+        self.count: Counter[str] = Counter()
+
+    def add(self, hass: HomeAssistant, metadata: Any, statistics: list[Any]) -> None:
+        statistic = metadata["statistic_id"]
+        for row in statistics:
+            start, total = row["start"].timestamp(), float(row["sum"])
+            if (last := self.last_rows.get(statistic)) is not None:
+                assert start == last[0] + 3600, (statistic, last, row)
+                assert total >= last[1], (statistic, last, row)
+            self.last_rows[statistic] = (start, total)
+            self.count[statistic] += 1
+
+    def last(
+        self, hass: HomeAssistant, count: int, statistic_id: str, convert: bool, types: set[str]
+    ) -> dict[str, list[dict[str, float]]]:
+        if (last := self.last_rows.get(statistic_id)) is None:
+            return {}
+        return {statistic_id: [{"start": last[0], "sum": last[1]}]}
+
+
+def _billed_per_day(records: list[Any]) -> Counter[str]:
+    """Return the calls Tesla bills per UTC day, from the simulator's request log."""
+    per_day: Counter[str] = Counter()
+    for record in records:
+        # Billed: every Fleet API reply below 500; a scripted fault never reached the API.
+        if "/api/1/" in record.path and record.status < 500 and record.fault is None:
+            per_day[datetime.fromtimestamp(record.time, UTC).date().isoformat()] += 1
+    return per_day
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.freeze_time("2026-05-01 00:00:00+00:00")
+async def test_tesla_month(
+    recorder_mock: Any,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tesla: Served,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """May on a monthly budget: the bill stays within it and is what the sensor projected."""
+    from homeassistant.components.application_credentials import (
+        ClientCredential,
+        async_import_client_credential,
+    )
+    from homeassistant.setup import async_setup_component
+
+    from custom_components.tesla_energy.api.const import DATA_CALLS_PER_USD
+    from custom_components.tesla_energy.const import (
+        BUDGET_MODE_MONTHLY,
+        CONF_BUDGET_MODE,
+        CONF_MONTHLY_AMOUNT,
+        CONF_REGION,
+        DOMAIN as TESLA,
+    )
+    from custom_components.tesla_energy.statistics import statistic_id
+    from tests.tesla_energy.conftest import ACCOUNT, CLIENT_ID, CLIENT_SECRET, issue_token
+
+    sim = tesla.app
+    statistics = FakeStatistics()
+    monkeypatch.setattr(f"{STATISTICS}.async_add_external_statistics", statistics.add)
+    monkeypatch.setattr(f"{STATISTICS}.get_last_statistics", statistics.last)
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, TESLA, ClientCredential(CLIENT_ID, CLIENT_SECRET), TESLA
+    )
+    entry = MockConfigEntry(
+        domain=TESLA,
+        unique_id=ACCOUNT,
+        data={"auth_implementation": TESLA, "token": issue_token(sim), CONF_REGION: "na"},
+        options={
+            CONF_BUDGET_MODE: BUDGET_MODE_MONTHLY,
+            CONF_MONTHLY_AMOUNT: TESLA_MONTHLY_AMOUNT,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    async def no_sleep(_seconds: float) -> None:
+        return
+
+    # Retries come at once: a retry's wait is real time, and the month's clock is frozen.
+    entry.runtime_data.client.http._sleep = no_sleep
+    budget = entry.runtime_data.budget
+    registry = er.async_get(hass)
+    account = next(
+        e.unique_id.removesuffix("_cloud_budget")
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.unique_id.endswith("_cloud_budget")
+    )
+    calls_today = registry.async_get_entity_id("sensor", TESLA, f"{account}_calls_today")
+    projected_cost = registry.async_get_entity_id(
+        "sensor", TESLA, f"{account}_projected_monthly_cost"
+    )
+    assert calls_today is not None
+    assert projected_cost is not None
+    projections: list[float] = []
+    ledger_days: list[tuple[str, int]] = []
+
+    def on_day(day: int) -> None:
+        state = hass.states.get(projected_cost)
+        assert state is not None
+        projections.append(float(state.state))
+        ledger_days.append((budget.today.day.isoformat(), budget.today.billed))
+
+    sites = [site.site_id for site in sim.accounts[ACCOUNT].sites]
+    figures = await soak(
+        hass,
+        freezer,
+        "tesla_energy",
+        entry,
+        [(tesla, "live_status"), (tesla, "site_info"), (tesla, "calendar_history")],
+        # The day's calls: a daily total that never goes back within the day.
+        [calls_today],
+        budget,
+        step=TESLA_STEP,
+        per_step=1.5,
+        on_day=on_day,
+    )
+    # The whole of May (the warm-up day and 30 more): the bill is within the budget...
+    per_day = _billed_per_day(sim.log.records)
+    may = sum(count for day, count in per_day.items() if day.startswith("2026-05"))
+    assert may <= budget.quota
+    cost = may / DATA_CALLS_PER_USD
+    # ...and what the sensor projected after the first day (spent, not hoarded).
+    first_projection = projections[0]
+    assert abs(cost - first_projection) <= 0.05 * first_projection, (cost, projections)
+    first_day = per_day["2026-05-01"]
+    steady = sorted(count for day, count in per_day.items() if "2026-05-03" <= day <= "2026-05-30")
+    figures |= {
+        "billed_may": may,
+        "cost_may_usd": round(cost, 2),
+        "projected_after_day_1_usd": first_projection,
+        "projected_last_usd": projections[-1],
+        "billed_first_day": first_day,
+        "billed_per_day_median": steady[len(steady) // 2],
+        "billed_per_day_min_max": (steady[0], steady[-1]),
+    }
+    print("SOAK tesla cost", figures)  # noqa: T201
+    FIGURES["tesla_energy"] = figures
+
+    # Statistics: every hour once, sums that never go back (checked as they came), up to the
+    # last hours of May.
+    ids = {
+        statistic_id(site, flow) for site in sites for flow in ("home_usage", "solar_production")
+    }
+    assert ids <= set(statistics.last_rows)
+    for statistic in ids:
+        assert (
+            statistics.last_rows[statistic][0] >= datetime(2026, 5, 31, 12, tzinfo=UTC).timestamp()
+        )

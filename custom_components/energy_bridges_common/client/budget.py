@@ -9,6 +9,11 @@ stricter, and a 429 blocks every call until its ``Retry-After`` has passed.
 Coordinators register as consumers; ``interval_for`` spreads what is left of the period over
 them by weight (water-filling: a consumer that needs less than its share at its fastest
 interval gives the rest to the others), so the budget lasts to the end of the period.
+
+Beside the period's count the budget keeps the user's day (``today``): the replies of the day
+as the vendor bills them (reads, a command's writes, and what it does not bill), persisted
+with the rest, so one ledger per account says both what the quota has left and what the day
+cost.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 import math
 from typing import Any
@@ -84,6 +89,33 @@ class BudgetConsumer:
     weight: float = 1.0
 
 
+@dataclass(slots=True)
+class DayCount:
+    """The replies of one day (the user's), as the vendor bills them."""
+
+    day: date
+    data: int = 0
+    """Billed replies of reads: polls, read-backs, what an action asked to see."""
+    commands: int = 0
+    """Billed replies of a user command's writes (some vendors bill them apart)."""
+    unbilled: int = 0
+    """Replies the vendor does not bill (``CallBudget.refund_status``)."""
+
+    @property
+    def billed(self) -> int:
+        """Return the day's billed calls."""
+        return self.data + self.commands
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the count to persist and show."""
+        return {
+            "day": self.day.isoformat(),
+            "data": self.data,
+            "commands": self.commands,
+            "unbilled": self.unbilled,
+        }
+
+
 def allocate_intervals(
     consumers: Mapping[str, BudgetConsumer],
     available_calls: float,
@@ -136,12 +168,17 @@ class CallBudget:
         period: BudgetPeriod = BudgetPeriod.DAY,
         reserve: int = 0,
         time_zone: tzinfo = UTC,
+        day_time_zone: tzinfo | None = None,
         now: Callable[[], datetime] | None = None,
         max_interval: float = 3600.0,
         base_backoff: float = 60.0,
         max_backoff: float = 900.0,
     ) -> None:
-        """Start an empty count for the current period."""
+        """Start an empty count for the current period.
+
+        ``day_time_zone`` is where ``today`` begins (the period's time zone when not given):
+        a monthly quota may follow the vendor's calendar while the day is the user's.
+        """
         if quota <= 0:
             raise ValueError("quota must be positive")
         if not 0 <= reserve < quota:
@@ -150,6 +187,7 @@ class CallBudget:
         self.period = period
         self.reserve = reserve
         self.time_zone = time_zone
+        self.day_time_zone = day_time_zone or time_zone
         self.max_interval = max_interval
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
@@ -158,6 +196,7 @@ class CallBudget:
         self.used = 0
         self.used_by_kind: dict[str, int] = {kind.value: 0 for kind in CallKind}
         self.refused = 0
+        self._today = DayCount(self._day())
         self.blocked_until: datetime | None = None
         self.consecutive_429 = 0
         self.server_limit: int | None = None
@@ -227,6 +266,16 @@ class CallBudget:
             self.server_seen_at = None
             self._notify()
 
+    def _day(self) -> date:
+        return self._now().astimezone(self.day_time_zone).date()
+
+    @property
+    def today(self) -> DayCount:
+        """Return the replies of the user's day so far."""
+        if (day := self._day()) != self._today.day:
+            self._today = DayCount(day)
+        return self._today
+
     @property
     def period_end(self) -> datetime:
         """Return when the current period ends (the quota starts afresh)."""
@@ -291,12 +340,19 @@ class CallBudget:
     def after_response(self, response: HttpResponse) -> None:
         """Learn from a reply: the server's own count, a 429 (``RequestObserver``)."""
         now = self._now()
-        if not self._counts_status(response.status) and self.used > 0:
-            self.used -= 1
-            kind = current_call_kind().value
-            self.used_by_kind[kind] = max(self.used_by_kind[kind] - 1, 0)
-            if self.server_remaining is not None:
-                self.server_remaining += 1
+        today = self.today
+        if not self._counts_status(response.status):
+            today.unbilled += 1
+            if self.used > 0:
+                self.used -= 1
+                kind = current_call_kind().value
+                self.used_by_kind[kind] = max(self.used_by_kind[kind] - 1, 0)
+                if self.server_remaining is not None:
+                    self.server_remaining += 1
+        elif current_call_kind() is CallKind.COMMAND and response.method != "GET":
+            today.commands += 1
+        else:
+            today.data += 1
         if (info := response.rate_limit) is not None and info.remaining is not None:
             self.server_limit = info.limit
             self.server_remaining = info.remaining
@@ -339,15 +395,21 @@ class CallBudget:
 
     def interval_for(self, name: str) -> float:
         """Return the seconds the named consumer should wait before its next update."""
+        return self.intervals().get(name, self._blocked(self.max_interval))
+
+    def intervals(self) -> dict[str, float]:
+        """Return every consumer's interval (one allocation for all of them)."""
         intervals = allocate_intervals(
             self._consumers,
             self.poll_remaining,
             self.seconds_left,
             max_interval=self.max_interval,
         )
-        interval = intervals.get(name, self.max_interval)
+        return {name: self._blocked(interval) for name, interval in intervals.items()}
+
+    def _blocked(self, interval: float) -> float:
         if (wait := self.retry_after()) is not None:
-            interval = max(interval, wait)
+            return max(interval, wait)
         return interval
 
     def projected_calls_per_period(self) -> float:
@@ -362,6 +424,7 @@ class CallBudget:
     def as_dict(self) -> dict[str, Any]:
         """Return the state to persist and to show in diagnostics (no secrets in it)."""
         self._roll()
+        intervals = self.intervals()
         return {
             "quota": self.quota,
             "period": self.period.value,
@@ -372,6 +435,7 @@ class CallBudget:
             "used_by_kind": dict(self.used_by_kind),
             "remaining": self.remaining,
             "refused": self.refused,
+            "today": self.today.as_dict(),
             "blocked_until": self.blocked_until.isoformat() if self.blocked_until else None,
             "consecutive_429": self.consecutive_429,
             "server_limit": self.server_limit,
@@ -381,14 +445,15 @@ class CallBudget:
                 name: {
                     "calls_per_update": c.calls_per_update,
                     "min_interval": c.min_interval,
-                    "interval": round(self.interval_for(name), 1),
+                    "interval": round(intervals.get(name, self.max_interval), 1),
                 }
                 for name, c in self._consumers.items()
             },
         }
 
     def restore(self, data: Mapping[str, Any]) -> None:
-        """Take back a persisted count; one from an earlier period is ignored."""
+        """Take back a persisted count; one from an earlier period (or day) is ignored."""
+        self._restore_today(data.get("today"))
         try:
             start = datetime.fromisoformat(str(data["period_start"]))
             used = int(data["used"])
@@ -416,6 +481,20 @@ class CallBudget:
         server_remaining = data.get("server_remaining")
         if isinstance(server_remaining, int):
             self.server_remaining = server_remaining
+
+    def _restore_today(self, stored: Any) -> None:
+        if not isinstance(stored, Mapping):
+            return
+        today = self.today
+        try:
+            if date.fromisoformat(str(stored["day"])) != today.day:
+                return
+            counts = [int(stored.get(name, 0)) for name in ("data", "commands", "unbilled")]
+        except KeyError, TypeError, ValueError, OverflowError:
+            return
+        today.data = max(today.data, counts[0])
+        today.commands = max(today.commands, counts[1])
+        today.unbilled = max(today.unbilled, counts[2])
 
     def _block_until(self, when: datetime) -> None:
         if when.tzinfo is None:

@@ -51,6 +51,15 @@ class Redactor:
         if secret and len(secret) >= _MIN_SECRET_LENGTH:
             self._secrets.add(secret)
 
+    def discard_secret(self, secret: str | None) -> None:
+        """Forget a value that can no longer appear (a token replaced by a newer one).
+
+        Secrets that change (tokens refreshed several times a day) would otherwise pile up
+        for as long as Home Assistant runs, and every redaction goes through them all.
+        """
+        if secret:
+            self._secrets.discard(secret)
+
     def is_secret_name(self, name: str) -> bool:
         """Return whether a field of this name holds a secret."""
         return name.lower() in self._names

@@ -51,6 +51,7 @@ async def async_get_account_budget(
 
     Every config entry of the same account gets the same object, so their coordinators and
     commands spend one quota. ``account_id`` must not be a secret: use ``account_key``.
+    Its ``today`` is Home Assistant's day, whatever the period's ``time_zone``.
     """
     shared_budgets = hass.data.setdefault(DATA_BUDGETS, {})
     key = (domain, account_id)
@@ -61,6 +62,7 @@ async def async_get_account_budget(
             reserve=reserve,
             period=period,
             time_zone=time_zone or dt_util.UTC,
+            day_time_zone=dt_util.get_default_time_zone(),
             now=dt_util.utcnow,
             max_interval=max_interval,
         )

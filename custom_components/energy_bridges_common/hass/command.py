@@ -16,7 +16,8 @@ which does, in this order:
    specific class of the error wins), then the shared keys (``errors.error_translation_key``:
    ``authentication_failed``, ``budget_exhausted``, ``rate_limited``,
    ``communication_error``, each with ``{error}``). Other exceptions pass unchanged.
-4. **Start re-authentication** when the error is an ``AuthenticationError``.
+4. **Start re-authentication** when the error is an ``AuthenticationError`` (but for the
+   classes in ``CommandTarget.no_reauth_for``: a permission the user chose not to grant).
 5. **Read back.** After a success, each of ``CommandTarget.read_back``'s coordinators reads
    its data again at once (``BridgeCoordinator.async_read_back``): the fetch still counts as
    part of the command, the next poll it schedules does not. A read-back that fails is only
@@ -36,6 +37,8 @@ Typically the entry's runtime data builds it once, and entities expose it as
         async def async_turn_on(self, **kwargs: Any) -> None:
             await self.coordinator.client.switch_on()
 
+(A method may name ``self`` as usual; ``self, /`` works as well.)
+
     # in an action:
     await async_run_command(entry.runtime_data.command_target, lambda: client.switch_on())
 """
@@ -45,7 +48,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, Concatenate, Protocol
+from typing import Any, Concatenate, Protocol, overload
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -70,6 +73,8 @@ class CommandTarget:
     """The integration's own translation key per error class (each message takes ``{error}``)."""
     translate_error: Callable[[BridgeApiError], HomeAssistantError | None] | None = None
     """For errors that need their own placeholders; return ``None`` to fall through."""
+    no_reauth_for: tuple[type[AuthenticationError], ...] = ()
+    """Refusals that signing in again does not fix (a scope the user chose not to grant)."""
 
     def error(self, err: BridgeApiError) -> HomeAssistantError:
         """Return the translated error the user sees for ``err`` (no side effects)."""
@@ -99,7 +104,7 @@ async def async_run_command[T](
             if verify is not None:
                 await verify(result)
         except BridgeApiError as err:
-            if isinstance(err, AuthenticationError):
+            if isinstance(err, AuthenticationError) and not isinstance(err, target.no_reauth_for):
                 target.entry.async_start_reauth(target.hass)
             raise target.error(err) from err
     if read_back:
@@ -116,13 +121,36 @@ class HasCommandTarget(Protocol):
         """Return where its commands go."""
 
 
+class _KwargsMethod[EntityT: HasCommandTarget, R](Protocol):
+    """An entity method that takes only keyword arguments, its ``self`` named as usual.
+
+    ``Concatenate`` wants the entity positional-only, which ``self`` (a name a caller could
+    pass by keyword) is not: this form lets ``async_turn_on(self, **kwargs)`` type-check.
+    """
+
+    def __call__(_method, self: EntityT, **kwargs: Any) -> Awaitable[R]:  # noqa: N805
+        """Run the method."""
+
+
+@overload
+def bridge_command[EntityT: HasCommandTarget, R](
+    func: _KwargsMethod[EntityT, R],
+) -> Callable[Concatenate[EntityT, ...], Coroutine[Any, Any, R]]: ...
+
+
+@overload
 def bridge_command[EntityT: HasCommandTarget, **P, R](
     func: Callable[Concatenate[EntityT, P], Awaitable[R]],
-) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, R]]:
+) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, R]]: ...
+
+
+def bridge_command(
+    func: Callable[..., Awaitable[Any]],
+) -> Callable[..., Coroutine[Any, Any, Any]]:
     """Run an entity method as a command (``async_run_command`` on its ``command_target``)."""
 
     @wraps(func)
-    async def wrapper(entity: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> R:
+    async def wrapper(entity: HasCommandTarget, /, *args: Any, **kwargs: Any) -> Any:
         return await async_run_command(entity.command_target, lambda: func(entity, *args, **kwargs))
 
     return wrapper

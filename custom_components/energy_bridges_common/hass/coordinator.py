@@ -8,6 +8,8 @@ whatever the budget can afford, and it never polls into the reserve kept for com
 
 Integrations using them need these keys under ``exceptions`` in their translations:
 ``communication_error``, ``rate_limited``, ``budget_exhausted`` and ``authentication_failed``.
+An error only the user can fix (an application not registered, say) may get its own key and
+a repair: override ``update_failed`` (and close the repair in ``update_succeeded``).
 """
 
 from __future__ import annotations
@@ -89,17 +91,41 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
             ) from err
         except BridgeApiError as err:
             return self._failed(err)
+        self._succeeded()
+        self.update_interval = self.next_interval()
+        return data
+
+    def _succeeded(self) -> None:
         self.consecutive_failures = 0
         self.last_success = dt_util.utcnow()
         self.last_error = None
-        self.update_interval = self.next_interval()
-        return data
+        self.update_succeeded()
+
+    def update_succeeded(self) -> None:
+        """Note a fetch that worked (a poll or a read-back); nothing by default.
+
+        An integration closes here the repair its ``update_failed`` opened.
+        """
+
+    def update_failed(self, err: BridgeApiError) -> UpdateFailed:
+        """Return what an update that failed with ``err`` raises once no data is served.
+
+        Called at every failed fetch, also while the last data is still served, so that an
+        integration can open a repair at once for an error only the user can fix. The
+        default is the shared key that says what went wrong, with ``{error}``.
+        """
+        return UpdateFailed(
+            translation_domain=self.config_entry.domain,
+            translation_key=error_translation_key(err),
+            translation_placeholders={"error": str(err)},
+        )
 
     def next_interval(self) -> timedelta:
         """Return the interval after a success (subclasses pace it differently)."""
         return self.base_interval
 
     def _failed(self, err: BridgeApiError) -> DataT:
+        error = self.update_failed(err)
         self._stale_cap = None
         self.consecutive_failures += 1
         self.last_error = str(err)
@@ -132,11 +158,7 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 self.last_success.isoformat(),
             )
             return self.data
-        raise UpdateFailed(
-            translation_domain=self.config_entry.domain,
-            translation_key=error_translation_key(err),
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise error from err
 
     async def async_refresh_after_write(self) -> None:
         """Read the device back right after a write so the new value shows at once."""
@@ -156,9 +178,7 @@ class BridgeCoordinator[DataT](DataUpdateCoordinator[DataT]):
         except BridgeApiError as err:
             self.logger.debug("%s: read-back after a command failed: %s", self.name, err)
             return
-        self.consecutive_failures = 0
-        self.last_success = dt_util.utcnow()
-        self.last_error = None
+        self._succeeded()
         self.async_set_updated_data(data)
 
 

@@ -112,6 +112,7 @@ class TeslaEnergyClient:
         )
         self.http.urls = self.urls
         self._token_provider = token_provider
+        self._token_redacted: str | None = None
         self._on_region_change = on_region_change
 
     @property
@@ -121,7 +122,12 @@ class TeslaEnergyClient:
 
     async def _token(self, fresh: bool = False) -> str:
         token = await self._token_provider(fresh)
-        self.redactor.add_secret(token)
+        if token != self._token_redacted:
+            # Only the token in use can show from now on (headers are redacted by name
+            # anyway): the one it replaced is forgotten, or each refresh adds one for good.
+            self.redactor.discard_secret(self._token_redacted)
+            self.redactor.add_secret(token)
+            self._token_redacted = token
         return token
 
     async def _request(
