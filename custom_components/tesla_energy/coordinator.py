@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -215,6 +214,21 @@ class TeslaEnergyLiveCoordinator(TeslaEnergyCloudCoordinator[LiveStatus]):
         return await self.client.async_live_status(self.site.site_id)
 
 
+async def async_site_time_zone(info: SiteInfo | None) -> tzinfo:
+    """Return the site's time zone (Home Assistant's when the site names none we know).
+
+    Loaded off the event loop the first time (a zone is a file on disk), cached after.
+    """
+    if info is not None and info.time_zone:
+        try:
+            if (zone := await dt_util.async_get_time_zone(info.time_zone)) is not None:
+                return zone
+        except ValueError:
+            pass
+        LOGGER.debug("Unknown time zone %s for site %s", info.time_zone, info.site_id)
+    return dt_util.get_default_time_zone()
+
+
 class TeslaEnergyInfoCoordinator(TeslaEnergyCloudCoordinator[SiteInfo]):
     """Settings and features: they change only when someone changes them."""
 
@@ -241,20 +255,13 @@ class TeslaEnergyInfoCoordinator(TeslaEnergyCloudCoordinator[SiteInfo]):
         )
         self.client = client
         self.site = site
+        self.time_zone: tzinfo = dt_util.get_default_time_zone()
+        """The site's time zone (Home Assistant's when the site names none we know)."""
 
     async def _async_fetch(self) -> SiteInfo:
-        return await self.client.async_site_info(self.site.site_id)
-
-    @property
-    def time_zone(self) -> tzinfo:
-        """Return the site's time zone (Home Assistant's when the site does not say)."""
-        name = self.data.time_zone if self.data is not None else None
-        if name:
-            try:
-                return ZoneInfo(name)
-            except ZoneInfoNotFoundError, ValueError:
-                LOGGER.debug("Unknown time zone %s for site %s", name, self.site.site_id)
-        return dt_util.get_default_time_zone()
+        info = await self.client.async_site_info(self.site.site_id)
+        self.time_zone = await async_site_time_zone(info)
+        return info
 
 
 class TeslaEnergyHistoryCoordinator(TeslaEnergyCloudCoordinator["HistoryData"]):

@@ -6,13 +6,10 @@ site's ``CommandTarget`` (``coordinator.site_command_target``).
 
 from __future__ import annotations
 
-from datetime import tzinfo
-
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.util import dt as dt_util
 
-from .api import Scope, SiteInfo, TariffCode, TariffError
-from .const import DOMAIN, LOGGER
+from .api import Scope, TariffCode, TariffError
+from .const import DOMAIN
 from .coordinator import TeslaEnergyConfigEntry
 
 # The message of each form of a broken tariff's problem; those of the sell tariff say so.
@@ -62,21 +59,6 @@ SELL_TARIFF_PROBLEM_KEYS: dict[TariffCode, str] = {
     TariffCode.NEGATIVE_PRICE: "tariff_sell_negative_price",
     TariffCode.NEGATIVE_PRICE_DEMAND: "tariff_sell_negative_price_demand",
 }
-
-
-async def async_site_time_zone(info: SiteInfo | None) -> tzinfo:
-    """Return the site's time zone (Home Assistant's when the site names none we know).
-
-    Loaded off the event loop the first time (a zone is a file on disk), cached after.
-    """
-    if info is not None and info.time_zone:
-        try:
-            if (zone := await dt_util.async_get_time_zone(info.time_zone)) is not None:
-                return zone
-        except ValueError:
-            pass
-        LOGGER.debug("Unknown time zone %s for site %s", info.time_zone, info.site_id)
-    return dt_util.get_default_time_zone()
 
 
 def tariff_error(err: TariffError) -> ServiceValidationError:

@@ -30,9 +30,9 @@ from .coordinator import (
     TeslaEnergyInfoCoordinator,
     TeslaEnergyLiveCoordinator,
     TeslaEnergySiteData,
+    async_site_time_zone,
 )
 from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has, wall_connector_device
-from .helpers import async_site_time_zone
 
 PARALLEL_UPDATES = 0
 

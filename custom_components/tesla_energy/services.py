@@ -29,8 +29,8 @@ from ..energy_bridges_common.hass.command import async_run_command
 from .api import TariffError
 from .api.tariff import validate_tariff
 from .const import ATTR_DEVICE_ID, DOMAIN
-from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData
-from .helpers import async_site_time_zone, require_command_scope, tariff_error
+from .coordinator import TeslaEnergyConfigEntry, TeslaEnergySiteData, async_site_time_zone
+from .helpers import require_command_scope, tariff_error
 
 ATTR_TARIFF = "tariff"
 ATTR_START = "start"

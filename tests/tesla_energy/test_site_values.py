@@ -22,7 +22,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.tesla_energy.api import SiteInfo
-from custom_components.tesla_energy.helpers import async_site_time_zone
+from custom_components.tesla_energy.coordinator import async_site_time_zone
 from simulators.tesla import TeslaFleetSimulator
 
 from .conftest import ACCOUNT, HOME_SITE, no_retry_wait
