@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -14,7 +14,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
@@ -30,7 +30,6 @@ from .coordinator import (
     TeslaEnergyInfoCoordinator,
     TeslaEnergyLiveCoordinator,
     TeslaEnergySiteData,
-    async_site_time_zone,
 )
 from .entity import SiteEntityDescription, TeslaEnergySiteEntity, info_has, wall_connector_device
 
@@ -388,26 +387,23 @@ class TariffPriceSensor(TeslaEnergySiteEntity[TeslaEnergyInfoCoordinator], Senso
         """Follow the site's settings, which carry the tariff."""
         super().__init__(site, site.info, description)
 
-    _zone: tzinfo = dt_util.UTC
-
     async def async_added_to_hass(self) -> None:
         """Follow the clock too: the price moves with the time of day."""
         await super().async_added_to_hass()
-        self._zone = await async_site_time_zone(self.coordinator.data)
         self.async_on_remove(
             async_track_time_interval(self.hass, self._async_tick, PRICE_CHECK_INTERVAL)
         )
 
-    async def _async_tick(self, _now: datetime) -> None:
-        # The zone follows the settings (a change shows within the minute).
-        self._zone = await async_site_time_zone(self.coordinator.data)
+    @callback
+    def _async_tick(self, _now: datetime) -> None:
         self.async_write_ha_state()
 
     def _prices(self) -> TariffPrices | None:
         info: SiteInfo | None = self.coordinator.data
         if info is None:
             return None
-        return info.tariff_prices(dt_util.now(self._zone))
+        # The site's zone, loaded off the event loop when its settings were read.
+        return info.tariff_prices(dt_util.now(self.coordinator.time_zone))
 
     @property
     def available(self) -> bool:
