@@ -51,7 +51,11 @@ ROWS: list[tuple[str, str, str]] = [
         "Fleet API cost per month, US$ (before the US$10 credit; ours: its projection)",
         "{:,.2f}",
     ),
-    ("first_day_x30_usd", "first simulated day x 30, US$ (ours: an upper bound)", "{:,.2f}"),
+    (
+        "first_day_x30_usd",
+        "the simulated period's cost as a day x 30, US$ (ours: not its month)",
+        "{:,.2f}",
+    ),
     ("live_interval_seconds", "live status: seconds between reads of one site", "{:,.0f}"),
     ("history_calls_per_day", "history calls per day", "{:,.0f}"),
     ("history_calls_failed", "history calls failed (HTTP 4xx/5xx)", "{:,.0f}"),
@@ -363,7 +367,7 @@ def write(results: Path, command: str) -> None:
         "  (this month's calls plus its planned intervals to the month's end), because its",
         "  first day carries setup and a week of history backfill and the budget spreads the",
         "  rest over the remaining days of the calendar month; its first day x 30 is shown",
-        "  beside it as an upper bound.",
+        "  beside it (the simulated period's calls as a day, x 30), not as the month.",
         "- **Age of the value shown**: every simulated step, the time since the newest",
         "  successful reply that feeds the value (named per pair) was served to that client;",
         "  Powervault's cloud data is as old as its 5-minute bucket.",
@@ -535,8 +539,8 @@ def _findings(found: dict[str, dict[str, Any]]) -> list[str]:
             f"*Projected monthly API cost* sensor said US${proj.get('state', 'n/a')} "
             f"({proj.get('projected_calls', 'n/a')} calls) at the end of the day: the calls "
             "this month plus the planned intervals to the month's end, every call priced as "
-            "a data request. The first day x 30 "
-            f"(US${o.get('first_day_x30_usd', float('nan')):.2f}) overstates the month: the "
+            "a data request. The simulated period as a day x 30 "
+            f"(US${o.get('first_day_x30_usd', float('nan')):.2f}) is not the month: the "
             "first day carries setup and a week of history backfill, and the budget spreads "
             "what is left over the remaining days of the calendar month (a 4-day run at this "
             "budget with 3 sites made 166 calls on day 1, then 143-145 a day)."

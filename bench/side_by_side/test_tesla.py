@@ -221,7 +221,7 @@ async def test_tesla(  # noqa: PLR0917
         # calendar month (a 4-day run, 3 sites: 166 calls on day 1, then 143-145 a day). So
         # ours' month is its own projection (the ledger's calls this month plus the planned
         # intervals until the month ends, what the budget actually holds to); the first day
-        # x 30 stays as a separate upper bound. Core polls at a fixed rate from the start, so
+        # x 30 stays as a separate figure. Core polls at a fixed rate from the start, so
         # its day x 30 is its month.
         ours_month: float | None = None
         if "ours_projected_monthly_cost" in result:
