@@ -243,7 +243,7 @@ def _goals(found: dict[str, dict[str, Any]]) -> list[str]:
                 name,
                 f"every {interval / 60:.1f} min (stated ~{stated / 60:.0f} min), "
                 f"US${o['monthly_cost_usd']:.2f}/month projected "
-                f"(first day x 30: US${o.get('first_day_x30_usd', float('nan')):.2f})",
+                f"(the period as a day x 30: US${o.get('first_day_x30_usd', float('nan')):.2f})",
                 abs(interval - stated) <= 0.15 * stated,
             )
     return lines
