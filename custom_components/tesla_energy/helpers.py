@@ -1,4 +1,4 @@
-"""Tesla's HA-side helpers: the command scope, a site's time zone, a broken tariff's error.
+"""Tesla's HA-side helpers: the command scope the user granted, a broken tariff's error.
 
 The commands themselves go through the shared command path (``hass/command.py``) with each
 site's ``CommandTarget`` (``coordinator.site_command_target``).
