@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -295,9 +295,14 @@ class TeslaEnergyHistoryCoordinator(TeslaEnergyCloudCoordinator["HistoryData"]):
         self._time_zone = time_zone
 
     async def _async_fetch(self) -> HistoryData:
-        return await self.importer.async_import(
+        data = await self.importer.async_import(
             self.client, self.site, self._time_zone(), dt_util.utcnow()
         )
+        if data.days_read == 0 and self.data is not None:
+            # Nothing was read (no hour completed since the last import): what the last
+            # update found of today still holds.
+            return replace(self.data, imported_hours=0, days_read=0)
+        return data
 
     def last_imported(self) -> datetime | None:
         """Return the start of the last hour in the statistics."""

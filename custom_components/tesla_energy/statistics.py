@@ -73,7 +73,7 @@ class HistoryData:
     imported_hours: int = 0
     days_read: int = 0
     today: dict[str, float] = field(default_factory=dict)
-    """Energy of the site's current day so far per flow (Wh)."""
+    """Energy of the site's current day per flow (Wh), as far as this update read it."""
 
 
 class StatisticsImporter:
@@ -83,16 +83,28 @@ class StatisticsImporter:
         """Remember the name the statistics are shown with."""
         self.hass = hass
         self.site_name = site_name
+        self._imported: dict[str, tuple[datetime, float]] = {}
+        """The newest hour (and sum) this importer added per statistic.
+
+        The recorder writes in its own thread: the next update may come before it committed
+        the last one (a busy machine, a refresh soon after). Reading its last row alone then
+        read days again that were already imported: more calls than the budget planned.
+        """
 
     async def _async_last(self, statistic: str) -> tuple[datetime, float] | None:
         result = await get_instance(self.hass).async_add_executor_job(
             get_last_statistics, self.hass, 1, statistic, True, {"sum"}
         )
         rows = result.get(statistic)
-        if not rows:
-            return None
-        row = rows[0]
-        return dt_util.utc_from_timestamp(row["start"]), float(row.get("sum") or 0.0)
+        stored = (
+            (dt_util.utc_from_timestamp(rows[0]["start"]), float(rows[0].get("sum") or 0.0))
+            if rows
+            else None
+        )
+        mine = self._imported.get(statistic)
+        if mine is not None and (stored is None or mine[0] > stored[0]):
+            return mine
+        return stored
 
     async def async_import(
         self, client: TeslaEnergyClient, site: EnergySite, zone: tzinfo, now: datetime
@@ -108,8 +120,19 @@ class StatisticsImporter:
             flow: max(found[0] + HOUR, oldest) if found else first_setup
             for flow, found in last.items()
         }
-        first_day = min(starts.values()).astimezone(zone).date()
-        days = [first_day + timedelta(days=n) for n in range((today - first_day).days + 1)][
+        first_missing = min(starts.values())
+        # The newest hour that can be complete ends at the top of this hour. Read up to the
+        # day that hour ends in, not up to today: just after the site's midnight, today has
+        # no complete hour yet, and reading it too made the first update of every day cost
+        # two calls (25 a day where the budget planned 24).
+        last_complete_end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        if first_missing + HOUR > last_complete_end:
+            # No hour can have completed since the last import (a second update within the
+            # hour, a reload): reading would cost a call and add nothing.
+            return HistoryData(last_hour=_newest(last))
+        first_day = first_missing.astimezone(zone).date()
+        last_day = (last_complete_end - timedelta(microseconds=1)).astimezone(zone).date()
+        days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)][
             :MAX_HISTORY_DAYS_PER_UPDATE
         ]
 
@@ -154,6 +177,10 @@ class StatisticsImporter:
                 )
             if rows:
                 async_add_external_statistics(self.hass, self._metadata(site, flow), rows)
+                self._imported[statistic_id(site.site_id, flow)] = (
+                    rows[-1]["start"],
+                    float(rows[-1]["sum"] or 0.0),
+                )
                 imported = max(imported, len(rows))
                 newest = max(newest or rows[-1]["start"], rows[-1]["start"])
             elif found is not None:
@@ -180,6 +207,11 @@ class StatisticsImporter:
             unit_class=EnergyConverter.UNIT_CLASS,
             unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         )
+
+
+def _newest(last: dict[str, tuple[datetime, float] | None]) -> datetime | None:
+    """Return the start of the newest hour any flow has in the statistics."""
+    return max((found[0] for found in last.values() if found is not None), default=None)
 
 
 def _zone_name(zone: tzinfo) -> str:
