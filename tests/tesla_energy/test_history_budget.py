@@ -8,7 +8,8 @@ no complete hour then): 25 calls a day where the budget planned one an hour.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,12 +71,29 @@ async def hour_starts(hass: HomeAssistant, site_id: int) -> list[float]:
     return [row["start"] for row in rows.get(sid, [])]
 
 
-@pytest.mark.parametrize("start", ["10:00:00", "10:20:00", "10:59:00", "23:30:00"])
-async def test_history_calls_per_day_as_planned(
+@pytest.fixture
+def start_at(
     recorder_mock: Any,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     credentials: None,
+    config_entry: MockConfigEntry,
+) -> Callable[[datetime], Awaitable[None]]:
+    """Return how to set the entry up at a given time, its history import done."""
+
+    async def start(when: datetime) -> None:
+        freezer.move_to(when)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    return start
+
+
+@pytest.mark.parametrize("start", ["10:00:00", "10:20:00", "10:59:00", "23:30:00"])
+async def test_history_calls_per_day_as_planned(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    start_at: Callable[[datetime], Awaitable[None]],
     config_entry: MockConfigEntry,
     sim: TeslaFleetSimulator,
     start: str,
@@ -83,9 +101,7 @@ async def test_history_calls_per_day_as_planned(
     """A day holds as many history reads per site as the planned interval, at any start."""
     zone = dt_util.get_time_zone(sim.site(HOME_SITE).time_zone)
     assert zone is not None
-    freezer.move_to(datetime.fromisoformat(f"2026-06-15T{start}").replace(tzinfo=zone))
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await start_at(datetime.fromisoformat(f"2026-06-15T{start}").replace(tzinfo=zone))
     runtime = config_entry.runtime_data
     for site in runtime.sites.values():
         assert site.history.update_interval == HISTORY_MIN_INTERVAL
@@ -115,17 +131,13 @@ async def test_history_calls_per_day_as_planned(
 
 
 async def test_second_update_within_the_hour_reads_nothing(
-    recorder_mock: Any,
-    hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    credentials: None,
+    start_at: Callable[[datetime], Awaitable[None]],
     config_entry: MockConfigEntry,
     sim: TeslaFleetSimulator,
 ) -> None:
     """An update before another hour completed costs no call and keeps what it had."""
-    freezer.move_to("2026-06-15T18:20:00+00:00")
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await start_at(datetime(2026, 6, 15, 18, 20, tzinfo=UTC))
     history = config_entry.runtime_data.sites[HOME_SITE].history
     before = history.data
     assert before is not None
