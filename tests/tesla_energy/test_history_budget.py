@@ -152,3 +152,39 @@ async def test_second_update_within_the_hour_reads_nothing(
     assert history.data is not None
     assert history.data.last_hour == before.last_hour
     assert history.data.today == before.today
+
+
+@pytest.mark.parametrize(
+    ("start", "gap", "calls"),
+    [
+        # Just after the site's midnight only yesterday has a new complete hour: one call.
+        ("23:20:00", timedelta(hours=1), 1),
+        # Reads further apart than an hour: the hours still needed lie on both days.
+        ("22:20:00", timedelta(hours=3), 2),
+    ],
+)
+async def test_history_reads_the_days_of_the_hours_it_needs(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    start_at: Callable[[datetime], Awaitable[None]],
+    sim: TeslaFleetSimulator,
+    start: str,
+    gap: timedelta,
+    calls: int,
+) -> None:
+    """An update reads one call per site day that holds an hour not yet imported."""
+    zone = dt_util.get_time_zone(sim.site(HOME_SITE).time_zone)
+    assert zone is not None
+    await start_at(datetime.fromisoformat(f"2026-06-15T{start}").replace(tzinfo=zone))
+    counted_from = len(sim.log.records)
+
+    freezer.tick(gap)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert history_requests(sim, counted_from)[HOME_SITE] == calls
+    # The hour before this one is in, whichever day it belongs to.
+    starts = await hour_starts(hass, HOME_SITE)
+    assert all(b - a == 3600 for a, b in pairwise(starts))
+    last_complete = dt_util.utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    assert starts[-1] == last_complete.timestamp()
