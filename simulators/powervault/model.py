@@ -223,13 +223,13 @@ class BatteryModel:
             return 0.0
         return max(deficit, -MAX_POWER)
 
-    def _step(self, ts: float) -> Sample:
+    def _step(self, ts: float, seconds: float) -> Sample:
         when = datetime.fromtimestamp(ts, UTC)
         solar = self.solar_at(when)
         home = self.home_at(when)
         state = self.state_at(when)
         battery = self._battery_power(state, solar, home)
-        self.soc = min(max(self.soc - battery * STEP / 3600 / CAPACITY_WH * 100, 0.0), 100.0)
+        self.soc = min(max(self.soc - battery * seconds / 3600 / CAPACITY_WH * 100, 0.0), 100.0)
         grid = home - solar - battery
         return Sample(
             time=ts,
@@ -243,12 +243,28 @@ class BatteryModel:
 
     def advance_to(self, ts: float) -> None:
         """Simulate up to ``ts`` (a jump back in time changes nothing)."""
-        while self.now + STEP <= ts:
-            self.now += STEP
-            sample = self._step(self.now)
-            self.samples.append(sample)
-            start = self.now - self.now % BUCKET
-            self.buckets.setdefault(start, Bucket(start=start)).add(sample)
+        while (step := self.now - self.now % STEP + STEP) <= ts:
+            self._sample(step)
+        self._trim()
+
+    def _sample(self, ts: float) -> None:
+        sample = self._step(ts, ts - self.now)
+        self.now = ts
+        self.samples.append(sample)
+        start = ts - ts % BUCKET
+        self.buckets.setdefault(start, Bucket(start=start)).add(sample)
+
+    def set_overrides(self, overrides: list[dict[str, Any]], now: float) -> None:
+        """Replace the overrides at ``now``; the unit follows them at once.
+
+        A real unit changes its power within seconds of a new override; without a sample at
+        ``now`` the latest reading would be the one before it (up to a step old), showing the
+        previous state's power (0 W, or even charging, right after a forced discharge).
+        """
+        self.advance_to(now)
+        self.overrides = sorted(overrides, key=lambda o: o["start"])
+        if now > self.now:
+            self._sample(now)
         self._trim()
 
     def _trim(self) -> None:
