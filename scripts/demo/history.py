@@ -41,12 +41,19 @@ from datetime import UTC, datetime, time, timedelta
 import json
 import logging
 from pathlib import Path
+import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from ha_client import HomeAssistantClient, HomeAssistantError, wait_for
-from vendors import EV_EVENING, V2C_CHARGER_WATTS, Urls, Vendor, first
+from vendors import EV_EVENING, REPO, V2C_CHARGER_WATTS, Urls, Vendor, first
+
+# The house's routine is the simulators' (one source): the demo runs from scripts/demo.
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
+
+from simulators.framework.house import DailyWindow
 
 _LOGGER = logging.getLogger("demo")
 
@@ -150,19 +157,14 @@ def hourly_rows(
     return rows, round(zero_cumulative / factor, 4)
 
 
-def window_buckets(
-    window: str, watts: float, start: float, end: float, time_zone: ZoneInfo
-) -> list[tuple[float, float]]:
-    """Return one-minute buckets (start, Wh) of a daily ``HH:MM-HH:MM`` window's load."""
-    first_text, _, last_text = window.partition("-")
-    first, last = time.fromisoformat(first_text), time.fromisoformat(last_text)
-    buckets = []
-    minute = start - start % 60
-    while minute < end:
-        moment = datetime.fromtimestamp(minute, time_zone).time()
-        buckets.append((minute, watts / 60 if first <= moment < last else 0.0))
-        minute += 60
-    return buckets
+def charger_minutes(start: float, end: float) -> list[tuple[float, float]]:
+    """Return one charger's one-minute buckets (start, Wh) from ``start`` to ``end``.
+
+    The simulated chargers' own routine (``v2c.car_window``, the same ``EV_EVENING``): what
+    they did before the demo started is what they do live, and the session running at the
+    start is the one imported.
+    """
+    return DailyWindow.parse(EV_EVENING).minutes(start, end, V2C_CHARGER_WATTS)
 
 
 async def _zero_point(
@@ -380,7 +382,7 @@ async def import_house_history(
                 buckets[key], zero_time, zero_value * UNIT_WH[unit], time_zone, UNIT_WH[unit]
             )
         else:
-            minutes = window_buckets(EV_EVENING, V2C_CHARGER_WATTS, origin, zero_time, time_zone)
+            minutes = charger_minutes(origin, zero_time)
             rows, adjustment = hourly_rows(
                 minutes, zero_time, None, time_zone, UNIT_WH[unit], bucket_seconds=60
             )

@@ -10,6 +10,8 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..framework.house import DailyWindow
+
 LONDON = ZoneInfo("Europe/London")
 STEP = 30.0
 """Seconds between simulated samples (the local history's resolution)."""
@@ -131,12 +133,11 @@ def daily_window(text: str) -> Callable[[float], float]:
     ``text`` is ``HH:MM-HH:MM@W``, e.g. ``18:00-21:30@7360``.
     """
     span, _, watts_text = text.partition("@")
-    start_text, _, end_text = span.partition("-")
-    start, end, watts = _parse_clock(start_text), _parse_clock(end_text), float(watts_text)
+    # The house's window: the demo's chargers plug their cars in by the same one.
+    window, watts = DailyWindow.parse(span), float(watts_text)
 
     def load(ts: float) -> float:
-        moment = datetime.fromtimestamp(ts, LONDON).time()
-        return watts if start <= moment < end else 0.0
+        return watts if ts in window else 0.0
 
     return load
 
