@@ -7,9 +7,11 @@ those hours for the house's energy sensors with Home Assistant's documented webs
 command ``recorder/import_statistics``, as a person fixing statistics would. Nothing in the
 integrations knows about it.
 
-The V2C chargers charged both cars every evening before the start (``EV_EVENING``, which
-the Powervault's simulated history counts in the home load): the demo imports those sessions
-as the chargers' statistics, so the house's balance holds for its past too.
+The V2C chargers charge both cars every evening (``EV_EVENING``: the V2C simulator plugs the
+cars in and out by it, and the Powervault's simulated history counts it in the home load):
+the demo imports those sessions as the chargers' statistics, computed with the simulators'
+own window (``simulators/framework/house.py``), so the house's balance holds for its past
+too and the chargers go on at the start as their history left off.
 
 The sums must join the recorder's. For a ``total_increasing`` sensor the recorder's first
 5-minute statistics start their sum at 0 at the sensor's first recorded state (the *zero
