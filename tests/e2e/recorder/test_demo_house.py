@@ -118,3 +118,22 @@ def test_the_powervault_history_counts_the_chargers_as_they_charge(start: dateti
     unit.advance_to(now)
     assert unit.buckets_between(origin, origin + 300)
     assert start - timedelta(minutes=5) <= datetime.fromtimestamp(unit.now, LONDON) <= start
+
+
+def test_a_car_unplugged_by_hand_stays_out_until_the_next_evening() -> None:
+    """The window moves the car only when it opens or shuts; a new evening is a new session."""
+    clock, cloud = chargers_at(datetime(2026, 12, 2, 19, 0, tzinfo=LONDON))
+    charger = next(iter(cloud.chargers.values()))
+    assert charger.charging
+    evening = charger.energy
+    charger.car_connected = False
+    clock.set(datetime(2026, 12, 2, 20, 0, tzinfo=LONDON))
+    charger.tick(clock.timestamp())
+    assert not charger.car_connected
+    assert charger.energy == evening
+    clock.set(datetime(2026, 12, 3, 18, 30, tzinfo=LONDON))
+    charger.tick(clock.timestamp())
+    assert charger.charging
+    assert charger.sessions[-1]["energy"] == round(evening, 3)
+    # Half an hour since the window opened at 18:00, at the charger's power.
+    assert charger.energy * 1000 == pytest.approx(charger.charge_power / 2)
