@@ -7,9 +7,11 @@ those hours for the house's energy sensors with Home Assistant's documented webs
 command ``recorder/import_statistics``, as a person fixing statistics would. Nothing in the
 integrations knows about it.
 
-The V2C chargers charged both cars every evening before the start (``EV_EVENING``, which
-the Powervault's simulated history counts in the home load): the demo imports those sessions
-as the chargers' statistics, so the house's balance holds for its past too.
+The V2C chargers charge both cars every evening (``EV_EVENING``: the V2C simulator plugs the
+cars in and out by it, and the Powervault's simulated history counts it in the home load):
+the demo imports those sessions as the chargers' statistics, computed with the simulators'
+own window (``simulators/framework/house.py``), so the house's balance holds for its past
+too and the chargers go on at the start as their history left off.
 
 The sums must join the recorder's. For a ``total_increasing`` sensor the recorder's first
 5-minute statistics start their sum at 0 at the sensor's first recorded state (the *zero
@@ -41,12 +43,19 @@ from datetime import UTC, datetime, time, timedelta
 import json
 import logging
 from pathlib import Path
+import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from ha_client import HomeAssistantClient, HomeAssistantError, wait_for
-from vendors import EV_EVENING, V2C_CHARGER_WATTS, Urls, Vendor, first
+from vendors import EV_EVENING, REPO, V2C_CHARGER_WATTS, Urls, Vendor, first
+
+# The house's routine is the simulators' (one source): the demo runs from scripts/demo.
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
+
+from simulators.framework.house import DailyWindow
 
 _LOGGER = logging.getLogger("demo")
 
@@ -150,19 +159,14 @@ def hourly_rows(
     return rows, round(zero_cumulative / factor, 4)
 
 
-def window_buckets(
-    window: str, watts: float, start: float, end: float, time_zone: ZoneInfo
-) -> list[tuple[float, float]]:
-    """Return one-minute buckets (start, Wh) of a daily ``HH:MM-HH:MM`` window's load."""
-    first_text, _, last_text = window.partition("-")
-    first, last = time.fromisoformat(first_text), time.fromisoformat(last_text)
-    buckets = []
-    minute = start - start % 60
-    while minute < end:
-        moment = datetime.fromtimestamp(minute, time_zone).time()
-        buckets.append((minute, watts / 60 if first <= moment < last else 0.0))
-        minute += 60
-    return buckets
+def charger_minutes(start: float, end: float) -> list[tuple[float, float]]:
+    """Return one charger's one-minute buckets (start, Wh) from ``start`` to ``end``.
+
+    The simulated chargers' own routine (``v2c.car_window``, the same ``EV_EVENING``): what
+    they did before the demo started is what they do live, and the session running at the
+    start is the one imported.
+    """
+    return DailyWindow.parse(EV_EVENING).minutes(start, end, V2C_CHARGER_WATTS)
 
 
 async def _zero_point(
@@ -380,7 +384,7 @@ async def import_house_history(
                 buckets[key], zero_time, zero_value * UNIT_WH[unit], time_zone, UNIT_WH[unit]
             )
         else:
-            minutes = window_buckets(EV_EVENING, V2C_CHARGER_WATTS, origin, zero_time, time_zone)
+            minutes = charger_minutes(origin, zero_time)
             rows, adjustment = hourly_rows(
                 minutes, zero_time, None, time_zone, UNIT_WH[unit], bucket_seconds=60
             )

@@ -129,9 +129,10 @@ POWERVAULT_CLOUD_PORT = 8100
 V2C_CHARGER_PORTS = (8201, 8202)
 # What each charger draws: the V2C simulator's default intensity (16 A) at its voltage (230 V).
 V2C_CHARGER_WATTS = 16 * 230
-# The house's past (before the demo started): both cars charged every evening, in these
-# hours (British time). The Powervault's history counts them in the home load; the demo
-# imports the same sessions as the chargers' statistics (scripts/demo/history.py).
+# The house's routine: both cars charge every evening, in these hours (British time). The
+# V2C simulator plugs the cars in and out by it, the Powervault's history counts it in the
+# home load before its first reading of the chargers, and the demo imports the same sessions
+# as the chargers' statistics (scripts/demo/history.py): one house, past and present.
 EV_EVENING = "18:00-21:30"
 
 POWERVAULT = Vendor(
@@ -187,6 +188,8 @@ V2C = Vendor(
     simulator_args=(
         "--set",
         f"v2c.house_meter=http://127.0.0.1:{POWERVAULT_CLOUD_PORT}/_sim/state",
+        "--set",
+        f"v2c.car_window={EV_EVENING}",
     ),
     answers={"user": answer(api_key="sim-api-key")},
     hass_env=lambda urls: {"HOME_ENERGY_BRIDGES_V2C_CLOUD_URL": first(urls, "cloud")},

@@ -252,5 +252,5 @@ class PowervaultCloud(SimulatorApp):
             overrides.append({"start": start, "end": end, "state": state})
         if not overrides and self.ignore_cancel:
             return json_response({"message": "success", "stateOverrides": items})
-        unit.overrides = sorted(overrides, key=lambda o: o["start"])
+        unit.set_overrides(overrides, self.clock.timestamp())
         return json_response({"message": "success", "stateOverrides": items})

@@ -226,8 +226,9 @@ class PowervaultLocal(SimulatorApp):
         if start is None or end is None or end < start or state not in STATES:
             return json_response({"status": "error", "message": "Invalid override"}, status=400)
         # The unit keeps one override; one that has already ended clears it.
-        if end > self.clock.timestamp():
-            unit.overrides = [{"start": start, "end": end, "state": state}]
+        now = self.clock.timestamp()
+        if end > now:
+            unit.set_overrides([{"start": start, "end": end, "state": state}], now)
         elif not self.ignore_cancel:
-            unit.overrides = []
+            unit.set_overrides([], now)
         return json_response({"status": "ok"})

@@ -10,6 +10,8 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..framework.house import DailyWindow
+
 LONDON = ZoneInfo("Europe/London")
 STEP = 30.0
 """Seconds between simulated samples (the local history's resolution)."""
@@ -131,12 +133,11 @@ def daily_window(text: str) -> Callable[[float], float]:
     ``text`` is ``HH:MM-HH:MM@W``, e.g. ``18:00-21:30@7360``.
     """
     span, _, watts_text = text.partition("@")
-    start_text, _, end_text = span.partition("-")
-    start, end, watts = _parse_clock(start_text), _parse_clock(end_text), float(watts_text)
+    # The house's window: the demo's chargers plug their cars in by the same one.
+    window, watts = DailyWindow.parse(span), float(watts_text)
 
     def load(ts: float) -> float:
-        moment = datetime.fromtimestamp(ts, LONDON).time()
-        return watts if start <= moment < end else 0.0
+        return watts if ts in window else 0.0
 
     return load
 
@@ -223,13 +224,13 @@ class BatteryModel:
             return 0.0
         return max(deficit, -MAX_POWER)
 
-    def _step(self, ts: float) -> Sample:
+    def _step(self, ts: float, seconds: float) -> Sample:
         when = datetime.fromtimestamp(ts, UTC)
         solar = self.solar_at(when)
         home = self.home_at(when)
         state = self.state_at(when)
         battery = self._battery_power(state, solar, home)
-        self.soc = min(max(self.soc - battery * STEP / 3600 / CAPACITY_WH * 100, 0.0), 100.0)
+        self.soc = min(max(self.soc - battery * seconds / 3600 / CAPACITY_WH * 100, 0.0), 100.0)
         grid = home - solar - battery
         return Sample(
             time=ts,
@@ -243,12 +244,28 @@ class BatteryModel:
 
     def advance_to(self, ts: float) -> None:
         """Simulate up to ``ts`` (a jump back in time changes nothing)."""
-        while self.now + STEP <= ts:
-            self.now += STEP
-            sample = self._step(self.now)
-            self.samples.append(sample)
-            start = self.now - self.now % BUCKET
-            self.buckets.setdefault(start, Bucket(start=start)).add(sample)
+        while (step := self.now - self.now % STEP + STEP) <= ts:
+            self._sample(step)
+        self._trim()
+
+    def _sample(self, ts: float) -> None:
+        sample = self._step(ts, ts - self.now)
+        self.now = ts
+        self.samples.append(sample)
+        start = ts - ts % BUCKET
+        self.buckets.setdefault(start, Bucket(start=start)).add(sample)
+
+    def set_overrides(self, overrides: list[dict[str, Any]], now: float) -> None:
+        """Replace the overrides at ``now``; the unit follows them at once.
+
+        A real unit changes its power within seconds of a new override; without a sample at
+        ``now`` the latest reading would be the one before it (up to a step old), showing the
+        previous state's power (0 W, or even charging, right after a forced discharge).
+        """
+        self.advance_to(now)
+        self.overrides = sorted(overrides, key=lambda o: o["start"])
+        if now > self.now:
+            self._sample(now)
         self._trim()
 
     def _trim(self) -> None:

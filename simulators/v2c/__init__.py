@@ -6,12 +6,15 @@ list, one per charger, from 1.6.11, 2.1.7, 2.1.17, 2.3.20, 2.4.6), ``cloud_only`
 list of charger numbers, 1-based, with no LAN: 4G chargers), ``api_key``, ``quota``,
 ``port`` (the cloud's; chargers follow it), ``house_meter`` (the control API URL of the
 simulator that meters the house, e.g. the demo's Powervault ``/_sim/state``: every 10 s the
-chargers' house and photovoltaic power follow its first unit's home and solar power).
+chargers' house and photovoltaic power follow its first unit's home and solar power) and
+``car_window`` (``HH:MM-HH:MM``, British time: every charger's car is plugged in when it
+opens and out when it shuts, the demo house's routine; without it the cars stay plugged in).
 """
 
 from __future__ import annotations
 
 from simulators.framework import SimClock
+from simulators.framework.house import DailyWindow
 from simulators.framework.runner import Served
 
 from .charger import ChargerApp
@@ -79,6 +82,10 @@ def build(options: dict[str, str], clock: SimClock) -> list[Served]:
         clock=clock,
     )
     cloud.house_meter = options.get("house_meter") or None
+    if options.get("car_window"):
+        window = DailyWindow.parse(options["car_window"])
+        for charger in chargers:
+            charger.follow_window(window, clock.timestamp())
     served = [Served(cloud, DEFAULT_HOST, port)]
     for index, charger in enumerate(chargers):
         if charger.has_lan:

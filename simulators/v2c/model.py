@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 import json
 from typing import Any
 
+from ..framework.house import DailyWindow
+
 WRITABLE: dict[str, tuple[int, int]] = {
     "Paused": (0, 1),
     "Locked": (0, 1),
@@ -128,6 +130,10 @@ class Charger:
     """The LAN answers ``/write/`` with an error text (not ``OK``) and changes nothing."""
     reboots: int = 0
     updates: int = 0
+    plug_window: DailyWindow | None = None
+    """When the car is plugged in every day (the demo house's routine); None: by hand only."""
+    window_plugged: bool | None = None
+    """Whether the window was open at the last tick (the car moves only when it opens/shuts)."""
 
     # -- the session --------------------------------------------------------------------------
 
@@ -151,16 +157,52 @@ class Charger:
             return 0
         return 2 if self.charging else 1
 
+    def follow_window(self, window: DailyWindow, now: float) -> None:
+        """Plug the car in and out by a daily window from now on.
+
+        Started inside the window, the session is already running since it opened: what
+        the house's past (the demo's imported history) says the car charged.
+        """
+        self.plug_window = window
+        self.window_plugged = now in window
+        self.car_connected = self.window_plugged
+        self.reset_session()
+        self.last_tick = now
+        opened = window.opened(now)
+        if opened is not None and self.charging:
+            self.charge_time = now - opened
+            self.energy = self.charge_power * self.charge_time / 3_600_000
+
+    def _follow(self, ts: float) -> None:
+        """Plug the car in or out when the window opens or shuts (hand-made changes stay)."""
+        if self.plug_window is None:
+            return
+        plugged = ts in self.plug_window
+        if plugged == self.window_plugged:
+            return
+        self.window_plugged = plugged
+        if plugged and not self.car_connected:
+            self.reset_session()
+        self.car_connected = plugged
+
     def tick(self, now: float) -> None:
         """Move the session forward to ``now`` (energy accumulates while charging)."""
         if self.last_tick == 0.0:
             self.last_tick = now
+            self._follow(now)
             return
-        elapsed = max(now - self.last_tick, 0.0)
+        moment = self.last_tick
+        # Minute by minute with a window (its edges are whole minutes, as the demo's history
+        # counts them), in one go without.
+        while moment < now:
+            upto = min(moment - moment % 60 + 60, now) if self.plug_window else now
+            self._follow(moment)
+            if self.charging:
+                self.energy += self.charge_power * (upto - moment) / 3_600_000
+                self.charge_time += upto - moment
+            moment = upto
         self.last_tick = now
-        if self.charging and elapsed:
-            self.energy += self.charge_power * elapsed / 3_600_000
-            self.charge_time += elapsed
+        self._follow(now)
 
     def reset_session(self) -> None:
         """Start a new session (a car plugged in, or a reboot)."""

@@ -21,7 +21,7 @@ from bootstrap import (  # isort: skip
     energy_prefs,
 )
 from ha_version import plan, venv_path  # isort: skip
-from history import hourly_rows, window_buckets  # isort: skip
+from history import charger_minutes, hourly_rows  # isort: skip
 from vendors import (  # isort: skip
     BATTERY_IN,
     BATTERY_OUT,
@@ -263,7 +263,8 @@ def test_the_chargers_past_sessions() -> None:
     london = ZoneInfo("Europe/London")
     origin = datetime(2026, 12, 1, tzinfo=london).timestamp()
     zero_time = origin + 86400 + 3600 + 600  # 01:10 today
-    minutes = window_buckets("18:00-21:30", 3680.0, origin, zero_time, london)
+    assert (EV_EVENING, V2C_CHARGER_WATTS) == ("18:00-21:30", 3680)
+    minutes = charger_minutes(origin, zero_time)
     rows, adjustment = hourly_rows(minutes, zero_time, None, london, 1000.0, bucket_seconds=60)
     sums = [row["sum"] for row in rows]
     assert sums[0] == 0.0
