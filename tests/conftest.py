@@ -13,7 +13,7 @@ Tests that serve a simulator on 127.0.0.1 need the ``socket_enabled`` fixture.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 import json
@@ -25,7 +25,9 @@ from unittest.mock import patch
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import diagnostics as diagnostics_component
+from homeassistant.config_entries import ConfigEntriesFlowManager
 from homeassistant.core import HomeAssistant, ServiceRegistry
+from homeassistant.data_entry_flow import FlowManager
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -196,7 +198,7 @@ def _secrets_watch_everywhere(
     ``secrets_watch.add(...)``. Shorter values are ignored: they match by chance.
     Searched at teardown: the log records captured for the test (at the level the test runs
     with: the ``secrets_watch`` fixture turns DEBUG on), every diagnostics download, the
-    exceptions ``hass.services.async_call`` raised to the test, every config entry's error
+    exceptions actions and config/options flows raised to the test, every config entry's error
     reason, every entity's state and attributes, every repair issue.
     A test that puts a secret somewhere on purpose says why with
     ``@pytest.mark.secrets_may_appear("reason")``.
@@ -209,7 +211,6 @@ def _secrets_watch_everywhere(
         yield watch
         return
     original = diagnostics_component._async_get_json_file_response
-    original_call = ServiceRegistry.async_call
 
     async def recording(
         hass_: HomeAssistant, data: Mapping[str, Any], *args: Any, **kw: Any
@@ -217,16 +218,27 @@ def _secrets_watch_everywhere(
         watch.diagnostics.append(data)
         return await original(hass_, data, *args, **kw)
 
-    async def calling(self: ServiceRegistry, *args: Any, **kw: Any) -> Any:
-        try:
-            return await original_call(self, *args, **kw)
-        except Exception as error:
-            watch.exceptions.append(error)
-            raise
+    def raising(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def call(self: Any, *args: Any, **kw: Any) -> Any:
+            try:
+                return await method(self, *args, **kw)
+            except Exception as error:
+                watch.exceptions.append(error)
+                raise
+
+        return call
 
     with (
         patch.object(diagnostics_component, "_async_get_json_file_response", recording),
-        patch.object(ServiceRegistry, "async_call", calling),
+        # What actions and flows raise reaches the user (the frontend shows the message).
+        patch.object(ServiceRegistry, "async_call", raising(ServiceRegistry.async_call)),
+        patch.object(FlowManager, "async_init", raising(FlowManager.async_init)),
+        patch.object(
+            ConfigEntriesFlowManager,
+            "async_init",
+            raising(ConfigEntriesFlowManager.async_init),
+        ),
+        patch.object(FlowManager, "async_configure", raising(FlowManager.async_configure)),
     ):
         yield watch
     fail_on_leaks(watch, hass, caplog.get_records("setup") + caplog.get_records("call"))

@@ -92,9 +92,19 @@ async def test_the_check_fails_on_each_leak(hass: HomeAssistant) -> None:
     with pytest.raises(pytest.fail.Exception) as failed:
         fail_on_leaks(watch, hass, [record])
     message = str(failed.value)
-    for where in ("log", "diagnostics #0", "attributes of sensor.x", "repair test.expired"):
+    for where in (
+        "log x (DEBUG)",
+        "diagnostics #0",
+        "attributes of sensor.x",
+        "repair test.expired",
+    ):
         assert f"{where}: tok-... appears" in message
     assert "exception HomeAssistantError: tok-... appears" in message
+    # The test harness's storage mock logs what it stores; that is not the integration's log.
+    harness = logging.LogRecord(
+        "pytest_homeassistant_custom_component.common", logging.DEBUG, __file__, 1, token, (), None
+    )
+    assert SecretWatch(secrets={token}).problems([harness], None) == []
     assert token not in message
 
 
@@ -115,3 +125,8 @@ async def test_the_fixture_watches_every_test(
     with pytest.raises(HomeAssistantError):
         await hass.services.async_call("test", "leak", {"value": "harmless"}, blocking=True)
     assert [str(e) for e in secrets_watch.exceptions] == ["refused harmless"]
+    with pytest.raises(HomeAssistantError):
+        await hass.config_entries.flow.async_init("no_such_integration", context={"source": "user"})
+    with pytest.raises(HomeAssistantError):
+        await hass.config_entries.flow.async_configure("no_such_flow", {})
+    assert len(secrets_watch.exceptions) >= 3
