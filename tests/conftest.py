@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 import json
 import logging
+import os
 import re
 from typing import Any
 from unittest.mock import patch
@@ -197,7 +198,8 @@ def _secrets_watch_everywhere(
     options of every config entry in ``hass`` at teardown, plus what the test registers with
     ``secrets_watch.add(...)``. Shorter values are ignored: they match by chance.
     Searched at teardown: the log records captured for the test (at the level the test runs
-    with: the ``secrets_watch`` fixture turns DEBUG on), every diagnostics download, the
+    with: the ``secrets_watch`` fixture, or ``SECRETS_WATCH_DEBUG=1`` for every test, turns
+    DEBUG on), every diagnostics download, the
     exceptions actions and config/options flows raised to the test, every config entry's error
     reason, every entity's state and attributes, every repair issue.
     A test that puts a secret somewhere on purpose says why with
@@ -210,6 +212,9 @@ def _secrets_watch_everywhere(
     if hass is None or request.node.get_closest_marker("secrets_may_appear"):
         yield watch
         return
+    if os.environ.get("SECRETS_WATCH_DEBUG"):
+        # DEBUG for every test costs about a tenth more time: a search on demand, not the default.
+        caplog.set_level(logging.DEBUG)
     original = diagnostics_component._async_get_json_file_response
 
     async def recording(
