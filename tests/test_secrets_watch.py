@@ -108,22 +108,24 @@ async def test_the_check_fails_on_each_leak(hass: HomeAssistant) -> None:
     assert token not in message
 
 
-@pytest.mark.secrets_may_appear("the test leaks on purpose to prove the fixture records it")
-async def test_the_fixture_records_service_exceptions(
-    hass: HomeAssistant, secrets_watch: SecretWatch
-) -> None:
+async def _refused(hass: HomeAssistant, value: str) -> None:
     hass.services.async_register("test", "leak", _raise_with)
     with pytest.raises(HomeAssistantError):
-        await hass.services.async_call("test", "leak", {"value": "tok-abcdefgh-123"}, blocking=True)
-    assert secrets_watch.exceptions == []  # exempt: nothing patched, nothing recorded
+        await hass.services.async_call("test", "leak", {"value": value}, blocking=True)
+
+
+@pytest.mark.secrets_may_appear("the test leaks on purpose: an exempt test is not watched")
+async def test_an_exempt_test_is_not_watched(
+    hass: HomeAssistant, secrets_watch: SecretWatch
+) -> None:
+    await _refused(hass, "tok-abcdefgh-123")
+    assert secrets_watch.exceptions == []
 
 
 async def test_the_fixture_watches_every_test(
     hass: HomeAssistant, secrets_watch: SecretWatch
 ) -> None:
-    hass.services.async_register("test", "leak", _raise_with)
-    with pytest.raises(HomeAssistantError):
-        await hass.services.async_call("test", "leak", {"value": "harmless"}, blocking=True)
+    await _refused(hass, "harmless")
     assert [str(e) for e in secrets_watch.exceptions] == ["refused harmless"]
     with pytest.raises(HomeAssistantError):
         await hass.config_entries.flow.async_init("no_such_integration", context={"source": "user"})
