@@ -206,6 +206,10 @@ def _secrets_watch_everywhere(
     ``@pytest.mark.secrets_may_appear("reason")``.
     """
     watch = SecretWatch()
+    # The recorder's database must be prepared before ``hass`` (the plugin asserts it): a test
+    # that asks for it gets it first, as it would without this fixture.
+    if "recorder_db_url" in request.fixturenames:
+        request.getfixturevalue("recorder_db_url")
     hass: HomeAssistant | None = (
         request.getfixturevalue("hass") if "hass" in request.fixturenames else None
     )
